@@ -1,0 +1,72 @@
+// clidriver UID VALUE DESIREDPROPOSER [options]: proposes VALUE through proposer
+// DESIREDPROPOSER (modulo the number of proposers) and prints the decided value.
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <asio.hpp>
+#include <cstdio>
+#include <random>
+
+#include "core/client.hpp"
+#include "core/cluster.hpp"
+#include "net/driver.hpp"
+#include "net/fault_injector.hpp"
+#include "net/startup.hpp"
+#include "net/udp_transport.hpp"
+#include "wire/codec.hpp"
+
+using namespace paxos;
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "paxos-cpp client: proposes VALUE, prints the value the cluster decides, then "
+      "tells the cluster it is done. Exit 0 with a decision, 1 without one."};
+  uint32_t uid = 0, desired = 0;
+  std::string value, hostsFile = "hosts.txt";
+  bool debug = false;
+  std::optional<int> timeoutMs;
+  app.add_option("UID", uid, "this client's UID: its line index among the host lines")->required();
+  app.add_option("VALUE", value, "the value to propose")->required();
+  app.add_option("DESIREDPROPOSER", desired,
+                 "which proposer to ask first, modulo the number of proposers")
+      ->required();
+  app.add_option("--hosts", hostsFile, "hosts file: the seed's text format, or YAML (.yaml/.yml)")
+      ->capture_default_str();
+  app.add_flag("--debug", debug, "log every message sent and received (or PAXOS_LOG=debug)");
+  app.add_option("--timeout", timeoutMs, "give up (exit 1) after this many ms without a decision")
+      ->check(CLI::PositiveNumber);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    if (error.get_exit_code() == 0) return app.exit(error);
+    return net::usageError("clidriver", error.what());
+  }
+  if (value.size() > wire::kMaxValue)
+    return net::usageError("clidriver", fmt::format("VALUE is {} bytes; at most {} fit a message",
+                                                    value.size(), wire::kMaxValue));
+
+  net::setupLogging(debug);
+  auto hosts = net::loadHostsFor("clidriver", hostsFile, uid, config::Kind::client);
+  if (!hosts) return net::kUsageError;
+
+  core::Timing timing;
+  timing.clientTimeout =
+      std::chrono::milliseconds(timeoutMs.value_or(hosts->options.clientTimeoutMs));
+  core::Cluster cluster = core::Cluster::fromHosts(*hosts);
+  asio::io_context io;
+  try {
+    net::UdpTransport transport(io, *hosts, uid);
+    core::Client client(cluster, timing, uid, value, desired);
+    net::FaultInjector injector(hosts->hosts[uid].faults, std::random_device{}());
+    net::Driver driver(
+        io, transport, client, injector, [&] { return fmt::format("c{}", uid); },
+        [](const std::string& decided) {
+          std::fputs(("Final message received by client from learner: " + decided + "\n").c_str(),
+                     stdout);
+          std::fflush(stdout);
+        });
+    return driver.run();
+  } catch (const std::runtime_error& e) {
+    return net::usageError("clidriver", e.what());
+  }
+}

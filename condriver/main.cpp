@@ -1,0 +1,94 @@
+// condriver UID [options]: one consensus node of the cluster named by the hosts file.
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <asio.hpp>
+#include <cstdio>
+#include <random>
+
+#include "core/cluster.hpp"
+#include "core/node.hpp"
+#include "net/driver.hpp"
+#include "net/fault_injector.hpp"
+#include "net/startup.hpp"
+#include "net/udp_transport.hpp"
+
+using namespace paxos;
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "paxos-cpp consensus node: elects a leader (Chang-Roberts), takes the role the "
+      "hosts file gives its UID, and runs Basic Paxos until every client is done."};
+  uint32_t uid = 0;
+  std::string hostsFile = "hosts.txt";
+  bool debug = false;
+  std::optional<int> idleMs;
+  std::optional<std::string> crashAt, delay;
+  std::optional<double> drop, duplicate;
+  uint64_t seed = std::random_device{}();
+  app.add_option("UID", uid, "this node's UID: its line index among the host lines (0-based)")
+      ->required();
+  app.add_option("--hosts", hostsFile, "hosts file: the seed's text format, or YAML (.yaml/.yml)")
+      ->capture_default_str();
+  app.add_flag("--debug", debug, "log every message sent and received (or PAXOS_LOG=debug)");
+  app.add_option("--idle-timeout", idleMs, "exit after this many ms without a datagram")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--crash-at", crashAt,
+                 "die (SIGKILL) at the N-th EVENT: election, prepare, promise, accept, "
+                 "accepted or learn; EVENT[:N], N defaults to 1");
+  app.add_option("--drop", drop, "drop each incoming datagram with this probability")
+      ->check(CLI::Range(0.0, 1.0));
+  app.add_option("--duplicate", duplicate,
+                 "handle each incoming datagram twice with this "
+                 "probability")
+      ->check(CLI::Range(0.0, 1.0));
+  app.add_option("--delay", delay, "delay incoming datagrams by MS[:JITTER] milliseconds");
+  app.add_option("--seed", seed, "seed for backoff and injected faults (default: random)");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    if (error.get_exit_code() == 0) return app.exit(error);
+    return net::usageError("condriver", error.what());
+  }
+
+  net::setupLogging(debug);
+  auto hosts = net::loadHostsFor("condriver", hostsFile, uid, config::Kind::consensus);
+  if (!hosts) return net::kUsageError;
+  config::Faults faults = hosts->hosts[uid].faults;
+  std::string error;
+  if (crashAt && !net::parseCrashAt(*crashAt, error))
+    return net::usageError("condriver", "--crash-at: " + error);
+  if (crashAt) faults.crashAt = *crashAt;
+  if (drop) faults.drop = *drop;
+  if (duplicate) faults.duplicate = *duplicate;
+  if (delay && std::sscanf(delay->c_str(), "%d:%d", &faults.delayMs, &faults.jitterMs) < 1)
+    return net::usageError("condriver",
+                           "--delay: expected MS or MS:JITTER, found '" + *delay + "'");
+  if (faults.delayMs < 0 || faults.jitterMs < 0)
+    return net::usageError("condriver", "--delay: milliseconds must not be negative");
+
+  core::Timing timing;
+  timing.idleTimeout = std::chrono::milliseconds(idleMs.value_or(hosts->options.idleTimeoutMs));
+  core::Cluster cluster = core::Cluster::fromHosts(*hosts);
+  asio::io_context io;
+  try {
+    net::UdpTransport transport(io, *hosts, uid);
+    core::Node node(cluster, timing, uid, seed);
+    net::FaultInjector injector(faults, seed + 1);
+    net::Driver driver(
+        io, transport, node, injector,
+        [&] { return fmt::format("n{} {}", uid, wire::roleName(node.role())); },
+        [&](const std::string& value) {
+          if (node.role() != wire::Role::learner) return;
+          std::fputs((value + "\n").c_str(), stdout);  // a learner's delivered value
+          std::fflush(stdout);
+        });
+    int code = driver.run();
+    auto& c = transport.counters();
+    spdlog::info("summary: {} sent {} received {} malformed {} injected-drops {}", node.summary(),
+                 c.sent, c.received, c.malformed, c.injectedDrops);
+    return code;
+  } catch (const std::runtime_error& e) {
+    return net::usageError("condriver", e.what());
+  }
+}

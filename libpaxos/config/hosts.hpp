@@ -1,0 +1,87 @@
+// The hosts file: who is in the cluster, where they listen, and how many of each Paxos role.
+// Two formats (the seed's text format and YAML) parse into the same model.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace paxos::config {
+
+enum class Kind { consensus, client };
+
+// Fault injection for one node (DESIGN §5). Settable per host in YAML; condriver options override.
+struct Faults {
+  std::string crashAt;   // "EVENT" or "EVENT:N"; empty means never crash
+  double drop = 0;       // probability of dropping an incoming datagram
+  double duplicate = 0;  // probability of handling an incoming datagram twice
+  int delayMs = 0;       // delay before handling an incoming datagram
+  int jitterMs = 0;      // plus a uniform random 0..jitterMs
+};
+
+struct Host {
+  std::string name;  // hostname or address, resolved at start-up
+  uint16_t port = 0;
+  Kind kind = Kind::consensus;
+  int line = 0;  // 1-based line in the file it came from, for error messages
+  Faults faults;
+};
+
+// Cluster-wide options; YAML may set them, the text format leaves the defaults.
+struct Options {
+  int idleTimeoutMs = 10000;   // a node exits after this long without receiving anything
+  int clientTimeoutMs = 5000;  // a client gives up (exit 1) after this long without a decision
+};
+
+struct Hosts {
+  std::string file;  // path it was read from, for messages
+  int proposers = 0;
+  int acceptors = 0;
+  int learners = 0;
+  std::vector<Host> hosts;  // index is the UID; consensus hosts come first
+  Options options;
+  int countsLine = 0;  // blamed when the con hosts do not add up to the counts and no host fits
+
+  int consensusCount() const { return proposers + acceptors + learners; }
+  int size() const { return static_cast<int>(hosts.size()); }
+  // Hash of the model (not of the bytes): the text and YAML forms of one cluster hash alike,
+  // comments and blank lines do not count. Every datagram carries it so that nodes started
+  // from different files refuse each other.
+  uint64_t hash() const;
+};
+
+// One line: "FILE:LINE: problem (expected X, found Y)". Drivers print what() and exit 2.
+class HostsError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Reads and validates a hosts file; YAML for .yaml/.yml, the seed's text format otherwise.
+Hosts loadHosts(const std::string& path);
+
+// Parse from memory; `file` names the source in error messages.
+Hosts parseTextHosts(std::string_view text, const std::string& file);
+Hosts parseYamlHosts(std::string_view text, const std::string& file);
+
+// Checks shared by both formats (counts add up, no duplicates, consensus before clients...).
+// Host::line and Hosts::countsLine place the messages. Both parsers call it before returning.
+void validate(const Hosts& hosts);
+
+// "EVENT" or "EVENT:N" (N >= 1), EVENT one of election, prepare, promise, accept, accepted, learn.
+// Public because condriver's --crash-at takes the same syntax.
+bool validCrashAt(std::string_view spec);
+
+// Shared by the two parsers so that both formats check and word their errors alike.
+namespace detail {
+// Throws "FILE:LINE: problem (expected X, found Y)"; line <= 0 leaves the line out.
+[[noreturn]] void fail(const std::string& file, int line, std::string_view problem,
+                       std::string_view expected, std::string_view found);
+std::string quote(std::string_view found);  // "...": truncated, non-printable bytes as \xNN
+std::optional<long long> parseInteger(std::string_view text);      // decimal only, optional '-'
+void requireText(std::string_view text, const std::string& file);  // throws on NUL, binary bytes
+}  // namespace detail
+
+}  // namespace paxos::config

@@ -1,0 +1,263 @@
+// The YAML hosts file: the text format's model plus options and per-host faults. Strict on
+// purpose: a misspelt key would otherwise silently fall back to a default.
+#include <yaml-cpp/yaml.h>
+
+#include <charconv>
+#include <functional>
+#include <map>
+
+#include "config/hosts.hpp"
+
+namespace paxos::config {
+
+namespace {
+
+using detail::quote;
+
+constexpr long long kMaxCount = 65535;
+
+class YamlReader {
+ public:
+  using Fields = std::map<std::string, std::function<void(const YAML::Node&, int)>>;
+
+  YamlReader(std::string_view text, const std::string& file) : text_(text), file_(file) {}
+
+  Hosts read() {
+    if (text_.empty())
+      fail(1, "empty file", "a mapping with proposers, acceptors, learners, hosts", "nothing");
+    std::vector<YAML::Node> docs = load();
+    if (docs.empty() || docs[0].IsNull())
+      fail(1, "no content", "a mapping with proposers, acceptors, learners, hosts",
+           "only comments and blank lines");
+    if (docs.size() > 1)
+      fail(lineOf(docs[1], 1), "more than one YAML document", "one document", "another \"---\"");
+    const YAML::Node& root = docs[0];
+    if (!root.IsMap())
+      fail(lineOf(root, 1), "wrong type for the document",
+           "a mapping with proposers, acceptors, learners, hosts", describe(root));
+
+    Hosts hosts;
+    hosts.file = file_;
+    int* countOf[] = {&hosts.proposers, &hosts.acceptors, &hosts.learners};
+    const char* countKeys[] = {"proposers", "acceptors", "learners"};
+    Fields fields;
+    for (int i = 0; i < 3; ++i)
+      fields[countKeys[i]] = [&, i](const YAML::Node& v, int line) {
+        *countOf[i] = readCount(countKeys[i], v, line);
+      };
+    fields["idle_timeout_ms"] = [&](const YAML::Node& v, int line) {
+      hosts.options.idleTimeoutMs = readTimeout("idle_timeout_ms", v, line);
+    };
+    fields["client_timeout_ms"] = [&](const YAML::Node& v, int line) {
+      hosts.options.clientTimeoutMs = readTimeout("client_timeout_ms", v, line);
+    };
+    fields["hosts"] = [&](const YAML::Node& v, int line) {
+      hosts.countsLine = line;  // an empty or short list is best pointed at here
+      readHosts(v, line, hosts.hosts);
+    };
+    readMap(root, lineOf(root, 1), "the document", fields,
+            {"proposers", "acceptors", "learners", "hosts"});
+    validate(hosts);
+    return hosts;
+  }
+
+ private:
+  [[noreturn]] void fail(int line, std::string_view problem, std::string_view expected,
+                         std::string_view found) const {
+    detail::fail(file_, line, problem, expected, found);
+  }
+
+  std::vector<YAML::Node> load() const {
+    try {
+      return YAML::LoadAll(std::string(text_));
+    } catch (const YAML::Exception& e) {
+      int line = e.mark.line >= 0 ? e.mark.line + 1 : 1;
+      fail(line, "YAML syntax error: " + e.msg, "valid YAML", sourceLine(line));
+    }
+  }
+
+  std::string sourceLine(int line) const {
+    std::string_view rest = text_;
+    for (int i = 1; i < line; ++i) {
+      auto end = rest.find('\n');
+      if (end == std::string_view::npos) return "end of file";
+      rest.remove_prefix(end + 1);
+    }
+    if (rest.empty()) return "end of file";
+    return quote(rest.substr(0, rest.find('\n')));
+  }
+
+  // An empty value ("key:") is marked on the next line, so fall back to the key's line.
+  static int lineOf(const YAML::Node& node, int fallback) {
+    if (node.IsNull() || node.Mark().is_null()) return fallback;
+    return node.Mark().line + 1;
+  }
+
+  static std::string describe(const YAML::Node& node) {
+    switch (node.Type()) {
+      case YAML::NodeType::Sequence:
+        return "a list";
+      case YAML::NodeType::Map:
+        return "a mapping";
+      case YAML::NodeType::Scalar:
+        // A quoted scalar is a string even if it reads like a number.
+        return (node.Tag() == "!" ? "the string " : "") + quote(node.Scalar());
+      default:
+        return "nothing";
+    }
+  }
+
+  // Calls each field's reader in file order; unknown, repeated and missing keys are errors.
+  void readMap(const YAML::Node& map, int mapLine, std::string_view what, const Fields& fields,
+               std::initializer_list<std::string_view> required) const {
+    std::map<std::string, int> seen;
+    for (auto it = map.begin(); it != map.end(); ++it) {
+      int keyLine = lineOf(it->first, mapLine);
+      std::string key = it->first.IsScalar() ? it->first.Scalar() : describe(it->first);
+      auto field = fields.find(key);
+      if (!it->first.IsScalar() || field == fields.end())
+        fail(keyLine, "unknown key in " + std::string(what), "one of " + keyList(fields),
+             quote(key));
+      auto [previous, fresh] = seen.emplace(key, keyLine);
+      if (!fresh)
+        fail(keyLine, "repeated key in " + std::string(what), "each key once",
+             quote(key) + " again, first on line " + std::to_string(previous->second));
+      field->second(it->second, keyLine);
+    }
+    for (auto key : required)
+      if (!seen.count(std::string(key)))
+        fail(mapLine, "missing key in " + std::string(what), "\"" + std::string(key) + ": ...\"",
+             "no " + std::string(key));
+  }
+
+  static std::string keyList(const Fields& fields) {
+    std::string list;
+    for (const auto& [key, reader] : fields) list += (list.empty() ? "" : ", ") + key;
+    return list;
+  }
+
+  // Plain (unquoted) scalars only: `port: "10000"` is a string in YAML, and saying so beats
+  // guessing what was meant.
+  const std::string& plainScalar(const std::string& key, const YAML::Node& value, int line,
+                                 std::string_view expected) const {
+    if (!value.IsScalar() || value.Tag() != "?")
+      fail(lineOf(value, line), "wrong type for " + key, expected, describe(value));
+    return value.Scalar();
+  }
+
+  long long readInteger(const std::string& key, const YAML::Node& value, int line,
+                        std::string_view expected) const {
+    const std::string& text = plainScalar(key, value, line, expected);
+    auto number = detail::parseInteger(text);
+    if (!number) fail(lineOf(value, line), "bad " + key, expected, quote(text));
+    return *number;
+  }
+
+  int readCount(const std::string& key, const YAML::Node& value, int line) const {
+    std::string expected = "a number 1.." + std::to_string(kMaxCount);
+    long long count = readInteger(key, value, line, expected);
+    auto found = quote(value.Scalar());
+    if (count < 0) fail(lineOf(value, line), "negative count for " + key, expected, found);
+    if (count == 0) fail(lineOf(value, line), "role with no nodes: " + key, expected, found);
+    if (count > kMaxCount) fail(lineOf(value, line), "count too large for " + key, expected, found);
+    return static_cast<int>(count);
+  }
+
+  int readTimeout(const std::string& key, const YAML::Node& value, int line) const {
+    constexpr std::string_view expected = "milliseconds 1..86400000";
+    long long ms = readInteger(key, value, line, expected);
+    if (ms < 1 || ms > 86400000)
+      fail(lineOf(value, line), "bad " + key, expected, quote(value.Scalar()));
+    return static_cast<int>(ms);
+  }
+
+  // Negative values are left to validate(), which owns the fault rules; the bound only keeps the
+  // number in an int.
+  int readMilliseconds(const std::string& key, const YAML::Node& value, int line) const {
+    constexpr std::string_view expected = "milliseconds 0..86400000";
+    long long ms = readInteger(key, value, line, expected);
+    if (ms > 86400000 || ms < -86400000)
+      fail(lineOf(value, line), "bad " + key, expected, quote(value.Scalar()));
+    return static_cast<int>(ms);
+  }
+
+  double readProbability(const std::string& key, const YAML::Node& value, int line) const {
+    constexpr std::string_view expected = "a probability 0..1";
+    const std::string& text = plainScalar(key, value, line, expected);
+    double p = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), p);
+    if (ec != std::errc() || end != text.data() + text.size())
+      fail(lineOf(value, line), "bad " + key, expected, quote(text));
+    return p;
+  }
+
+  std::string readString(const std::string& key, const YAML::Node& value, int line,
+                         std::string_view expected) const {
+    if (!value.IsScalar())
+      fail(lineOf(value, line), "wrong type for " + key, expected, describe(value));
+    return value.Scalar();
+  }
+
+  void readHosts(const YAML::Node& list, int line, std::vector<Host>& out) const {
+    constexpr std::string_view expected = "a list of {host, port, kind}";
+    if (!list.IsSequence())
+      fail(lineOf(list, line), "wrong type for hosts", expected, describe(list));
+    for (const YAML::Node& entry : list) {
+      int entryLine = lineOf(entry, line);
+      if (!entry.IsMap())
+        fail(entryLine, "wrong type for a host", "a mapping {host, port, kind}", describe(entry));
+      out.push_back(readHost(entry, entryLine));
+    }
+  }
+
+  Host readHost(const YAML::Node& entry, int entryLine) const {
+    Host host;
+    host.line = entryLine;
+    Fields fields;
+    fields["host"] = [&](const YAML::Node& v, int l) {
+      host.name = readString("host", v, l, "a hostname or address");
+    };
+    fields["port"] = [&](const YAML::Node& v, int l) {
+      long long port = readInteger("port", v, l, "a number 1..65535");
+      if (port < 1 || port > 65535)
+        fail(lineOf(v, l), "bad port", "a number 1..65535", quote(v.Scalar()));
+      host.port = static_cast<uint16_t>(port);
+    };
+    fields["kind"] = [&](const YAML::Node& v, int l) {
+      std::string kind = readString("kind", v, l, "con or cli");
+      if (kind != "con" && kind != "cli")
+        fail(lineOf(v, l), "unknown kind", "\"con\" or \"cli\"", quote(kind));
+      host.kind = kind == "con" ? Kind::consensus : Kind::client;
+    };
+    fields["crash_at"] = [&](const YAML::Node& v, int l) {
+      host.faults.crashAt = readString("crash_at", v, l, "EVENT or EVENT:N");
+    };
+    fields["drop"] = [&](const YAML::Node& v, int l) {
+      host.faults.drop = readProbability("drop", v, l);
+    };
+    fields["duplicate"] = [&](const YAML::Node& v, int l) {
+      host.faults.duplicate = readProbability("duplicate", v, l);
+    };
+    fields["delay_ms"] = [&](const YAML::Node& v, int l) {
+      host.faults.delayMs = readMilliseconds("delay_ms", v, l);
+    };
+    fields["jitter_ms"] = [&](const YAML::Node& v, int l) {
+      host.faults.jitterMs = readMilliseconds("jitter_ms", v, l);
+    };
+    readMap(entry, entryLine, "a host", fields, {"host", "port", "kind"});
+    return host;
+  }
+
+  std::string_view text_;
+  const std::string& file_;
+};
+
+}  // namespace
+
+Hosts parseYamlHosts(std::string_view text, const std::string& file) {
+  // yaml-cpp would read past a NUL or stop at it; either way the message would mislead.
+  detail::requireText(text.starts_with("\xef\xbb\xbf") ? text.substr(3) : text, file);
+  return YamlReader(text, file).read();
+}
+
+}  // namespace paxos::config

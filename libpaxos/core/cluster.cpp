@@ -1,0 +1,24 @@
+#include "core/cluster.hpp"
+
+namespace paxos::core {
+
+Cluster::Cluster(int proposers, int acceptors, int learners, int clients, uint64_t hostsHash)
+    : hostsHash_(hostsHash) {
+  auto add = [this](int count, wire::Role role, std::vector<uint32_t>& list) {
+    for (int i = 0; i < count; ++i) {
+      list.push_back(static_cast<uint32_t>(roles_.size()));
+      roles_.push_back(role);
+    }
+  };
+  add(proposers, wire::Role::proposer, proposers_);
+  add(acceptors, wire::Role::acceptor, acceptors_);
+  add(learners, wire::Role::learner, learners_);
+  for (int i = 0; i < clients; ++i) clients_.push_back(static_cast<uint32_t>(roles_.size() + i));
+}
+
+Cluster Cluster::fromHosts(const config::Hosts& hosts) {
+  int clients = hosts.size() - hosts.consensusCount();
+  return Cluster(hosts.proposers, hosts.acceptors, hosts.learners, clients, hosts.hash());
+}
+
+}  // namespace paxos::core

@@ -1,0 +1,42 @@
+#include "core/learner.hpp"
+
+#include <fmt/format.h>
+
+namespace paxos::core {
+
+using wire::Message;
+using wire::Type;
+
+void Learner::receive(const Message& m, Outbox& out) {
+  if (m.type != Type::accepted || m.instance != 0) return;
+  if (cluster_.roleOf(m.from) != wire::Role::acceptor) return;
+  Message reply;
+  reply.type = Type::decided;
+  if (decided_) {
+    reply.value = *decided_;
+    out.send(m.ballot.uid, std::move(reply));
+    return;
+  }
+  Tally& tally = tallies_[m.ballot];
+  if (tally.acceptors.empty()) tally.value = m.value;
+  if (tally.value != m.value) {
+    // One ballot carries one value; two values under one ballot mean a broken proposer.
+    out.note(Level::error, fmt::format("inst 0 ballot {}: acceptor {} reports value {}, others {}",
+                                       wire::toString(m.ballot), m.from, m.value, tally.value));
+    return;
+  }
+  tally.acceptors.insert(m.from);
+  if (tally.acceptors.size() < cluster_.quorum()) return;
+
+  decided_ = tally.value;
+  tallies_.clear();
+  out.decided = *decided_;
+  out.note(Level::info,
+           fmt::format("inst 0 decided {} (ballot {}, {} of {} acceptors)", *decided_,
+                       wire::toString(m.ballot), cluster_.quorum(), cluster_.acceptors().size()));
+  reply.value = *decided_;
+  for (uint32_t client : cluster_.clients()) out.send(client, reply);
+  for (uint32_t proposer : cluster_.proposers()) out.send(proposer, reply);
+}
+
+}  // namespace paxos::core

@@ -1,0 +1,34 @@
+// Learner: decides a value once a majority of distinct acceptors report ACCEPTED for the same
+// ballot, then tells every client and proposer. Later ACCEPTEDs (a proposer still working on
+// a decided instance) are answered with DECIDED so that proposer can stop.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "core/cluster.hpp"
+#include "core/outbox.hpp"
+
+namespace paxos::core {
+
+class Learner {
+ public:
+  explicit Learner(const Cluster& cluster) : cluster_(cluster) {}
+
+  void receive(const wire::Message& message, Outbox& out);
+  const std::optional<std::string>& decided() const { return decided_; }
+
+ private:
+  struct Tally {
+    std::set<uint32_t> acceptors;
+    std::string value;
+  };
+  const Cluster& cluster_;
+  std::map<wire::Ballot, Tally> tallies_;  // instance 0 only, in basic mode
+  std::optional<std::string> decided_;
+};
+
+}  // namespace paxos::core

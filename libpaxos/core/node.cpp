@@ -1,0 +1,178 @@
+#include "core/node.hpp"
+
+#include <fmt/format.h>
+
+namespace paxos::core {
+
+using wire::Message;
+using wire::Role;
+using wire::Type;
+
+Node::Node(const Cluster& cluster, const Timing& timing, uint32_t self, uint64_t seed)
+    : cluster_(cluster),
+      timing_(timing),
+      self_(self),
+      rng_(seed),
+      election_(cluster, timing, self),
+      starts_(timing),
+      proposer_(cluster, timing, self, rng_),
+      acceptor_(cluster),
+      learner_(cluster) {}
+
+Role Node::role() const {
+  return playing_ ? cluster_.roleOf(self_) : Role::none;
+}
+
+std::optional<std::string> Node::decided() const {
+  if (role() == Role::proposer) return proposer_.decided();
+  if (role() == Role::learner) return learner_.decided();
+  return std::nullopt;
+}
+
+std::string Node::summary() const {
+  auto leader = election_.leader();
+  return fmt::format("uid {} role {} leader {} decided {} election-msgs {}", self_,
+                     wire::roleName(cluster_.roleOf(self_)), leader ? std::to_string(*leader) : "-",
+                     decided().value_or("-"), electionMessages_);
+}
+
+void Node::start(Time now, Outbox& out) {
+  size_t mark = out.messages.size();
+  lastHeard_ = now;
+  election_.start(now, out);
+  if (election_.leader()) onLeaderKnown(now, out);
+  stamp(out, mark);
+}
+
+void Node::receive(Time now, const Message& m, Outbox& out) {
+  size_t mark = out.messages.size();
+  dispatch(now, m, out);
+  stamp(out, mark);
+}
+
+void Node::dispatch(Time now, const Message& m, Outbox& out) {
+  if (m.from >= uint32_t(cluster_.size()) || m.from == self_) return;
+  if (m.hostsHash != cluster_.hostsHash()) {
+    if (wrongHashPeers_.insert(m.from).second)
+      out.note(Level::error, fmt::format("ignoring uid {}: its hosts file differs from ours "
+                                         "(hash {:016x}, ours {:016x})",
+                                         m.from, m.hostsHash, cluster_.hostsHash()));
+    return;
+  }
+  lastHeard_ = now;
+  election_.heardFrom(m.from);
+  bool knewLeader = election_.leader().has_value();
+
+  switch (m.type) {
+    case Type::elect:
+      if (knewLeader) {  // a late or restarted node: tell it how the election ended
+        Message ack;
+        ack.type = Type::electAck;
+        ack.uid = m.uid;
+        out.send(m.from, std::move(ack));
+        out.send(m.from, startMessage());
+        return;
+      }
+      [[fallthrough]];
+    case Type::electAck:
+    case Type::leader:
+    case Type::leaderAck:
+      election_.receive(now, m, out);
+      break;
+    case Type::start:
+      if (m.roles != cluster_.roles()) {
+        out.note(Level::error, fmt::format("START from {} assigns other roles than our hosts "
+                                           "file; refusing",
+                                           m.from));
+        out.exitCode = 2;
+        return;
+      }
+      election_.learnLeader(m.uid);
+      out.send(m.from, wire::make(Type::startAck));
+      break;
+    case Type::startAck:
+      starts_.ack(m.from, Type::start);
+      return;
+    case Type::startQuery:
+      if (knewLeader) out.send(m.from, startMessage());
+      return;
+    case Type::done: {
+      out.send(m.from, wire::make(Type::doneAck, m.uid));
+      if (!cluster_.isClient(m.from) || !doneClients_.insert(m.from).second) return;
+      out.note(Level::debug, fmt::format("client {} done ({} of {})", m.from, doneClients_.size(),
+                                         cluster_.clients().size()));
+      if (doneClients_.size() == cluster_.clients().size()) exit(out, "every client is done");
+      return;
+    }
+    default:
+      if (!playing_) return;  // roles not assigned yet: the sender will resend
+      switch (cluster_.roleOf(self_)) {
+        case Role::proposer:
+          proposer_.receive(now, m, out);
+          break;
+        case Role::acceptor:
+          acceptor_.receive(m, out);
+          break;
+        case Role::learner:
+          learner_.receive(m, out);
+          break;
+        case Role::none:
+          break;
+      }
+      return;
+  }
+  if (!knewLeader && election_.leader()) onLeaderKnown(now, out);
+}
+
+void Node::onLeaderKnown(Time now, Outbox& out) {
+  playing_ = true;
+  out.note(Level::info, fmt::format("leader {}; my role: {}", *election_.leader(),
+                                    wire::roleName(cluster_.roleOf(self_))));
+  if (*election_.leader() != self_) return;
+  for (int uid = 0; uid < cluster_.size(); ++uid)
+    if (uint32_t(uid) != self_) starts_.send(now, uid, startMessage(), out);
+}
+
+Message Node::startMessage() const {
+  Message m;
+  m.type = Type::start;
+  m.uid = *election_.leader();
+  m.roles = cluster_.roles();
+  return m;
+}
+
+void Node::tick(Time now, Outbox& out) {
+  size_t mark = out.messages.size();
+  if (now - lastHeard_ >= timing_.idleTimeout) {
+    exit(out, fmt::format("idle for {} ms", timing_.idleTimeout.count() / 1000000));
+  } else {
+    bool knewLeader = election_.leader().has_value();
+    election_.tick(now, out);
+    if (!knewLeader && election_.leader()) onLeaderKnown(now, out);
+    starts_.tick(now, out);
+    if (role() == Role::proposer) proposer_.tick(now, out);
+  }
+  stamp(out, mark);
+}
+
+std::optional<Time> Node::nextWake() const {
+  auto wake = earliest(election_.nextWake(), starts_.nextWake());
+  if (role() == Role::proposer) wake = earliest(wake, proposer_.nextWake());
+  return earliest(wake, lastHeard_ + timing_.idleTimeout);
+}
+
+void Node::exit(Outbox& out, const std::string& why) {
+  out.note(Level::info, "exiting: " + why);
+  out.exitCode = 0;
+}
+
+void Node::stamp(Outbox& out, size_t from) {
+  for (size_t i = from; i < out.messages.size(); ++i) {
+    Message& m = out.messages[i].message;
+    m.from = self_;
+    m.hostsHash = cluster_.hostsHash();
+    if (m.type <= Type::leaderAck) ++electionMessages_;
+  }
+}
+
+}  // namespace paxos::core

@@ -1,0 +1,63 @@
+// A consensus node: elects a leader, takes the role the hosts file gives its UID, plays it, and
+// exits once every client has said DONE (or after an idle timeout). The leader pushes START
+// (leader and role table) to every node and client until each acknowledges; any node that
+// knows the leader answers a START_QUERY or a late ELECT with START.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <random>
+#include <set>
+#include <string>
+
+#include "core/acceptor.hpp"
+#include "core/actor.hpp"
+#include "core/election.hpp"
+#include "core/learner.hpp"
+#include "core/proposer.hpp"
+#include "core/resender.hpp"
+
+namespace paxos::core {
+
+class Node : public Actor {
+ public:
+  Node(const Cluster& cluster, const Timing& timing, uint32_t self, uint64_t seed);
+
+  void start(Time now, Outbox& out) override;
+  void receive(Time now, const wire::Message& message, Outbox& out) override;
+  void tick(Time now, Outbox& out) override;
+  std::optional<Time> nextWake() const override;
+
+  uint32_t uid() const { return self_; }
+  // The role is known once the leader is; before that the node only takes part in the election.
+  wire::Role role() const;
+  std::optional<uint32_t> leader() const { return election_.leader(); }
+  std::optional<std::string> decided() const;
+  int electionMessages() const { return electionMessages_; }
+  // "uid 2 role learner leader 2 decided 210 election-msgs 6"
+  std::string summary() const;
+
+ private:
+  void dispatch(Time now, const wire::Message& m, Outbox& out);
+  void onLeaderKnown(Time now, Outbox& out);
+  wire::Message startMessage() const;
+  void stamp(Outbox& out, size_t from);
+  void exit(Outbox& out, const std::string& why);
+
+  const Cluster& cluster_;
+  const Timing& timing_;
+  uint32_t self_;
+  std::mt19937_64 rng_;
+  Election election_;
+  Resender starts_;  // leader's START pushes
+  Proposer proposer_;
+  Acceptor acceptor_;
+  Learner learner_;
+  bool playing_ = false;  // leader known, role taken
+  std::set<uint32_t> doneClients_;
+  std::set<uint32_t> wrongHashPeers_;  // warned about once each
+  Time lastHeard_{};
+  int electionMessages_ = 0;
+};
+
+}  // namespace paxos::core

@@ -1,0 +1,138 @@
+#include "core/proposer.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace paxos::core {
+
+using wire::Message;
+using wire::Type;
+
+Proposer::Proposer(const Cluster& cluster, const Timing& timing, uint32_t self,
+                   std::mt19937_64& rng)
+    : cluster_(cluster), timing_(timing), self_(self), rng_(rng) {}
+
+void Proposer::receive(Time now, const Message& m, Outbox& out) {
+  if (m.instance != 0) return;
+  switch (m.type) {
+    case Type::request:
+      if (decided_) {
+        Message reply;
+        reply.type = Type::decided;
+        reply.value = *decided_;
+        out.send(m.uid, std::move(reply));
+        return;
+      }
+      waitingClients_.insert(m.uid);
+      if (!clientValue_) clientValue_ = m.value;
+      if (phase_ == Phase::idle) startRound(now, out);
+      return;
+    case Type::promise:
+      return onPromise(now, m, out);
+    case Type::accepted:
+      if (phase_ != Phase::accepting || m.ballot != ballot_) return;
+      if (cluster_.roleOf(m.from) != wire::Role::acceptor) return;
+      acceptedBy_.insert(m.from);
+      if (acceptedBy_.size() >= cluster_.quorum()) decide(m.value, out);
+      return;
+    case Type::nack:
+      return onNack(now, m, out);
+    case Type::decided:
+      if (cluster_.roleOf(m.from) == wire::Role::learner) decide(m.value, out);
+      return;
+    default:
+      return;
+  }
+}
+
+void Proposer::startRound(Time now, Outbox& out) {
+  ballot_ = {std::max(ballot_.round, highestRoundSeen_) + 1, self_};
+  phase_ = Phase::preparing;
+  promises_.clear();
+  acceptedBy_.clear();
+  out.note(Level::info, fmt::format("inst 0 ballot {}: phase 1, PREPARE to {} acceptors",
+                                    wire::toString(ballot_), cluster_.acceptors().size()));
+  sendToSilentAcceptors(out);
+  wakeAt_ = now + timing_.phaseRetry;
+}
+
+void Proposer::onPromise(Time now, const Message& m, Outbox& out) {
+  if (phase_ != Phase::preparing || m.ballot != ballot_) return;
+  if (cluster_.roleOf(m.from) != wire::Role::acceptor) return;
+  promises_[m.from] = {m.accepted, m.value};
+  if (promises_.size() < cluster_.quorum()) return;
+  // P2c: among a majority's promises, the value accepted with the highest ballot must be
+  // proposed again; only if none accepted anything is the client's value free to go.
+  auto highest = std::max_element(promises_.begin(), promises_.end(),
+                                  [](auto& a, auto& b) { return a.second.first < b.second.first; });
+  bool constrained = !highest->second.first.none();
+  proposal_ = constrained ? highest->second.second : *clientValue_;
+  phase_ = Phase::accepting;
+  nacks_ = 0;
+  out.note(Level::info,
+           fmt::format("inst 0 ballot {}: phase 2, ACCEPT value {} ({})", wire::toString(ballot_),
+                       proposal_,
+                       constrained ? "accepted at " + wire::toString(highest->second.first)
+                                   : std::string("client's value")));
+  sendToSilentAcceptors(out);
+  wakeAt_ = now + timing_.phaseRetry;
+}
+
+void Proposer::onNack(Time now, const Message& m, Outbox& out) {
+  highestRoundSeen_ = std::max(highestRoundSeen_, m.accepted.round);
+  if (m.ballot != ballot_ || (phase_ != Phase::preparing && phase_ != Phase::accepting)) return;
+  // Randomised exponential backoff keeps two duelling proposers from pre-empting each other
+  // forever (FLP: no deterministic way out).
+  nacks_ = std::min(nacks_ + 1, 16);
+  auto ceiling = std::min<Duration>(timing_.backoffMax, timing_.backoffBase * (1 << nacks_));
+  auto wait = Duration(std::uniform_int_distribution<int64_t>(0, ceiling.count())(rng_));
+  phase_ = Phase::backingOff;
+  wakeAt_ = now + wait;
+  out.note(Level::info, fmt::format("inst 0 ballot {} NACKed by {}: promised {}; retry in {} us",
+                                    wire::toString(ballot_), m.from, wire::toString(m.accepted),
+                                    wait.count() / 1000));
+}
+
+void Proposer::decide(const std::string& value, Outbox& out) {
+  if (decided_) return;
+  decided_ = value;
+  phase_ = Phase::done;
+  out.note(Level::info, fmt::format("inst 0 decided {}", value));
+  Message reply;
+  reply.type = Type::decided;
+  reply.value = value;
+  for (uint32_t client : waitingClients_) out.send(client, reply);
+}
+
+void Proposer::sendToSilentAcceptors(Outbox& out) const {
+  Message m;
+  m.ballot = ballot_;
+  if (phase_ == Phase::preparing) {
+    m.type = Type::prepare;
+  } else {
+    m.type = Type::accept;
+    m.value = proposal_;
+  }
+  for (uint32_t acceptor : cluster_.acceptors()) {
+    bool heard =
+        phase_ == Phase::preparing ? promises_.contains(acceptor) : acceptedBy_.contains(acceptor);
+    if (!heard) out.send(acceptor, m);
+  }
+}
+
+void Proposer::tick(Time now, Outbox& out) {
+  if (now < wakeAt_) return;
+  if (phase_ == Phase::backingOff) return startRound(now, out);
+  if (phase_ == Phase::preparing || phase_ == Phase::accepting) {
+    sendToSilentAcceptors(out);
+    wakeAt_ = now + timing_.phaseRetry;
+  }
+}
+
+std::optional<Time> Proposer::nextWake() const {
+  if (phase_ == Phase::idle || phase_ == Phase::done) return std::nullopt;
+  return wakeAt_;
+}
+
+}  // namespace paxos::core

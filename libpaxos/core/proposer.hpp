@@ -1,0 +1,60 @@
+// Proposer: turns a client's value into a chosen one with ballots (round, uid). It runs
+// phase 1 (PREPARE/PROMISE) and phase 2 (ACCEPT/ACCEPTED) for instance 0, resends to acceptors
+// it has not heard from, and after a NACK backs off for a random time before a higher round.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <random>
+#include <set>
+#include <string>
+
+#include "core/cluster.hpp"
+#include "core/outbox.hpp"
+#include "core/timing.hpp"
+
+namespace paxos::core {
+
+class Proposer {
+ public:
+  Proposer(const Cluster& cluster, const Timing& timing, uint32_t self, std::mt19937_64& rng);
+
+  // REQUEST starts a ballot (or is answered with DECIDED once known); PROMISE, ACCEPTED and
+  // NACK drive the phases; DECIDED from a learner ends them.
+  void receive(Time now, const wire::Message& message, Outbox& out);
+  void tick(Time now, Outbox& out);
+  std::optional<Time> nextWake() const;
+
+  const std::optional<std::string>& decided() const { return decided_; }
+  wire::Ballot ballot() const { return ballot_; }
+
+ private:
+  enum class Phase { idle, preparing, accepting, backingOff, done };
+
+  void startRound(Time now, Outbox& out);
+  void onPromise(Time now, const wire::Message& m, Outbox& out);
+  void onNack(Time now, const wire::Message& m, Outbox& out);
+  void decide(const std::string& value, Outbox& out);
+  void sendToSilentAcceptors(Outbox& out) const;
+
+  const Cluster& cluster_;
+  const Timing& timing_;
+  uint32_t self_;
+  std::mt19937_64& rng_;
+
+  Phase phase_ = Phase::idle;
+  wire::Ballot ballot_;
+  uint64_t highestRoundSeen_ = 0;
+  int nacks_ = 0;  // consecutive NACKed rounds, for exponential backoff
+  Time wakeAt_{};
+  std::optional<std::string> clientValue_;
+  std::set<uint32_t> waitingClients_;
+  // Phase 1: acceptor -> (accepted ballot, value) it reported. Phase 2: acceptors that accepted.
+  std::map<uint32_t, std::pair<wire::Ballot, std::string>> promises_;
+  std::set<uint32_t> acceptedBy_;
+  std::string proposal_;
+  std::optional<std::string> decided_;
+};
+
+}  // namespace paxos::core

@@ -1,0 +1,51 @@
+#include "net/startup.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdlib>
+#include <cstring>
+
+namespace paxos::net {
+
+void setupLogging(bool debug) {
+  auto logger = spdlog::stderr_logger_st("paxos");
+  logger->set_pattern("%H:%M:%S.%f %^%-5l%$ %v");
+  const char* env = std::getenv("PAXOS_LOG");
+  logger->set_level(debug || (env && std::strcmp(env, "debug") == 0) ? spdlog::level::debug
+                                                                     : spdlog::level::info);
+  logger->flush_on(spdlog::level::trace);  // a killed node's log is complete up to its death
+  spdlog::set_default_logger(logger);
+}
+
+int usageError(const std::string& program, const std::string& message) {
+  fmt::print(stderr, "{}: {}\n", program, message);
+  return kUsageError;
+}
+
+std::optional<config::Hosts> loadHostsFor(const std::string& program, const std::string& path,
+                                          uint32_t uid, config::Kind kind) {
+  config::Hosts hosts;
+  try {
+    hosts = config::loadHosts(path);
+  } catch (const config::HostsError& error) {
+    usageError(program, error.what());
+    return std::nullopt;
+  }
+  auto name = [](config::Kind k) { return k == config::Kind::consensus ? "consensus" : "client"; };
+  if (uid >= uint32_t(hosts.size())) {
+    usageError(program, fmt::format("UID {} is out of range: {} has UIDs 0..{}", uid, path,
+                                    hosts.size() - 1));
+    return std::nullopt;
+  }
+  const auto& host = hosts.hosts[uid];
+  if (host.kind != kind) {
+    usageError(program, fmt::format("UID {} is a {} host in {} (line {}), not a {} host", uid,
+                                    name(host.kind), path, host.line, name(kind)));
+    return std::nullopt;
+  }
+  return hosts;
+}
+
+}  // namespace paxos::net

@@ -1,0 +1,26 @@
+// What both drivers do before a node runs: set up stderr logging and load the hosts file,
+// turning every bad input into one line on stderr and exit code 2.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "config/hosts.hpp"
+
+namespace paxos::net {
+
+inline constexpr int kUsageError = 2;
+
+// Logs go to stderr (stdout is for what scripts read). Debug if `debug` or PAXOS_LOG=debug.
+void setupLogging(bool debug);
+
+// Prints "PROGRAM: MESSAGE" to stderr and returns kUsageError.
+int usageError(const std::string& program, const std::string& message);
+
+// Loads the hosts file and checks that `uid` names a host of `kind`; on failure prints the
+// reason and returns nullopt.
+std::optional<config::Hosts> loadHostsFor(const std::string& program, const std::string& path,
+                                          uint32_t uid, config::Kind kind);
+
+}  // namespace paxos::net

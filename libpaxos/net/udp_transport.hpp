@@ -1,0 +1,48 @@
+// One UDP socket bound to this process's host line, and the resolved address of every other
+// UID. Sends are fire-and-forget (the core resends what matters); receives call a handler
+// with the raw bytes. Nothing here knows the protocol.
+#pragma once
+
+#include <asio.hpp>
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <vector>
+
+#include "config/hosts.hpp"
+
+namespace paxos::net {
+
+struct Counters {
+  uint64_t sent = 0;
+  uint64_t received = 0;
+  uint64_t sendErrors = 0;
+  uint64_t malformed = 0;  // did not decode: dropped (counted by the driver)
+  uint64_t injectedDrops = 0;
+};
+
+class UdpTransport {
+ public:
+  using Handler = std::function<void(std::span<const uint8_t>)>;
+
+  // Resolves every host line and binds this UID's. Throws std::runtime_error with a one-line
+  // reason ("cannot bind localhost:10000: Address already in use").
+  UdpTransport(asio::io_context& io, const config::Hosts& hosts, uint32_t self);
+
+  void receive(Handler handler);
+  void send(uint32_t to, std::span<const uint8_t> bytes);
+  Counters& counters() { return counters_; }
+  void close() { socket_.close(); }
+
+ private:
+  void receiveNext();
+
+  asio::ip::udp::socket socket_;
+  std::vector<asio::ip::udp::endpoint> peers_;  // index is the UID
+  std::vector<uint8_t> buffer_;
+  asio::ip::udp::endpoint sender_;
+  Handler handler_;
+  Counters counters_;
+};
+
+}  // namespace paxos::net

@@ -55,9 +55,9 @@ int main(int argc, char** argv) {
   auto hosts = net::loadHostsFor("condriver", hostsFile, uid, config::Kind::consensus);
   if (!hosts) return net::kUsageError;
   config::Faults faults = hosts->hosts[uid].faults;
-  std::string error;
-  if (crashAt && !net::parseCrashAt(*crashAt, error))
-    return net::usageError("condriver", "--crash-at: " + error);
+  if (crashAt && !config::parseCrashAt(*crashAt))
+    return net::usageError("condriver", fmt::format("--crash-at: expected {}, found '{}'",
+                                                    config::kCrashAtSyntax, *crashAt));
   if (crashAt) faults.crashAt = *crashAt;
   if (drop) faults.drop = *drop;
   if (duplicate) faults.duplicate = *duplicate;

@@ -136,11 +136,8 @@ bool plainName(const std::string& name) {
 
 void validateFaults(const Hosts& hosts, const Host& host) {
   const Faults& faults = host.faults;
-  if (!faults.crashAt.empty() && !validCrashAt(faults.crashAt))
-    fail(hosts.file, host.line, "bad crash_at",
-         "EVENT or EVENT:N with EVENT one of election, prepare, promise, accept, accepted, learn "
-         "and N >= 1",
-         quote(faults.crashAt));
+  if (!faults.crashAt.empty() && !parseCrashAt(faults.crashAt))
+    fail(hosts.file, host.line, "bad crash_at", kCrashAtSyntax, quote(faults.crashAt));
   // Written as !(in range) so that NaN is rejected too.
   if (!(faults.drop >= 0 && faults.drop <= 1))
     fail(hosts.file, host.line, "bad drop", "a probability 0..1", numberText(faults.drop));
@@ -208,15 +205,17 @@ void validate(const Hosts& hosts) {
          countsText, std::to_string(totalCon) + " con hosts");
 }
 
-bool validCrashAt(std::string_view spec) {
+std::optional<CrashPoint> parseCrashAt(std::string_view spec) {
   static constexpr std::array<std::string_view, 6> kEvents = {"election", "prepare",  "promise",
                                                               "accept",   "accepted", "learn"};
   auto colon = spec.find(':');
-  std::string_view event = spec.substr(0, colon);
-  if (std::find(kEvents.begin(), kEvents.end(), event) == kEvents.end()) return false;
-  if (colon == std::string_view::npos) return true;
+  CrashPoint point{std::string(spec.substr(0, colon))};
+  if (std::find(kEvents.begin(), kEvents.end(), point.event) == kEvents.end()) return std::nullopt;
+  if (colon == std::string_view::npos) return point;
   auto n = detail::parseInteger(spec.substr(colon + 1));
-  return n && *n >= 1 && *n <= std::numeric_limits<int>::max();
+  if (!n || *n < 1 || *n > std::numeric_limits<int>::max()) return std::nullopt;
+  point.occurrence = static_cast<int>(*n);
+  return point;
 }
 
 uint64_t Hosts::hash() const {

@@ -70,9 +70,16 @@ Hosts parseYamlHosts(std::string_view text, const std::string& file);
 // Host::line and Hosts::countsLine place the messages. Both parsers call it before returning.
 void validate(const Hosts& hosts);
 
-// "EVENT" or "EVENT:N" (N >= 1), EVENT one of election, prepare, promise, accept, accepted, learn.
-// Public because condriver's --crash-at takes the same syntax.
-bool validCrashAt(std::string_view spec);
+// Where --crash-at / crash_at kills a node: the N-th occurrence of EVENT (DESIGN §5).
+struct CrashPoint {
+  std::string event;  // election, prepare, promise, accept, accepted or learn
+  int occurrence = 1;
+};
+inline constexpr std::string_view kCrashAtSyntax =
+    "EVENT or EVENT:N with EVENT one of election, prepare, promise, accept, accepted, learn and "
+    "N >= 1";
+// Parses "EVENT" or "EVENT:N"; nullopt when malformed.
+std::optional<CrashPoint> parseCrashAt(std::string_view spec);
 
 // Shared by the two parsers so that both formats check and word their errors alike.
 namespace detail {

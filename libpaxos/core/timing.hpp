@@ -15,13 +15,13 @@ using namespace std::chrono_literals;
 struct Timing {
   Duration retryFirst = 5ms;       // first resend of an unacknowledged message
   Duration retryMax = 100ms;       // resends back off exponentially up to this
-  Duration hopSkip = 250ms;        // ring successor silent this long is skipped (ring repair)
+  Duration hopSkip = 150ms;        // ring successor silent this long is skipped (ring repair)
   Duration electionStall = 400ms;  // no leader by then: ask others for START, resend own token
   Duration phaseRetry = 20ms;      // proposer resends PREPARE/ACCEPT to acceptors not yet heard
   Duration backoffBase = 4ms;      // after a NACK wait uniform(0, base * 2^k) before a new round
   Duration backoffMax = 200ms;
   Duration requestRetry = 40ms;  // client resends REQUEST; every 3rd resend fails over
-  int doneSends = 10;            // client sends DONE at most this often to a silent node
+  int doneSends = 6;             // client sends DONE at most this often to a silent node
   Duration idleTimeout = 10s;    // node exits after hearing nothing for this long
   Duration clientTimeout = 5s;   // client gives up without a decision after this long
 };

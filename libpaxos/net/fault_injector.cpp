@@ -1,30 +1,6 @@
 #include "net/fault_injector.hpp"
 
-#include <algorithm>
-#include <charconv>
-
 namespace paxos::net {
-
-std::optional<CrashPoint> parseCrashAt(std::string_view spec, std::string& error) {
-  CrashPoint point;
-  auto colon = spec.find(':');
-  point.event = std::string(spec.substr(0, colon));
-  if (std::find(std::begin(kCrashEvents), std::end(kCrashEvents), point.event) ==
-      std::end(kCrashEvents)) {
-    error = "unknown event '" + point.event +
-            "' (expected election, prepare, promise, accept, accepted or learn)";
-    return std::nullopt;
-  }
-  if (colon != std::string_view::npos) {
-    auto count = spec.substr(colon + 1);
-    auto [end, ec] = std::from_chars(count.data(), count.data() + count.size(), point.occurrence);
-    if (ec != std::errc() || end != count.data() + count.size() || point.occurrence < 1) {
-      error = "bad occurrence '" + std::string(count) + "' (expected a number >= 1)";
-      return std::nullopt;
-    }
-  }
-  return point;
-}
 
 std::optional<std::string_view> crashEventOf(wire::Type type) {
   switch (type) {
@@ -45,8 +21,7 @@ std::optional<std::string_view> crashEventOf(wire::Type type) {
 
 FaultInjector::FaultInjector(const config::Faults& faults, uint64_t seed)
     : faults_(faults), rng_(seed) {
-  std::string error;
-  if (!faults.crashAt.empty()) crash_ = parseCrashAt(faults.crashAt, error);
+  if (!faults.crashAt.empty()) crash_ = config::parseCrashAt(faults.crashAt);
 }
 
 std::chrono::milliseconds FaultInjector::delay() {

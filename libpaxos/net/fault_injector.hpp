@@ -6,25 +6,12 @@
 #include <chrono>
 #include <optional>
 #include <random>
-#include <string>
 #include <string_view>
 
 #include "config/hosts.hpp"
 #include "wire/message.hpp"
 
 namespace paxos::net {
-
-// The events --crash-at names, in the order a run meets them.
-inline constexpr std::string_view kCrashEvents[] = {"election", "prepare",  "promise",
-                                                    "accept",   "accepted", "learn"};
-
-struct CrashPoint {
-  std::string event;
-  int occurrence = 1;
-};
-
-// "EVENT" or "EVENT:N" (N >= 1); nullopt and a reason in `error` when malformed.
-std::optional<CrashPoint> parseCrashAt(std::string_view spec, std::string& error);
 
 // The crash event a received message counts towards, if any ("learn" is the learner deciding).
 std::optional<std::string_view> crashEventOf(wire::Type type);
@@ -39,13 +26,13 @@ class FaultInjector {
   std::chrono::milliseconds delay();
   // Counts one occurrence of `event`; true when it is the one to crash at.
   bool crashNow(std::string_view event);
-  const std::optional<CrashPoint>& crashPoint() const { return crash_; }
+  const std::optional<config::CrashPoint>& crashPoint() const { return crash_; }
 
  private:
   bool chance(double p) { return p > 0 && std::uniform_real_distribution<>(0, 1)(rng_) < p; }
 
   config::Faults faults_;
-  std::optional<CrashPoint> crash_;
+  std::optional<config::CrashPoint> crash_;
   int seen_ = 0;
   std::mt19937_64 rng_;
 };

@@ -237,16 +237,16 @@ TEST_CASE("parseInteger takes decimal only") {
   }
 }
 
-TEST_CASE("validCrashAt") {
+TEST_CASE("parseCrashAt") {
   for (const char* good :
        {"election", "prepare", "promise", "accept", "accepted", "learn", "accept:1", "learn:12"}) {
     INFO(good);
-    CHECK(validCrashAt(good));
+    CHECK(parseCrashAt(good));
   }
   for (const char* bad : {"", "boom", "ACCEPT", "accept:", "accept:0", "accept:-1", "accept:x",
                           ":1", "accept:1:2", "accept :1", "accept:99999999999"}) {
     INFO(bad);
-    CHECK_FALSE(validCrashAt(bad));
+    CHECK_FALSE(parseCrashAt(bad));
   }
 }
 

@@ -1,0 +1,146 @@
+# Shared by the run scripts: install what is missing, build, write hosts.txt, launch the
+# drivers in a fresh run folder, wait for every process to exit by itself, and report.
+# Sourced, not run. Every function exits the script on error.
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BIN="$ROOT/build/bin"
+PACKAGES="cmake g++ libasio-dev libyaml-cpp-dev libspdlog-dev doctest-dev libcli11-dev"
+
+# Installs missing Debian packages as root; otherwise prints the apt-get line and exits 2.
+ensure_packages() {
+  local missing=()
+  for p in $PACKAGES; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" != 0 ]; then
+    echo "missing packages; install them with:" >&2
+    echo "  sudo apt-get install -y ${missing[*]}" >&2
+    exit 2
+  fi
+  echo "installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -q "${missing[@]}" >&2 ||
+    { apt-get update -q >&2 && apt-get install -y -q "${missing[@]}" >&2; } ||
+    { echo "apt-get install failed" >&2; exit 2; }
+}
+
+build() {
+  ensure_packages
+  cmake -S "$ROOT" -B "$ROOT/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null || exit 2
+  cmake --build "$ROOT/build" -j2 >"$ROOT/build/build.log" 2>&1 ||
+    { tail -30 "$ROOT/build/build.log" >&2; echo "build failed" >&2; exit 2; }
+}
+
+# new_run NAME: makes and enters runs/NAME-TIMESTAMP.
+new_run() {
+  RUN_DIR="$ROOT/runs/$1-$(date +%Y%m%d-%H%M%S)-$$"
+  mkdir -p "$RUN_DIR" && cd "$RUN_DIR" || exit 2
+}
+
+# write_hosts P A L CLIENTS BASE: the seed's text format, localhost, consecutive ports.
+write_hosts() {
+  local p=$1 a=$2 l=$3 clients=$4 base=$5 uid
+  {
+    echo "PROPOSERS $p"
+    echo "ACCEPTORS $a"
+    echo "LEARNERS $l"
+    for ((uid = 0; uid < p + a + l; uid++)); do echo "localhost $((base + uid)) con"; done
+    for ((uid = p + a + l; uid < p + a + l + clients; uid++)); do echo "localhost $((base + uid)) cli"; done
+  } >hosts.txt
+}
+
+PIDS=()
+UIDS=()
+LIMIT=${LIMIT:-60}  # seconds; a process still running then is killed and reported
+
+to_kill() { [[ " ${KILL:-} " == *" $1 "* ]]; }
+
+# Records a started process. A UID named in KILL dies right away (SIGKILL: a crash the
+# protocol cannot tell from a real one), unless KILL_AFTER_MS asks for later.
+started() {
+  PIDS+=($!) UIDS+=("$1")
+  if to_kill "$1" && [ -z "${KILL_AFTER_MS:-}" ]; then kill_uid $((${#PIDS[@]} - 1)); fi
+}
+
+kill_uid() {  # kill_uid INDEX: SIGKILL and reap at once (reaping quietly: bash reports kills)
+  { kill -KILL "${PIDS[$1]}" && wait "${PIDS[$1]}"; } 2>/dev/null
+  echo "killed uid ${UIDS[$1]}"
+}
+
+start_node() {  # start_node UID
+  "$BIN/condriver" "$1" --hosts hosts.txt ${DEBUG:+--debug} ${CONDRIVER_OPTS:-} \
+    >"$1.out" 2>"$1.log" &
+  started "$1"
+}
+
+start_client() {  # start_client UID VALUE DESIREDPROPOSER
+  "$BIN/clidriver" "$1" "$2" "$3" --hosts hosts.txt ${DEBUG:+--debug} ${CLIDRIVER_OPTS:-} \
+    >"$1.out" 2>"$1.log" &
+  started "$1"
+}
+
+# After the launch: kills the KILL UIDs if KILL_AFTER_MS is set, and starts a watchdog that
+# kills whatever is still running after LIMIT seconds, so the script always ends.
+after_launch() {
+  ( sleep "$LIMIT"; kill -KILL "${PIDS[@]}" 2>/dev/null ) &
+  WATCHDOG=$!
+  [ -z "${KILL_AFTER_MS:-}" ] && return 0
+  sleep "$(awk "BEGIN { print $KILL_AFTER_MS / 1000 }")"
+  local i
+  for i in "${!UIDS[@]}"; do
+    if to_kill "${UIDS[$i]}"; then kill_uid "$i"; fi
+  done
+}
+
+# Waits for every process, then prints the leader, each role, each client's answer, and
+# whether they agree. Returns non-zero if a process failed or clients disagree.
+report() {
+  local status=0 i rc uid t1
+  for i in "${!PIDS[@]}"; do
+    uid=${UIDS[$i]}
+    to_kill "$uid" && continue  # reaped by kill_uid
+    wait "${PIDS[$i]}"; rc=$?
+    if [ $rc != 0 ]; then
+      echo "uid $uid exited $rc (log: $RUN_DIR/$uid.log)"
+      status=1
+    fi
+  done
+  t1=$(date +%s%N)
+  { kill "$WATCHDOG" && wait "$WATCHDOG"; } 2>/dev/null
+  local leader
+  leader=$(grep -ho 'summary: uid [0-9]* role [a-z]* leader [0-9-]*' ./*.log | awk '{print $7}' | sort -u | tr '\n' ' ')
+  echo "leader: ${leader:-none}"
+  for uid in "${UIDS[@]}"; do
+    local line
+    line=$(grep -ho 'summary: uid [0-9]* role [a-z]* leader [0-9-]* decided [^ ]*' "$uid.log" 2>/dev/null)
+    if [ -n "$line" ]; then
+      echo "$line" | awk '{printf "  uid %-3s %-9s decided %s\n", $3, $5, $9}'
+    elif to_kill "$uid"; then
+      printf '  uid %-3s killed\n' "$uid"
+    fi
+  done
+  local answers
+  answers=$(cat ./*.out 2>/dev/null | grep -h '^Final message received by client from learner: ' | sort -u)
+  for uid in "${UIDS[@]}"; do
+    if grep -qs '^Final' "$uid.out"; then
+      echo "  client $uid: $(cat "$uid.out")"
+    elif [ "$(sed -n "$((uid + 4))p" hosts.txt | awk '{print $3}')" = cli ] && ! to_kill "$uid"; then
+      echo "  client $uid: no decision"
+    fi
+  done
+  local distinct
+  distinct=$(printf '%s' "$answers" | grep -c . || true)
+  if [ "$distinct" = 1 ]; then
+    echo "decided: ${answers##*: }"
+  elif [ "$distinct" = 0 ]; then
+    echo "decided: nothing (no client got an answer)"
+    status=1
+  else
+    echo "DISAGREEMENT: clients printed different values"; status=1
+  fi
+  echo "run folder: $RUN_DIR  ($(((t1 - T0) / 1000000)) ms launch to exit)"
+  return $status
+}
+
+launch_started() { T0=$(date +%s%N); }

@@ -1,0 +1,151 @@
+#include "process_group.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+
+extern char** environ;
+
+namespace paxos::test {
+
+ProcessGroup::ProcessGroup() {
+  // SIGCHLD stays blocked in the test process so that sigtimedwait can wait for it.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGCHLD);
+  sigprocmask(SIG_BLOCK, &set, nullptr);
+}
+
+ProcessGroup::~ProcessGroup() {
+  for (auto& [pid, status] : status_)
+    if (status == -1) ::kill(pid, SIGKILL);
+  for (auto& [pid, status] : status_)
+    if (status == -1) waitpid(pid, nullptr, 0);
+}
+
+pid_t ProcessGroup::spawn(const std::vector<std::string>& argv, const std::string& out,
+                          const std::string& err) {
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t none;
+  sigemptyset(&none);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  pid_t pid = 0;
+  int rc = posix_spawn(&pid, args[0], &actions, &attr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
+  if (rc != 0) throw std::runtime_error("cannot start " + argv[0]);
+  status_[pid] = -1;
+  return pid;
+}
+
+void ProcessGroup::kill(pid_t pid) {
+  if (status_.at(pid) == -1) ::kill(pid, SIGKILL);
+}
+
+void ProcessGroup::reap() {
+  for (auto& [pid, status] : status_) {
+    if (status != -1) continue;
+    int raw = 0;
+    if (waitpid(pid, &raw, WNOHANG) != pid) continue;
+    status = WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw);
+  }
+}
+
+bool ProcessGroup::waitAll(std::chrono::milliseconds limit) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGCHLD);
+  for (;;) {
+    reap();
+    bool running = false;
+    for (auto& [pid, status] : status_) running |= status == -1;
+    if (!running) return true;
+    auto left = deadline - std::chrono::steady_clock::now();
+    if (left <= left.zero()) break;
+    auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(left).count();
+    timespec timeout{static_cast<time_t>(ns / 1000000000), static_cast<long>(ns % 1000000000)};
+    sigtimedwait(&set, nullptr, &timeout);
+  }
+  for (auto& [pid, status] : status_)
+    if (status == -1) ::kill(pid, SIGKILL);
+  for (auto& [pid, status] : status_)
+    if (status == -1) {
+      waitpid(pid, nullptr, 0);
+      status = 128 + SIGKILL;
+    }
+  return false;
+}
+
+namespace {
+int bindUdp(int port) {
+  int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+}  // namespace
+
+std::vector<int> freeUdpPorts(int count) {
+  std::vector<int> fds, ports;
+  for (int i = 0; i < count; ++i) {
+    int fd = bindUdp(0);
+    sockaddr_in addr{};
+    socklen_t len = sizeof addr;
+    getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+    fds.push_back(fd);
+    ports.push_back(ntohs(addr.sin_port));
+  }
+  for (int fd : fds) close(fd);
+  return ports;
+}
+
+int freeUdpPortRange(int count) {
+  std::mt19937 rng(std::random_device{}());
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    int base = std::uniform_int_distribution<>(20000, 60000 - count)(rng);
+    std::vector<int> fds;
+    for (int p = base; p < base + count; ++p) {
+      int fd = bindUdp(p);
+      if (fd < 0) break;
+      fds.push_back(fd);
+    }
+    for (int fd : fds) close(fd);
+    if (int(fds.size()) == count) return base;
+  }
+  throw std::runtime_error("no free port range");
+}
+
+std::string readFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+}  // namespace paxos::test

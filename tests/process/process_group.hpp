@@ -1,0 +1,43 @@
+// Starts programs for a test and waits for them with a deadline. Only the PIDs started here are
+// ever signalled; whatever is still running when the group is destroyed is SIGKILLed and reaped.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace paxos::test {
+
+class ProcessGroup {
+ public:
+  ProcessGroup();
+  ~ProcessGroup();
+  ProcessGroup(const ProcessGroup&) = delete;
+  ProcessGroup& operator=(const ProcessGroup&) = delete;
+
+  // Runs argv[0] with stdout and stderr redirected to the given files.
+  pid_t spawn(const std::vector<std::string>& argv, const std::string& out, const std::string& err);
+  void kill(pid_t pid);
+  // Reaps children until all have exited or `limit` passes (then kills the rest); returns
+  // whether all exited within the limit. Waits on SIGCHLD, never polls with sleeps.
+  bool waitAll(std::chrono::milliseconds limit);
+
+  // Exit code, or 128+signal for a killed child, or -1 while running.
+  int status(pid_t pid) const { return status_.at(pid); }
+
+ private:
+  void reap();
+  std::map<pid_t, int> status_;
+};
+
+// `count` distinct UDP ports on 127.0.0.1 that were free a moment ago.
+std::vector<int> freeUdpPorts(int count);
+// A base such that base..base+count-1 were all free a moment ago (for the run scripts).
+int freeUdpPortRange(int count);
+
+std::string readFile(const std::string& path);
+
+}  // namespace paxos::test

@@ -8,7 +8,19 @@ using wire::Message;
 using wire::Type;
 
 void Learner::receive(const Message& m, Outbox& out) {
-  if (m.type != Type::accepted || m.instance != 0) return;
+  if (m.instance != 0) return;
+  if (m.type == Type::decided && cluster_.roleOf(m.from) == wire::Role::proposer) {
+    // The proposer counted a majority of ACCEPTED itself: the value is chosen. This covers a
+    // learner whose own ACCEPTEDs were lost.
+    if (!decided_) {
+      decided_ = m.value;
+      out.decided = m.value;
+      out.note(Level::info,
+               fmt::format("inst 0 decided {} (told by proposer {})", m.value, m.from));
+    }
+    return;
+  }
+  if (m.type != Type::accepted) return;
   if (cluster_.roleOf(m.from) != wire::Role::acceptor) return;
   Message reply;
   reply.type = Type::decided;

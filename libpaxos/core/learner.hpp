@@ -1,5 +1,6 @@
 // Learner: decides a value once a majority of distinct acceptors report ACCEPTED for the same
-// ballot, then tells every client and proposer. Later ACCEPTEDs (a proposer still working on
+// ballot (or a proposer that counted such a majority says DECIDED), then tells every client
+// and proposer. Later ACCEPTEDs (a proposer still working on
 // a decided instance) are answered with DECIDED so that proposer can stop.
 #pragma once
 

@@ -34,12 +34,12 @@ void Proposer::receive(Time now, const Message& m, Outbox& out) {
       if (phase_ != Phase::accepting || m.ballot != ballot_) return;
       if (cluster_.roleOf(m.from) != wire::Role::acceptor) return;
       acceptedBy_.insert(m.from);
-      if (acceptedBy_.size() >= cluster_.quorum()) decide(m.value, out);
+      if (acceptedBy_.size() >= cluster_.quorum()) decide(m.value, false, out);
       return;
     case Type::nack:
       return onNack(now, m, out);
     case Type::decided:
-      if (cluster_.roleOf(m.from) == wire::Role::learner) decide(m.value, out);
+      if (cluster_.roleOf(m.from) == wire::Role::learner) decide(m.value, true, out);
       return;
     default:
       return;
@@ -53,6 +53,7 @@ void Proposer::startRound(Time now, Outbox& out) {
   acceptedBy_.clear();
   out.note(Level::info, fmt::format("inst 0 ballot {}: phase 1, PREPARE to {} acceptors",
                                     wire::toString(ballot_), cluster_.acceptors().size()));
+  resendInterval_ = timing_.phaseRetry;
   sendToSilentAcceptors(out);
   wakeAt_ = now + timing_.phaseRetry;
 }
@@ -75,6 +76,7 @@ void Proposer::onPromise(Time now, const Message& m, Outbox& out) {
                        proposal_,
                        constrained ? "accepted at " + wire::toString(highest->second.first)
                                    : std::string("client's value")));
+  resendInterval_ = timing_.phaseRetry;
   sendToSilentAcceptors(out);
   wakeAt_ = now + timing_.phaseRetry;
 }
@@ -94,7 +96,7 @@ void Proposer::onNack(Time now, const Message& m, Outbox& out) {
                                     wait.count() / 1000));
 }
 
-void Proposer::decide(const std::string& value, Outbox& out) {
+void Proposer::decide(const std::string& value, bool fromLearner, Outbox& out) {
   if (decided_) return;
   decided_ = value;
   phase_ = Phase::done;
@@ -103,6 +105,8 @@ void Proposer::decide(const std::string& value, Outbox& out) {
   reply.type = Type::decided;
   reply.value = value;
   for (uint32_t client : waitingClients_) out.send(client, reply);
+  if (!fromLearner)
+    for (uint32_t learner : cluster_.learners()) out.send(learner, reply);
 }
 
 void Proposer::sendToSilentAcceptors(Outbox& out) const {
@@ -125,8 +129,12 @@ void Proposer::tick(Time now, Outbox& out) {
   if (now < wakeAt_) return;
   if (phase_ == Phase::backingOff) return startRound(now, out);
   if (phase_ == Phase::preparing || phase_ == Phase::accepting) {
+    // Silent acceptors may be slow, partitioned or dead: resend with randomised exponential
+    // backoff, so a lossy network is retried quickly and a dead one is not flooded.
     sendToSilentAcceptors(out);
-    wakeAt_ = now + timing_.phaseRetry;
+    resendInterval_ = std::min<Duration>(resendInterval_ * 2, timing_.retryMax);
+    auto half = resendInterval_.count() / 2;
+    wakeAt_ = now + Duration(half + std::uniform_int_distribution<int64_t>(0, half)(rng_));
   }
 }
 

@@ -1,6 +1,7 @@
 // Proposer: turns a client's value into a chosen one with ballots (round, uid). It runs
 // phase 1 (PREPARE/PROMISE) and phase 2 (ACCEPT/ACCEPTED) for instance 0, resends to acceptors
-// it has not heard from, and after a NACK backs off for a random time before a higher round.
+// it has not heard from (randomised exponential backoff), and after a NACK backs off for a
+// random time before a higher round.
 #pragma once
 
 #include <cstdint>
@@ -35,7 +36,8 @@ class Proposer {
   void startRound(Time now, Outbox& out);
   void onPromise(Time now, const wire::Message& m, Outbox& out);
   void onNack(Time now, const wire::Message& m, Outbox& out);
-  void decide(const std::string& value, Outbox& out);
+  // Tells the waiting clients, and the learners unless a learner told us.
+  void decide(const std::string& value, bool fromLearner, Outbox& out);
   void sendToSilentAcceptors(Outbox& out) const;
 
   const Cluster& cluster_;
@@ -48,6 +50,7 @@ class Proposer {
   uint64_t highestRoundSeen_ = 0;
   int nacks_ = 0;  // consecutive NACKed rounds, for exponential backoff
   Time wakeAt_{};
+  Duration resendInterval_{};  // current resend period in phase 1 or 2
   std::optional<std::string> clientValue_;
   std::set<uint32_t> waitingClients_;
   // Phase 1: acceptor -> (accepted ballot, value) it reported. Phase 2: acceptors that accepted.

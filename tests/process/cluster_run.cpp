@@ -35,14 +35,15 @@ Outcome runCluster(const Scenario& s, int runIndex) {
   fs::remove_all(outcome.dir);
   fs::create_directories(outcome.dir);
   std::string hosts = outcome.dir + "/hosts.txt";
+  std::ostringstream out;
   {
-    std::ofstream out(hosts);
     out << "PROPOSERS " << s.proposers << "\nACCEPTORS " << s.acceptors << "\nLEARNERS "
         << s.learners << "\n";
     auto ports = freeUdpPorts(total);
     for (int uid = 0; uid < total; ++uid)
       out << "localhost " << ports[uid] << (uid < outcome.consensus ? " con\n" : " cli\n");
   }
+  std::ofstream(hosts) << out.str();
 
   ProcessGroup group;
   std::map<int, pid_t> pids;
@@ -56,7 +57,13 @@ Outcome runCluster(const Scenario& s, int runIndex) {
       argv.push_back(c.value);
       argv.push_back(std::to_string(c.desired));
     }
-    argv.insert(argv.end(), {"--hosts", hosts});
+    if (auto rewrite = s.hostsFor.find(uid); rewrite != s.hostsFor.end()) {
+      std::string own = outcome.dir + "/hosts-" + std::to_string(uid) + ".txt";
+      std::ofstream(own) << rewrite->second(out.str());
+      argv.insert(argv.end(), {"--hosts", own});
+    } else {
+      argv.insert(argv.end(), {"--hosts", hosts});
+    }
     const auto& common = client ? s.clientArgs : s.nodeArgs;
     argv.insert(argv.end(), common.begin(), common.end());
     if (auto extra = s.extraArgs.find(uid); extra != s.extraArgs.end())

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -24,6 +25,8 @@ struct Scenario {
   std::vector<std::string> clientArgs;                // for every clidriver
   std::set<int> killAtStart;                          // SIGKILLed right after they start
   std::chrono::milliseconds limit{20000};             // every process must exit by then
+  // Per UID: rewrites the hosts file that process reads (to start it with another cluster's).
+  std::map<int, std::function<std::string(std::string)>> hostsFor;
 };
 
 struct Outcome {

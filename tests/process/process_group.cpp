@@ -96,8 +96,7 @@ bool ProcessGroup::waitAll(std::chrono::milliseconds limit) {
   return false;
 }
 
-namespace {
-int bindUdp(int port) {
+int bindLoopbackUdp(int port) {
   int fd = socket(AF_INET, SOCK_DGRAM, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
@@ -109,12 +108,11 @@ int bindUdp(int port) {
   }
   return fd;
 }
-}  // namespace
 
 std::vector<int> freeUdpPorts(int count) {
   std::vector<int> fds, ports;
   for (int i = 0; i < count; ++i) {
-    int fd = bindUdp(0);
+    int fd = bindLoopbackUdp(0);
     sockaddr_in addr{};
     socklen_t len = sizeof addr;
     getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
@@ -131,7 +129,7 @@ int freeUdpPortRange(int count) {
     int base = std::uniform_int_distribution<>(20000, 60000 - count)(rng);
     std::vector<int> fds;
     for (int p = base; p < base + count; ++p) {
-      int fd = bindUdp(p);
+      int fd = bindLoopbackUdp(p);
       if (fd < 0) break;
       fds.push_back(fd);
     }

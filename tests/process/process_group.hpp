@@ -38,6 +38,9 @@ std::vector<int> freeUdpPorts(int count);
 // A base such that base..base+count-1 were all free a moment ago (for the run scripts).
 int freeUdpPortRange(int count);
 
+// A UDP socket bound to 127.0.0.1:port (0: any), or -1; the caller closes it.
+int bindLoopbackUdp(int port);
+
 std::string readFile(const std::string& path);
 
 }  // namespace paxos::test

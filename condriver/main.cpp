@@ -77,7 +77,11 @@ int main(int argc, char** argv) {
     net::FaultInjector injector(faults, seed + 1);
     net::Driver driver(
         io, transport, node, injector,
-        [&] { return fmt::format("n{} {}", uid, wire::roleName(node.role())); },
+        [&] {
+          auto role = node.role();
+          return fmt::format("n{} {}", uid,
+                             role == wire::Role::none ? "electing" : wire::roleName(role));
+        },
         [&](const std::string& value) {
           if (node.role() != wire::Role::learner) return;
           std::fputs((value + "\n").c_str(), stdout);  // a learner's delivered value

@@ -77,7 +77,7 @@ void Node::dispatch(Time now, const Message& m, Outbox& out) {
     case Type::electAck:
     case Type::leader:
     case Type::leaderAck:
-      election_.receive(now, m, out);
+      if (cluster_.isConsensus(m.from)) election_.receive(now, m, out);
       break;
     case Type::start:
       if (m.roles != cluster_.roles()) {

@@ -19,7 +19,9 @@ struct AcceptorState {
 
 class Acceptor {
  public:
-  explicit Acceptor(const Cluster& cluster) : cluster_(cluster) {}
+  // `recovered`: the state it had persisted before a restart (empty on a first start).
+  explicit Acceptor(const Cluster& cluster, std::map<uint64_t, AcceptorState> recovered = {})
+      : cluster_(cluster), instances_(std::move(recovered)) {}
 
   // PREPARE(b): if b >= promised, promise b and report the highest accepted proposal (1b);
   // else NACK with the promise that beat it. Re-promising an equal ballot makes a resent
@@ -28,6 +30,7 @@ class Acceptor {
   void receive(const wire::Message& message, Outbox& out);
 
   const AcceptorState& state(uint64_t instance) { return instances_[instance]; }
+  const std::map<uint64_t, AcceptorState>& states() const { return instances_; }
 
  private:
   void nack(const wire::Message& message, const AcceptorState& state, Outbox& out) const;

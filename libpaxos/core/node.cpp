@@ -8,7 +8,8 @@ using wire::Message;
 using wire::Role;
 using wire::Type;
 
-Node::Node(const Cluster& cluster, const Timing& timing, uint32_t self, uint64_t seed)
+Node::Node(const Cluster& cluster, const Timing& timing, uint32_t self, uint64_t seed,
+           std::map<uint64_t, AcceptorState> recovered)
     : cluster_(cluster),
       timing_(timing),
       self_(self),
@@ -16,7 +17,7 @@ Node::Node(const Cluster& cluster, const Timing& timing, uint32_t self, uint64_t
       election_(cluster, timing, self),
       starts_(timing),
       proposer_(cluster, timing, self, rng_),
-      acceptor_(cluster),
+      acceptor_(cluster, std::move(recovered)),
       learner_(cluster) {}
 
 Role Node::role() const {

@@ -21,7 +21,9 @@ namespace paxos::core {
 
 class Node : public Actor {
  public:
-  Node(const Cluster& cluster, const Timing& timing, uint32_t self, uint64_t seed);
+  // `recovered`: an acceptor's persisted state from before a restart.
+  Node(const Cluster& cluster, const Timing& timing, uint32_t self, uint64_t seed,
+       std::map<uint64_t, AcceptorState> recovered = {});
 
   void start(Time now, Outbox& out) override;
   void receive(Time now, const wire::Message& message, Outbox& out) override;
@@ -33,6 +35,7 @@ class Node : public Actor {
   wire::Role role() const;
   std::optional<uint32_t> leader() const { return election_.leader(); }
   std::optional<std::string> decided() const;
+  const std::map<uint64_t, AcceptorState>& acceptorStates() const { return acceptor_.states(); }
   int electionMessages() const { return electionMessages_; }
   // "uid 2 role learner leader 2 decided 210 election-msgs 6"
   std::string summary() const;

@@ -1,0 +1,129 @@
+// A deterministic simulator: the same core objects as the real nodes, on a virtual clock and a
+// virtual network that loses, duplicates, delays (and so reorders) and partitions messages,
+// with crash and restart of any consensus node between any two steps. One 64-bit seed fixes
+// every choice, so a run is reproduced exactly by its seed.
+//
+// After every step the invariants of DESIGN §7 are checked: validity, agreement (over what
+// learners, proposers and clients were told, and over what a majority of acceptors accepted),
+// integrity, and that no acceptor ever lowers its promise, across restarts too.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <queue>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/acceptor.hpp"
+#include "core/actor.hpp"
+#include "core/cluster.hpp"
+#include "core/timing.hpp"
+
+namespace paxos::sim {
+
+using core::Duration;
+using core::Time;
+
+// How hostile the network and the machines are until `faultsEnd`; after it, every crashed node
+// restarts, partitions heal, and messages get through (liveness is then checked).
+struct FaultMix {
+  double loss = 0.1;
+  double duplicate = 0.05;
+  Duration minDelay = std::chrono::microseconds(50);
+  Duration maxDelay = std::chrono::milliseconds(4);  // random delays reorder messages
+  double crashPerStep = 0.003;                       // chance a live consensus node crashes
+  Duration downMin = std::chrono::milliseconds(1), downMax = std::chrono::milliseconds(80);
+  double partitionPerStep = 0.001;  // chance a partition starts (if none is active)
+  Duration partitionMin = std::chrono::milliseconds(5);
+  Duration partitionMax = std::chrono::milliseconds(150);
+  Time faultsEnd = std::chrono::milliseconds(600);
+  Duration livenessBound = std::chrono::seconds(5);  // after faultsEnd, every client decides
+  bool durableAcceptors = true;  // false: a restarted acceptor forgets (a broken variant)
+};
+
+struct Setup {
+  int proposers = 2, acceptors = 3, learners = 2;
+  std::vector<std::string> values = {"a", "b", "c"};  // one client per value
+  std::vector<uint32_t> desired;                      // per client; default i % proposers
+};
+
+struct Result {
+  std::optional<std::string> violation;  // what broke, if anything
+  std::vector<std::string> trace;        // events up to the violation (when tracing)
+  std::optional<std::string> decided;
+  uint64_t steps = 0;
+  Time end{};
+};
+
+class Simulation {
+ public:
+  Simulation(const Setup& setup, const FaultMix& faults, uint64_t seed, bool trace);
+  Result run();
+
+  // For callers that script faults themselves (paxos-sim's rounds): no random faults then.
+  void crash(uint32_t uid);
+  void restart(uint32_t uid);
+  // Runs until `until` or until nothing is left to do; returns false on a violation.
+  bool runUntil(Time until);
+  Time now() const { return now_; }
+  const core::Cluster& cluster() const { return cluster_; }
+  bool clientDecided(uint32_t uid) const { return clientDecisions_.contains(uid); }
+  std::optional<std::string> clientDecision(uint32_t uid) const;
+  const Result& result() const { return result_; }
+  // Adds client actors lazily: a client not yet started is not running.
+  void startClient(uint32_t uid);
+
+ private:
+  struct Delivery {
+    Time at;
+    uint64_t seq;
+    uint32_t to;
+    wire::Message message;
+    bool operator>(const Delivery& o) const { return at != o.at ? at > o.at : seq > o.seq; }
+  };
+  struct Slot {
+    std::unique_ptr<core::Actor> actor;
+    bool up = false;
+    int incarnation = 0;
+    int decisions = 0;  // this incarnation
+  };
+
+  bool step();
+  void apply(uint32_t uid, core::Outbox& out);
+  void injectFaults();
+  bool crosses(uint32_t a, uint32_t b) const;
+  void check(uint32_t uid);
+  void violate(std::string what);
+  void log(const std::string& event);
+  void startNode(uint32_t uid);
+
+  Setup setup_;
+  FaultMix faults_;
+  core::Cluster cluster_;
+  core::Timing timing_;
+  std::mt19937_64 rng_;
+  bool tracing_;
+  bool scripted_ = false;
+  Time now_{};
+  uint64_t seq_ = 0;
+  std::priority_queue<Delivery, std::vector<Delivery>, std::greater<>> network_;
+  std::vector<Slot> slots_;
+  std::map<uint32_t, Time> restartAt_;
+  std::set<uint32_t> partitioned_;  // one side of the active partition
+  Time healAt_{};
+  std::map<uint32_t, std::map<uint64_t, core::AcceptorState>> disk_;  // durable acceptor state
+  std::map<uint32_t, wire::Ballot> highestPromise_;
+  std::map<wire::Ballot, std::pair<std::string, std::set<uint32_t>>> acceptances_;
+  std::map<uint32_t, std::string> clientDecisions_;
+  std::set<std::string> proposed_;
+  Result result_;
+};
+
+// One seed, random faults from `faults`: the run the tests and `paxos-sim --seeds` repeat.
+Result simulate(const Setup& setup, const FaultMix& faults, uint64_t seed, bool trace = false);
+
+}  // namespace paxos::sim

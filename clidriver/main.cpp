@@ -34,7 +34,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_flag("--debug", debug, "log every message sent and received (or PAXOS_LOG=debug)");
   app.add_option("--timeout", timeoutMs, "give up (exit 1) after this many ms without a decision")
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Range(1, 86400000));
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {

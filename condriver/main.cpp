@@ -5,6 +5,7 @@
 #include <asio.hpp>
 #include <cstdio>
 #include <random>
+#include <regex>
 
 #include "core/cluster.hpp"
 #include "core/node.hpp"
@@ -32,7 +33,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_flag("--debug", debug, "log every message sent and received (or PAXOS_LOG=debug)");
   app.add_option("--idle-timeout", idleMs, "exit after this many ms without a datagram")
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Range(1, 86400000));
   app.add_option("--crash-at", crashAt,
                  "die (SIGKILL) at the N-th EVENT: election, prepare, promise, accept, "
                  "accepted or learn; EVENT[:N], N defaults to 1");
@@ -61,11 +62,16 @@ int main(int argc, char** argv) {
   if (crashAt) faults.crashAt = *crashAt;
   if (drop) faults.drop = *drop;
   if (duplicate) faults.duplicate = *duplicate;
-  if (delay && std::sscanf(delay->c_str(), "%d:%d", &faults.delayMs, &faults.jitterMs) < 1)
-    return net::usageError("condriver",
-                           "--delay: expected MS or MS:JITTER, found '" + *delay + "'");
-  if (faults.delayMs < 0 || faults.jitterMs < 0)
-    return net::usageError("condriver", "--delay: milliseconds must not be negative");
+  if (delay) {
+    std::smatch parts;
+    if (!std::regex_match(*delay, parts, std::regex(R"((\d{1,6})(?::(\d{1,6}))?)")))
+      return net::usageError("condriver",
+                             "--delay: expected MS or MS:JITTER (milliseconds), "
+                             "found '" +
+                                 *delay + "'");
+    faults.delayMs = std::stoi(parts[1]);
+    faults.jitterMs = parts[2].matched ? std::stoi(parts[2]) : 0;
+  }
 
   core::Timing timing;
   timing.idleTimeout = std::chrono::milliseconds(idleMs.value_or(hosts->options.idleTimeoutMs));

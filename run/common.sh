@@ -54,6 +54,8 @@ PIDS=()
 UIDS=()
 LIMIT=${LIMIT:-60}  # seconds; a process still running then is killed and reported
 
+debug_flag() { [ "${DEBUG:-0}" != 0 ] && echo --debug; }
+
 to_kill() { [[ " ${KILL:-} " == *" $1 "* ]]; }
 
 # Records a started process. A UID named in KILL dies right away (SIGKILL: a crash the
@@ -64,18 +66,25 @@ started() {
 }
 
 kill_uid() {  # kill_uid INDEX: SIGKILL and reap at once (reaping quietly: bash reports kills)
-  { kill -KILL "${PIDS[$1]}" && wait "${PIDS[$1]}"; } 2>/dev/null
+  local pid=${PIDS[$1]} state
+  state=$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)
+  if [ "$state" = Z ]; then
+    wait "$pid"
+    echo "uid ${UIDS[$1]} had already exited ($?) before KILL"
+    return
+  fi
+  { kill -KILL "$pid" && wait "$pid"; } 2>/dev/null
   echo "killed uid ${UIDS[$1]}"
 }
 
 start_node() {  # start_node UID
-  "$BIN/condriver" "$1" --hosts hosts.txt ${DEBUG:+--debug} ${CONDRIVER_OPTS:-} \
+  "$BIN/condriver" "$1" --hosts hosts.txt $(debug_flag) ${CONDRIVER_OPTS:-} \
     >"$1.out" 2>"$1.log" &
   started "$1"
 }
 
 start_client() {  # start_client UID VALUE DESIREDPROPOSER
-  "$BIN/clidriver" "$1" "$2" "$3" --hosts hosts.txt ${DEBUG:+--debug} ${CLIDRIVER_OPTS:-} \
+  "$BIN/clidriver" "$1" "$2" "$3" --hosts hosts.txt $(debug_flag) ${CLIDRIVER_OPTS:-} \
     >"$1.out" 2>"$1.log" &
   started "$1"
 }

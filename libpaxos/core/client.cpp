@@ -78,7 +78,7 @@ void Client::receive(Time now, const Message& m, Outbox& out) {
 }
 
 void Client::sendRequest(Time now, Outbox& out) {
-  if (sendsToThisProposer_ == kSendsBeforeFailover) {
+  if (sendsToThisProposer_ == kSendsBeforeFailover && cluster_.proposers().size() > 1) {
     sendsToThisProposer_ = 0;
     proposerIndex_ = (proposerIndex_ + 1) % cluster_.proposers().size();
     out.note(Level::info, fmt::format("no answer: failing over to proposer {}",

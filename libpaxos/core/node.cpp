@@ -8,6 +8,11 @@ using wire::Message;
 using wire::Role;
 using wire::Type;
 
+namespace {
+// START pushes are bounded: a node or client that missed them asks with START_QUERY.
+constexpr int kStartSends = 10;
+}  // namespace
+
 Node::Node(const Cluster& cluster, const Timing& timing, uint32_t self, uint64_t seed,
            std::map<uint64_t, AcceptorState> recovered)
     : cluster_(cluster),
@@ -131,7 +136,7 @@ void Node::onLeaderKnown(Time now, Outbox& out) {
                                     wire::roleName(cluster_.roleOf(self_))));
   if (*election_.leader() != self_) return;
   for (int uid = 0; uid < cluster_.size(); ++uid)
-    if (uint32_t(uid) != self_) starts_.send(now, uid, startMessage(), out);
+    if (uint32_t(uid) != self_) starts_.send(now, uid, startMessage(), out, kStartSends);
 }
 
 Message Node::startMessage() const {

@@ -53,7 +53,10 @@ void Election::receive(Time now, const Message& m, Outbox& out) {
 
 void Election::onElect(Time now, uint32_t candidate, Outbox& out) {
   if (candidate == self_) {
-    if (leader_ == self_) return;
+    // A leader already known that is not smaller wins, as in onLeader and learnLeader: our own
+    // token coming back late (resent after a stall, or re-routed round a repaired ring) must not
+    // make this node a second, smaller leader.
+    if (leader_ && *leader_ >= self_) return;
     leader_ = self_;
     out.note(Level::info, fmt::format("elected leader (my UID came back around the ring)"));
     if (nextAlive(self_) != self_) hop(now, Type::leader, self_, out);
@@ -80,23 +83,34 @@ void Election::learnLeader(uint32_t leader) {
   if (!leader_ || *leader_ < leader) leader_ = leader;
 }
 
-void Election::tick(Time now, Outbox& out) {
-  for (auto& stale : hops_.takeOlderThan(now - timing_.hopSkip)) {
-    suspected_.insert(stale.to);
-    uint32_t next = nextAlive(self_);
-    out.note(Level::warn,
-             fmt::format("successor {} silent for {} ms: suspected; {} {} to {}", stale.to,
-                         timing_.hopSkip.count() / 1000000, wire::typeName(stale.message.type),
-                         stale.message.uid, next == self_ ? "handled here" : std::to_string(next)));
-    if (stale.message.type == Type::leader) {
-      if (next != self_ && next != stale.message.uid)
-        hop(now, Type::leader, stale.message.uid, out);
-    } else if (next == self_ || suspected_.contains(stale.message.uid)) {
-      onElect(now, stale.message.uid, out);
-    } else {
-      hop(now, Type::elect, stale.message.uid, out);
-    }
+void Election::reroute(Time now, const Resender::Entry& stale, Outbox& out) {
+  if (suspected_.insert(stale.to).second)
+    out.note(Level::warn, fmt::format("successor {} silent for {} ms: suspected", stale.to,
+                                      timing_.hopSkip.count() / 1000000));
+  uint32_t next = nextAlive(self_);
+  out.note(Level::debug,
+           fmt::format("{} {} re-routed to {}", wire::typeName(stale.message.type),
+                       stale.message.uid, next == self_ ? "this node" : std::to_string(next)));
+  if (stale.message.type == Type::leader) {
+    if (next != self_ && next != stale.message.uid) hop(now, Type::leader, stale.message.uid, out);
+  } else if (next == self_ && leader_) {
+    // Suspecting every other node proves nothing once a leader is known: the token stops
+    // here rather than making this node, "alone on the ring", a second leader.
+  } else if (next == self_ || suspected_.contains(stale.message.uid)) {
+    onElect(now, stale.message.uid, out);
+  } else {
+    hop(now, Type::elect, stale.message.uid, out);
   }
+}
+
+void Election::tick(Time now, Outbox& out) {
+  // A hop unanswered for hopSkip makes its target suspected, and every other hop waiting on a
+  // suspected node is re-routed at once rather than after its own hopSkip.
+  auto stale = [&](const Resender::Entry& e) {
+    return e.firstSent < now - timing_.hopSkip || suspected_.contains(e.to);
+  };
+  for (auto batch = hops_.take(stale); !batch.empty(); batch = hops_.take(stale))
+    for (auto& hop : batch) reroute(now, hop, out);
   hops_.tick(now, out);
   if (!leader_ && now >= stallAt_) {
     stallAt_ = now + timing_.electionStall;

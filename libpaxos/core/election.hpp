@@ -39,6 +39,8 @@ class Election {
   void onElect(Time now, uint32_t candidate, Outbox& out);
   void onLeader(Time now, uint32_t leader, Outbox& out);
   void hop(Time now, wire::Type type, uint32_t uid, Outbox& out);
+  // Sends a hop whose target is suspected on to the next live successor.
+  void reroute(Time now, const Resender::Entry& stale, Outbox& out);
   void sendOwnToken(Time now, Outbox& out);
   // First consensus UID after `uid` that is not suspected; `self_` if there is none.
   uint32_t nextAlive(uint32_t uid) const;

@@ -47,19 +47,6 @@ std::optional<Time> Resender::nextWake() const {
       ->due;
 }
 
-std::vector<Resender::Entry> Resender::takeOlderThan(Time cutoff) {
-  std::vector<Entry> old;
-  for (size_t i = 0; i < entries_.size();) {
-    if (entries_[i].firstSent < cutoff) {
-      old.push_back(std::move(entries_[i]));
-      entries_.erase(entries_.begin() + i);
-    } else {
-      ++i;
-    }
-  }
-  return old;
-}
-
 bool Resender::pendingTo(uint32_t to, wire::Type type) const {
   return std::any_of(entries_.begin(), entries_.end(),
                      [&](auto& e) { return e.to == to && e.message.type == type; });

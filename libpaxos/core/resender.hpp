@@ -38,7 +38,20 @@ class Resender {
   std::optional<Time> nextWake() const;
 
   // Removes and returns the entries first sent before `cutoff`: their peer looks dead.
-  std::vector<Entry> takeOlderThan(Time cutoff);
+  std::vector<Entry> takeOlderThan(Time cutoff) {
+    return take([cutoff](const Entry& e) { return e.firstSent < cutoff; });
+  }
+  // Removes and returns the entries for which `match` holds.
+  template <class Match>
+  std::vector<Entry> take(Match match) {
+    std::vector<Entry> taken;
+    std::erase_if(entries_, [&](Entry& e) {
+      if (!match(e)) return false;
+      taken.push_back(std::move(e));
+      return true;
+    });
+    return taken;
+  }
   bool pendingTo(uint32_t to, wire::Type type) const;
   bool empty() const { return entries_.empty(); }
 

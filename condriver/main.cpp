@@ -13,6 +13,7 @@
 #include "net/fault_injector.hpp"
 #include "net/startup.hpp"
 #include "net/udp_transport.hpp"
+#include "storage/acceptor_store.hpp"
 
 using namespace paxos;
 
@@ -26,6 +27,7 @@ int main(int argc, char** argv) {
   std::optional<int> idleMs;
   std::optional<std::string> crashAt, delay;
   std::optional<double> drop, duplicate;
+  std::string dataDir, durability = "fsync";
   uint64_t seed = std::random_device{}();
   app.add_option("UID", uid, "this node's UID: its line index among the host lines (0-based)")
       ->required();
@@ -44,6 +46,14 @@ int main(int argc, char** argv) {
                  "probability")
       ->check(CLI::Range(0.0, 1.0));
   app.add_option("--delay", delay, "delay incoming datagrams by MS[:JITTER] milliseconds");
+  app.add_option("--data-dir", dataDir,
+                 "an acceptor keeps its promises here (DIR/acceptor-UID.state) and recovers "
+                 "them on restart; without it, acceptor state is in memory only");
+  app.add_option("--durability", durability,
+                 "fsync: state is on disk before each reply; none: no fsync (benchmarks only: "
+                 "a machine crash can lose promises)")
+      ->check(CLI::IsMember({"fsync", "none"}))
+      ->capture_default_str();
   app.add_option("--seed", seed, "seed for backoff and injected faults (default: random)");
   try {
     app.parse(argc, argv);
@@ -78,8 +88,17 @@ int main(int argc, char** argv) {
   core::Cluster cluster = core::Cluster::fromHosts(*hosts);
   asio::io_context io;
   try {
+    std::optional<storage::AcceptorStore> store;
+    if (!dataDir.empty() && cluster.roleOf(uid) == wire::Role::acceptor) {
+      store.emplace(dataDir, uid, cluster.hostsHash(), durability == "fsync");
+      if (durability == "none") spdlog::warn("--durability none: acceptor state is not fsynced");
+    }
+    auto recovered = store ? store->state() : std::map<uint64_t, core::AcceptorState>{};
+    if (!recovered.empty())
+      spdlog::info("recovered acceptor state for {} instance(s) from {}", recovered.size(),
+                   store->path());
     net::UdpTransport transport(io, *hosts, uid);
-    core::Node node(cluster, timing, uid, seed);
+    core::Node node(cluster, timing, uid, seed, recovered);
     net::FaultInjector injector(faults, seed + 1);
     net::Driver driver(
         io, transport, node, injector,
@@ -92,7 +111,9 @@ int main(int argc, char** argv) {
           if (node.role() != wire::Role::learner) return;
           std::fputs((value + "\n").c_str(), stdout);  // a learner's delivered value
           std::fflush(stdout);
-        });
+        },
+        store ? net::Driver::Persist([&](const auto& changes) { store->save(changes); })
+              : net::Driver::Persist());
     int code = driver.run();
     auto& c = transport.counters();
     spdlog::info("summary: {} sent {} received {} malformed {} injected-drops {}", node.summary(),

@@ -78,7 +78,7 @@ kill_uid() {  # kill_uid INDEX: SIGKILL and reap at once (reaping quietly: bash 
 }
 
 start_node() {  # start_node UID
-  "$BIN/condriver" "$1" --hosts hosts.txt $(debug_flag) ${CONDRIVER_OPTS:-} \
+  "$BIN/condriver" "$1" --hosts hosts.txt --data-dir data $(debug_flag) ${CONDRIVER_OPTS:-} \
     >"$1.out" 2>"$1.log" &
   started "$1"
 }

@@ -18,6 +18,11 @@ void Acceptor::receive(const Message& m, Outbox& out) {
   AcceptorState& s = instances_[m.instance];
   if (m.ballot < s.promised) return nack(m, s, out);
   s.promised = m.ballot;
+  if (m.type == Type::accept) {
+    s.acceptedBallot = m.ballot;
+    s.acceptedValue = m.value;
+  }
+  out.persist.emplace_back(m.instance, s);
 
   Message reply;
   reply.instance = m.instance;
@@ -31,8 +36,6 @@ void Acceptor::receive(const Message& m, Outbox& out) {
     out.send(m.from, std::move(reply));
     return;
   }
-  s.acceptedBallot = m.ballot;
-  s.acceptedValue = m.value;
   out.note(Level::debug, fmt::format("inst {} accepted {} value {}", m.instance,
                                      wire::toString(m.ballot), m.value));
   reply.type = Type::accepted;

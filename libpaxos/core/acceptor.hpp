@@ -11,12 +11,6 @@
 
 namespace paxos::core {
 
-struct AcceptorState {
-  wire::Ballot promised;  // highest ballot promised (P1a: accept nothing lower)
-  wire::Ballot acceptedBallot;
-  std::string acceptedValue;
-};
-
 class Acceptor {
  public:
   // `recovered`: the state it had persisted before a restart (empty on a first start).

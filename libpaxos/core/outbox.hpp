@@ -1,5 +1,6 @@
-// What a core state machine asks its driver to do after one step: messages to send, lines to
-// log, a newly decided value, and whether to exit. The core never does any of it itself.
+// What a core state machine asks its driver to do after one step: state to persist, messages
+// to send, lines to log, a newly decided value, and whether to exit. The core never does any of it
+// itself.
 #pragma once
 
 #include <cstdint>
@@ -23,7 +24,18 @@ struct Note {
   std::string text;
 };
 
+// An acceptor's memory for one instance. Promise and acceptance must survive a crash.
+struct AcceptorState {
+  wire::Ballot promised;  // highest ballot promised (P1a: accept nothing lower)
+  wire::Ballot acceptedBallot;
+  std::string acceptedValue;
+  bool operator==(const AcceptorState&) const = default;
+};
+
 struct Outbox {
+  // Acceptor state to make durable BEFORE any message of this step leaves: a reply promises
+  // what the disk must remember.
+  std::vector<std::pair<uint64_t, AcceptorState>> persist;
   std::vector<Envelope> messages;
   std::vector<Note> notes;
   std::optional<std::string> decided;  // set in the step where this process first learns it

@@ -11,13 +11,14 @@ namespace paxos::net {
 
 Driver::Driver(asio::io_context& io, UdpTransport& transport, core::Actor& actor,
                FaultInjector& faults, std::function<std::string()> label,
-               std::function<void(const std::string&)> onDecided)
+               std::function<void(const std::string&)> onDecided, Persist persist)
     : io_(io),
       transport_(transport),
       actor_(actor),
       faults_(faults),
       label_(std::move(label)),
       onDecided_(std::move(onDecided)),
+      persist_(std::move(persist)),
       timer_(io),
       signals_(io, SIGINT, SIGTERM) {}
 
@@ -88,6 +89,7 @@ void Driver::apply(core::Outbox& out) {
     if (faults_.crashNow("learn")) crash("learn");
     onDecided_(*out.decided);
   }
+  if (persist_ && !out.persist.empty()) persist_(out.persist);  // before any reply leaves
   for (const auto& envelope : out.messages) {
     spdlog::debug("{}: send {} to {}", label_(), wire::describe(envelope.message), envelope.to);
     transport_.send(envelope.to, wire::encode(envelope.message));

@@ -17,9 +17,14 @@ namespace paxos::net {
 
 class Driver {
  public:
-  // `label` prefixes every log line ("n2 learner"); `onDecided` sees each newly decided value.
+  using Persist =
+      std::function<void(const std::vector<std::pair<uint64_t, core::AcceptorState>>&)>;
+
+  // `label` prefixes every log line ("n2 learner"); `onDecided` sees each newly decided value;
+  // `persist` (may be empty) makes acceptor state durable before the step's messages are sent.
   Driver(asio::io_context& io, UdpTransport& transport, core::Actor& actor, FaultInjector& faults,
-         std::function<std::string()> label, std::function<void(const std::string&)> onDecided);
+         std::function<std::string()> label, std::function<void(const std::string&)> onDecided,
+         Persist persist = {});
 
   // Runs until the actor asks to exit or SIGINT/SIGTERM arrives; returns the exit code.
   int run();
@@ -38,6 +43,7 @@ class Driver {
   FaultInjector& faults_;
   std::function<std::string()> label_;
   std::function<void(const std::string&)> onDecided_;
+  Persist persist_;
   asio::steady_timer timer_;
   asio::signal_set signals_;
   core::Outbox out_;

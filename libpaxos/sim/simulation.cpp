@@ -93,6 +93,7 @@ bool Simulation::crosses(uint32_t a, uint32_t b) const {
 }
 
 void Simulation::apply(uint32_t uid, core::Outbox& out) {
+  for (auto& [instance, state] : out.persist) disk_[uid][instance] = state;
   std::uniform_real_distribution<> coin(0, 1);
   bool faulty = !scripted_ && now_ < faults_.faultsEnd;
   for (auto& [to, message] : out.messages) {
@@ -140,7 +141,6 @@ void Simulation::check(uint32_t uid) {
   const auto& node = static_cast<const core::Node&>(*slots_[uid].actor);
   for (const auto& [instance, state] : node.acceptorStates()) {
     if (instance != 0) continue;
-    disk_[uid][instance] = state;
     if (state.promised < highestPromise_[uid])
       violate(fmt::format("acceptor n{} lowered its promise from {} to {}", uid,
                           wire::toString(highestPromise_[uid]), wire::toString(state.promised)));

@@ -1,75 +1,8 @@
 #include "wire/codec.hpp"
 
-#include <cstring>
+#include "wire/bytes.hpp"
 
 namespace paxos::wire {
-namespace {
-
-class Writer {
- public:
-  explicit Writer(std::vector<uint8_t>& out) : out_(out) {}
-  void u8(uint8_t v) { out_.push_back(v); }
-  void u16(uint16_t v) { integer(v, 2); }
-  void u32(uint32_t v) { integer(v, 4); }
-  void u64(uint64_t v) { integer(v, 8); }
-  void ballot(const Ballot& b) {
-    u64(b.round);
-    u32(b.uid);
-  }
-  void bytes(const std::string& s) {
-    u16(static_cast<uint16_t>(s.size()));
-    out_.insert(out_.end(), s.begin(), s.end());
-  }
-
- private:
-  void integer(uint64_t v, int width) {
-    for (int i = 0; i < width; ++i) out_.push_back(static_cast<uint8_t>(v >> (8 * i)));
-  }
-  std::vector<uint8_t>& out_;
-};
-
-// Every read checks the remaining length; after the first failure all reads fail, so a caller
-// checks ok() once at the end.
-class Reader {
- public:
-  explicit Reader(std::span<const uint8_t> in) : in_(in) {}
-  uint8_t u8() { return static_cast<uint8_t>(integer(1)); }
-  uint16_t u16() { return static_cast<uint16_t>(integer(2)); }
-  uint32_t u32() { return static_cast<uint32_t>(integer(4)); }
-  uint64_t u64() { return integer(8); }
-  Ballot ballot() {
-    Ballot b;
-    b.round = u64();
-    b.uid = u32();
-    return b;
-  }
-  std::string bytes() {
-    size_t n = u16();
-    if (n > kMaxValue || !take(n)) return fail(), std::string();
-    return std::string(reinterpret_cast<const char*>(in_.data() + pos_ - n), n);
-  }
-  void fail() { ok_ = false; }
-  bool ok() const { return ok_; }
-  bool atEnd() const { return pos_ == in_.size(); }
-
- private:
-  bool take(size_t n) {
-    if (!ok_ || in_.size() - pos_ < n) return ok_ = false;
-    pos_ += n;
-    return true;
-  }
-  uint64_t integer(int width) {
-    if (!take(width)) return 0;
-    uint64_t v = 0;
-    for (int i = 0; i < width; ++i) v |= uint64_t{in_[pos_ - width + i]} << (8 * i);
-    return v;
-  }
-  std::span<const uint8_t> in_;
-  size_t pos_ = 0;
-  bool ok_ = true;
-};
-
-}  // namespace
 
 std::vector<uint8_t> encode(const Message& m) {
   std::vector<uint8_t> out;

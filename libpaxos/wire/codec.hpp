@@ -10,6 +10,7 @@
 #include <span>
 #include <vector>
 
+#include "wire/bytes.hpp"
 #include "wire/message.hpp"
 
 namespace paxos::wire {
@@ -18,7 +19,7 @@ inline constexpr uint16_t kMagic = 0x5850;  // "PX" on the wire
 inline constexpr uint8_t kVersion = 1;
 inline constexpr size_t kHeaderSize = 24;
 // Values are client data; the cap keeps every message far below the 65,507-byte UDP limit.
-inline constexpr size_t kMaxValue = 8192;
+inline constexpr size_t kMaxValue = kMaxBytes;
 inline constexpr size_t kMaxDatagram = kHeaderSize + 64 + kMaxValue;
 
 std::vector<uint8_t> encode(const Message& message);

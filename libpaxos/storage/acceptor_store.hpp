@@ -1,0 +1,48 @@
+// An acceptor's durable state: one file, DIR/acceptor-UID.state, replaced atomically (write a
+// temporary file, fsync it, rename it over the old one, fsync the directory) before the
+// acceptor's reply leaves. A crash at any point leaves either the old or the new state whole.
+//
+// The file names the cluster (hosts hash) and the UID, and ends with a checksum: a file from
+// another cluster, or a torn or corrupt one, is refused with a one-line StorageError rather
+// than trusted, because a wrong promise silently breaks agreement.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <stdexcept>
+#include <string>
+
+#include "core/outbox.hpp"
+
+namespace paxos::storage {
+
+class StorageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class AcceptorStore {
+ public:
+  // Creates DIR if needed and reads what an earlier run saved. `sync`: fsync file and
+  // directory (false only for benchmarks). Throws StorageError.
+  AcceptorStore(const std::string& dir, uint32_t uid, uint64_t hostsHash, bool sync);
+
+  // What is saved: after construction, the state to recover (empty on a first start).
+  const std::map<uint64_t, core::AcceptorState>& state() const { return state_; }
+  // Records `changes` (instance -> state) on top of what is saved. Throws StorageError.
+  void save(const std::vector<std::pair<uint64_t, core::AcceptorState>>& changes);
+
+  const std::string& path() const { return path_; }
+
+ private:
+  std::map<uint64_t, core::AcceptorState> load() const;
+
+  std::string dir_;
+  std::string path_;
+  uint32_t uid_;
+  uint64_t hostsHash_;
+  bool sync_;
+  std::map<uint64_t, core::AcceptorState> state_;
+};
+
+}  // namespace paxos::storage

@@ -13,7 +13,7 @@
 #include "net/fault_injector.hpp"
 #include "net/startup.hpp"
 #include "net/udp_transport.hpp"
-#include "storage/acceptor_store.hpp"
+#include "storage/node_store.hpp"
 
 using namespace paxos;
 
@@ -46,9 +46,10 @@ int main(int argc, char** argv) {
                  "probability")
       ->check(CLI::Range(0.0, 1.0));
   app.add_option("--delay", delay, "delay incoming datagrams by MS[:JITTER] milliseconds");
-  app.add_option("--data-dir", dataDir,
-                 "an acceptor keeps its promises here (DIR/acceptor-UID.state) and recovers "
-                 "them on restart; without it, acceptor state is in memory only");
+  app.add_option(
+      "--data-dir", dataDir,
+      "acceptors keep their promises and proposers their round here (DIR/node-UID.state), "
+      "recovered on restart; without it, that state is in memory only");
   app.add_option("--durability", durability,
                  "fsync: state is on disk before each reply; none: no fsync (benchmarks only: "
                  "a machine crash can lose promises)")
@@ -88,15 +89,16 @@ int main(int argc, char** argv) {
   core::Cluster cluster = core::Cluster::fromHosts(*hosts);
   asio::io_context io;
   try {
-    std::optional<storage::AcceptorStore> store;
-    if (!dataDir.empty() && cluster.roleOf(uid) == wire::Role::acceptor) {
+    std::optional<storage::NodeStore> store;
+    auto role = cluster.roleOf(uid);
+    if (!dataDir.empty() && (role == wire::Role::acceptor || role == wire::Role::proposer)) {
       store.emplace(dataDir, uid, cluster.hostsHash(), durability == "fsync");
       if (durability == "none") spdlog::warn("--durability none: acceptor state is not fsynced");
     }
-    auto recovered = store ? store->state() : std::map<uint64_t, core::AcceptorState>{};
-    if (!recovered.empty())
-      spdlog::info("recovered acceptor state for {} instance(s) from {}", recovered.size(),
-                   store->path());
+    auto recovered = store ? store->durable() : core::DurableState{};
+    if (!recovered.acceptor.empty() || recovered.proposerRound)
+      spdlog::info("recovered acceptor state for {} instance(s), proposer round {}, from {}",
+                   recovered.acceptor.size(), recovered.proposerRound, store->path());
     net::UdpTransport transport(io, *hosts, uid);
     core::Node node(cluster, timing, uid, seed, recovered);
     net::FaultInjector injector(faults, seed + 1);
@@ -112,7 +114,10 @@ int main(int argc, char** argv) {
           std::fputs((value + "\n").c_str(), stdout);  // a learner's delivered value
           std::fflush(stdout);
         },
-        store ? net::Driver::Persist([&](const auto& changes) { store->save(changes); })
+        store ? net::Driver::Persist([&](const core::Outbox& out) {
+          if (!out.persist.empty()) store->save(out.persist);
+          if (out.persistRound) store->saveRound(*out.persistRound);
+        })
               : net::Driver::Persist());
     int code = driver.run();
     auto& c = transport.counters();

@@ -38,7 +38,11 @@ void Learner::receive(const Message& m, Outbox& out) {
     return;
   }
   tally.acceptors.insert(m.from);
+#ifdef PAXOS_MUTANT_LEARNER_COUNTS_TWICE          // a deliberately broken build for tests/sim
+  if (++tally.votes < cluster_.quorum()) return;  // a repeated ACCEPTED counts again
+#else
   if (tally.acceptors.size() < cluster_.quorum()) return;
+#endif
 
   decided_ = tally.value;
   tallies_.clear();

@@ -26,6 +26,9 @@ class Learner {
   struct Tally {
     std::set<uint32_t> acceptors;
     std::string value;
+#ifdef PAXOS_MUTANT_LEARNER_COUNTS_TWICE
+    size_t votes = 0;
+#endif
   };
   const Cluster& cluster_;
   std::map<wire::Ballot, Tally> tallies_;  // instance 0 only, in basic mode

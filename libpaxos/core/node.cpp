@@ -14,15 +14,15 @@ constexpr int kStartSends = 10;
 }  // namespace
 
 Node::Node(const Cluster& cluster, const Timing& timing, uint32_t self, uint64_t seed,
-           std::map<uint64_t, AcceptorState> recovered)
+           DurableState recovered)
     : cluster_(cluster),
       timing_(timing),
       self_(self),
       rng_(seed),
       election_(cluster, timing, self),
       starts_(timing),
-      proposer_(cluster, timing, self, rng_),
-      acceptor_(cluster, std::move(recovered)),
+      proposer_(cluster, timing, self, rng_, recovered.proposerRound),
+      acceptor_(cluster, std::move(recovered.acceptor)),
       learner_(cluster) {}
 
 Role Node::role() const {

@@ -21,9 +21,9 @@ namespace paxos::core {
 
 class Node : public Actor {
  public:
-  // `recovered`: an acceptor's persisted state from before a restart.
+  // `recovered`: what it persisted before a restart (empty on a first start).
   Node(const Cluster& cluster, const Timing& timing, uint32_t self, uint64_t seed,
-       std::map<uint64_t, AcceptorState> recovered = {});
+       DurableState recovered = {});
 
   void start(Time now, Outbox& out) override;
   void receive(Time now, const wire::Message& message, Outbox& out) override;

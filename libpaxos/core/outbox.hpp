@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -32,10 +33,19 @@ struct AcceptorState {
   bool operator==(const AcceptorState&) const = default;
 };
 
+// What a node recovers from its disk after a restart.
+struct DurableState {
+  std::map<uint64_t, AcceptorState> acceptor;  // instance -> state, for an acceptor
+  uint64_t proposerRound = 0;                  // highest round tried, for a proposer
+};
+
 struct Outbox {
   // Acceptor state to make durable BEFORE any message of this step leaves: a reply promises
   // what the disk must remember.
   std::vector<std::pair<uint64_t, AcceptorState>> persist;
+  // A proposer's new highest round, also durable before its PREPAREs leave: a restarted
+  // proposer that reused a round could put two values under one ballot.
+  std::optional<uint64_t> persistRound;
   std::vector<Envelope> messages;
   std::vector<Note> notes;
   std::optional<std::string> decided;  // set in the step where this process first learns it

@@ -10,8 +10,8 @@ using wire::Message;
 using wire::Type;
 
 Proposer::Proposer(const Cluster& cluster, const Timing& timing, uint32_t self,
-                   std::mt19937_64& rng)
-    : cluster_(cluster), timing_(timing), self_(self), rng_(rng) {}
+                   std::mt19937_64& rng, uint64_t recoveredRound)
+    : cluster_(cluster), timing_(timing), self_(self), rng_(rng), ballot_{recoveredRound, self} {}
 
 void Proposer::receive(Time now, const Message& m, Outbox& out) {
   if (m.instance != 0) return;
@@ -48,6 +48,7 @@ void Proposer::receive(Time now, const Message& m, Outbox& out) {
 
 void Proposer::startRound(Time now, Outbox& out) {
   ballot_ = {std::max(ballot_.round, highestRoundSeen_) + 1, self_};
+  out.persistRound = ballot_.round;
   phase_ = Phase::preparing;
   promises_.clear();
   acceptedBy_.clear();
@@ -67,7 +68,11 @@ void Proposer::onPromise(Time now, const Message& m, Outbox& out) {
   // proposed again; only if none accepted anything is the client's value free to go.
   auto highest = std::max_element(promises_.begin(), promises_.end(),
                                   [](auto& a, auto& b) { return a.second.first < b.second.first; });
+#ifdef PAXOS_MUTANT_PROPOSER_IGNORES_ACCEPTED  // a deliberately broken build for tests/sim
+  bool constrained = false;
+#else
   bool constrained = !highest->second.first.none();
+#endif
   proposal_ = constrained ? highest->second.second : *clientValue_;
   phase_ = Phase::accepting;
   nacks_ = 0;

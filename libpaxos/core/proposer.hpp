@@ -19,7 +19,9 @@ namespace paxos::core {
 
 class Proposer {
  public:
-  Proposer(const Cluster& cluster, const Timing& timing, uint32_t self, std::mt19937_64& rng);
+  // `recoveredRound`: the highest round it persisted before a restart; it never reuses it.
+  Proposer(const Cluster& cluster, const Timing& timing, uint32_t self, std::mt19937_64& rng,
+           uint64_t recoveredRound = 0);
 
   // REQUEST starts a ballot (or is answered with DECIDED once known); PROMISE, ACCEPTED and
   // NACK drive the phases; DECIDED from a learner ends them.

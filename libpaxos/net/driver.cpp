@@ -89,7 +89,7 @@ void Driver::apply(core::Outbox& out) {
     if (faults_.crashNow("learn")) crash("learn");
     onDecided_(*out.decided);
   }
-  if (persist_ && !out.persist.empty()) persist_(out.persist);  // before any reply leaves
+  if (persist_ && (!out.persist.empty() || out.persistRound)) persist_(out);  // before replies
   for (const auto& envelope : out.messages) {
     spdlog::debug("{}: send {} to {}", label_(), wire::describe(envelope.message), envelope.to);
     transport_.send(envelope.to, wire::encode(envelope.message));

@@ -17,11 +17,10 @@ namespace paxos::net {
 
 class Driver {
  public:
-  using Persist =
-      std::function<void(const std::vector<std::pair<uint64_t, core::AcceptorState>>&)>;
+  using Persist = std::function<void(const core::Outbox&)>;
 
   // `label` prefixes every log line ("n2 learner"); `onDecided` sees each newly decided value;
-  // `persist` (may be empty) makes acceptor state durable before the step's messages are sent.
+  // `persist` (may be empty) makes the step's state durable before its messages are sent.
   Driver(asio::io_context& io, UdpTransport& transport, core::Actor& actor, FaultInjector& faults,
          std::function<std::string()> label, std::function<void(const std::string&)> onDecided,
          Persist persist = {});

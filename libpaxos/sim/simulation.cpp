@@ -36,8 +36,9 @@ Simulation::Simulation(const Setup& setup, const FaultMix& faults, uint64_t seed
 
 void Simulation::startNode(uint32_t uid) {
   Slot& slot = slots_[uid];
-  std::map<uint64_t, core::AcceptorState> recovered;
-  if (faults_.durableAcceptors && disk_.contains(uid)) recovered = disk_[uid];
+  core::DurableState recovered;
+  if (disk_.contains(uid)) recovered = disk_[uid];
+  if (!faults_.durableAcceptors) recovered.acceptor.clear();
   slot.actor = std::make_unique<core::Node>(cluster_, timing_, uid, rng_(), recovered);
   slot.up = true;
   ++slot.incarnation;
@@ -93,9 +94,10 @@ bool Simulation::crosses(uint32_t a, uint32_t b) const {
 }
 
 void Simulation::apply(uint32_t uid, core::Outbox& out) {
-  for (auto& [instance, state] : out.persist) disk_[uid][instance] = state;
+  for (auto& [instance, state] : out.persist) disk_[uid].acceptor[instance] = state;
+  if (out.persistRound) disk_[uid].proposerRound = *out.persistRound;
   std::uniform_real_distribution<> coin(0, 1);
-  bool faulty = !scripted_ && now_ < faults_.faultsEnd;
+  bool faulty = now_ < faults_.faultsEnd;
   for (auto& [to, message] : out.messages) {
     if (message.type == Type::decided) {
       if (!proposed_.contains(message.value))
@@ -162,7 +164,6 @@ void Simulation::check(uint32_t uid) {
 }
 
 void Simulation::injectFaults() {
-  if (scripted_) return;
   if (now_ >= faults_.faultsEnd) {
     for (uint32_t uid = 0; uid < uint32_t(cluster_.consensusCount()); ++uid)
       if (restartAt_.contains(uid)) restart(uid);
@@ -180,7 +181,7 @@ void Simulation::injectFaults() {
     it = restartAt_.erase(it);
     restart(uid);
   }
-  if (coin(rng_) < faults_.crashPerStep) {
+  if (faults_.randomCrashes && coin(rng_) < faults_.crashPerStep) {
     uint32_t uid = std::uniform_int_distribution<uint32_t>(0, cluster_.consensusCount() - 1)(rng_);
     if (slots_[uid].up) {
       crash(uid);
@@ -201,8 +202,9 @@ void Simulation::injectFaults() {
   }
 }
 
-// One event: the earliest of the next delivery and the earliest actor deadline.
-bool Simulation::step() {
+// One event: the earliest of the next delivery and the earliest actor deadline, if it is due
+// by `limit`; otherwise the clock moves to `limit` and nothing happens.
+bool Simulation::step(Time limit) {
   std::optional<Time> wake;
   uint32_t waker = 0;
   for (uint32_t uid = 0; uid < slots_.size(); ++uid) {
@@ -210,7 +212,7 @@ bool Simulation::step() {
     auto w = slots_[uid].actor->nextWake();
     if (w && (!wake || *w < *wake)) wake = w, waker = uid;
   }
-  if (!scripted_ && !restartAt_.empty()) {
+  if (!restartAt_.empty()) {
     auto next = std::min_element(restartAt_.begin(), restartAt_.end(),
                                  [](auto& a, auto& b) { return a.second < b.second; });
     Time at = std::min(next->second, faults_.faultsEnd);
@@ -218,6 +220,10 @@ bool Simulation::step() {
   }
   bool deliver = !network_.empty() && (!wake || network_.top().at <= *wake);
   if (!deliver && !wake) return false;
+  if ((deliver ? network_.top().at : *wake) > limit) {
+    now_ = std::max(now_, limit);
+    return false;
+  }
   core::Outbox out;
   if (deliver) {
     Delivery d = network_.top();
@@ -246,7 +252,7 @@ bool Simulation::step() {
 }
 
 bool Simulation::runUntil(Time until) {
-  while (!result_.violation && now_ <= until && step()) {
+  while (!result_.violation && step(until)) {
   }
   result_.end = now_;
   return !result_.violation;
@@ -255,8 +261,7 @@ bool Simulation::runUntil(Time until) {
 Result Simulation::run() {
   for (uint32_t uid : cluster_.clients()) startClient(uid);
   Time deadline = faults_.faultsEnd + faults_.livenessBound;
-  while (!result_.violation && step()) {
-    if (now_ > deadline) break;
+  while (!result_.violation && step(deadline)) {
     bool allDone = true;
     for (uint32_t uid : cluster_.clients()) allDone &= clientDecisions_.contains(uid);
     if (allDone) break;

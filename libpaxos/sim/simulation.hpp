@@ -43,6 +43,7 @@ struct FaultMix {
   Time faultsEnd = std::chrono::milliseconds(600);
   Duration livenessBound = std::chrono::seconds(5);  // after faultsEnd, every client decides
   bool durableAcceptors = true;  // false: a restarted acceptor forgets (a broken variant)
+  bool randomCrashes = true;     // false: the caller crashes and restarts nodes itself
 };
 
 struct Setup {
@@ -64,7 +65,7 @@ class Simulation {
   Simulation(const Setup& setup, const FaultMix& faults, uint64_t seed, bool trace);
   Result run();
 
-  // For callers that script faults themselves (paxos-sim's rounds): no random faults then.
+  // For callers that script crashes themselves (paxos-sim's rounds, randomCrashes false).
   void crash(uint32_t uid);
   void restart(uint32_t uid);
   // Runs until `until` or until nothing is left to do; returns false on a violation.
@@ -92,7 +93,7 @@ class Simulation {
     int decisions = 0;  // this incarnation
   };
 
-  bool step();
+  bool step(Time limit);
   void apply(uint32_t uid, core::Outbox& out);
   void injectFaults();
   bool crosses(uint32_t a, uint32_t b) const;
@@ -107,7 +108,6 @@ class Simulation {
   core::Timing timing_;
   std::mt19937_64 rng_;
   bool tracing_;
-  bool scripted_ = false;
   Time now_{};
   uint64_t seq_ = 0;
   std::priority_queue<Delivery, std::vector<Delivery>, std::greater<>> network_;
@@ -115,7 +115,7 @@ class Simulation {
   std::map<uint32_t, Time> restartAt_;
   std::set<uint32_t> partitioned_;  // one side of the active partition
   Time healAt_{};
-  std::map<uint32_t, std::map<uint64_t, core::AcceptorState>> disk_;  // durable acceptor state
+  std::map<uint32_t, core::DurableState> disk_;
   std::map<uint32_t, wire::Ballot> highestPromise_;
   std::map<wire::Ballot, std::pair<std::string, std::set<uint32_t>>> acceptances_;
   std::map<uint32_t, std::string> clientDecisions_;

@@ -1,10 +1,9 @@
 #include "cluster_run.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-
-#include "process_group.hpp"
 
 namespace paxos::test {
 
@@ -27,59 +26,121 @@ std::string Outcome::describe() const {
   return text.str();
 }
 
-Outcome runCluster(const Scenario& s, int runIndex) {
-  Outcome outcome;
-  outcome.consensus = s.proposers + s.acceptors + s.learners;
-  int total = outcome.consensus + int(s.clients.size());
-  outcome.dir = std::string(PAXOS_TEST_DIR) + "/" + s.name + "-" + std::to_string(runIndex);
-  fs::remove_all(outcome.dir);
-  fs::create_directories(outcome.dir);
-  std::string hosts = outcome.dir + "/hosts.txt";
+Cluster::Cluster(Scenario scenario, int runIndex)
+    : scenario_(std::move(scenario)),
+      dir_(std::string(PAXOS_TEST_DIR) + "/" + scenario_.name + "-" + std::to_string(runIndex)),
+      consensus_(scenario_.proposers + scenario_.acceptors + scenario_.learners) {
+  fs::remove_all(dir_);  // a data dir left by an earlier run would be recovered from
+  fs::create_directories(dir_);
   std::ostringstream out;
-  {
-    out << "PROPOSERS " << s.proposers << "\nACCEPTORS " << s.acceptors << "\nLEARNERS "
-        << s.learners << "\n";
-    auto ports = freeUdpPorts(total);
-    for (int uid = 0; uid < total; ++uid)
-      out << "localhost " << ports[uid] << (uid < outcome.consensus ? " con\n" : " cli\n");
-  }
-  std::ofstream(hosts) << out.str();
+  out << "PROPOSERS " << scenario_.proposers << "\nACCEPTORS " << scenario_.acceptors
+      << "\nLEARNERS " << scenario_.learners << "\n";
+  auto ports = freeUdpPorts(size());
+  for (int uid = 0; uid < size(); ++uid)
+    out << "localhost " << ports[uid] << (uid < consensus_ ? " con\n" : " cli\n");
+  hostsText_ = out.str();
+  std::ofstream(dir_ + "/hosts.txt") << hostsText_;
+}
 
-  ProcessGroup group;
-  std::map<int, pid_t> pids;
-  auto t0 = std::chrono::steady_clock::now();
-  for (int uid = 0; uid < total; ++uid) {
-    bool client = uid >= outcome.consensus;
-    std::vector<std::string> argv{
-        std::string(PAXOS_BIN_DIR) + (client ? "/clidriver" : "/condriver"), std::to_string(uid)};
-    if (client) {
-      const ClientSpec& c = s.clients[uid - outcome.consensus];
-      argv.push_back(c.value);
-      argv.push_back(std::to_string(c.desired));
-    }
-    if (auto rewrite = s.hostsFor.find(uid); rewrite != s.hostsFor.end()) {
-      std::string own = outcome.dir + "/hosts-" + std::to_string(uid) + ".txt";
-      std::ofstream(own) << rewrite->second(out.str());
-      argv.insert(argv.end(), {"--hosts", own});
-    } else {
-      argv.insert(argv.end(), {"--hosts", hosts});
-    }
-    const auto& common = client ? s.clientArgs : s.nodeArgs;
-    argv.insert(argv.end(), common.begin(), common.end());
-    if (auto extra = s.extraArgs.find(uid); extra != s.extraArgs.end())
-      argv.insert(argv.end(), extra->second.begin(), extra->second.end());
-    std::string base = outcome.dir + "/" + std::to_string(uid);
-    pids[uid] = group.spawn(argv, base + ".out", base + ".log");
-    if (s.killAtStart.contains(uid)) group.kill(pids[uid]);
+void Cluster::start(int uid) {
+  const Scenario& s = scenario_;
+  bool client = uid >= consensus_;
+  std::vector<std::string> argv{std::string(PAXOS_BIN_DIR) + (client ? "/clidriver" : "/condriver"),
+                                std::to_string(uid)};
+  if (client) {
+    const ClientSpec& c = s.clients[uid - consensus_];
+    argv.push_back(c.value);
+    argv.push_back(std::to_string(c.desired));
   }
-  outcome.allExited = group.waitAll(s.limit);
-  outcome.elapsedMs =
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-  for (auto& [uid, pid] : pids) {
-    outcome.status[uid] = group.status(pid);
-    outcome.stdoutText[uid] = readFile(outcome.dir + "/" + std::to_string(uid) + ".out");
+  if (auto rewrite = s.hostsFor.find(uid); rewrite != s.hostsFor.end()) {
+    std::string own = dir_ + "/hosts-" + std::to_string(uid) + ".txt";
+    std::ofstream(own) << rewrite->second(hostsText_);
+    argv.insert(argv.end(), {"--hosts", own});
+  } else {
+    argv.insert(argv.end(), {"--hosts", dir_ + "/hosts.txt"});
+  }
+  if (!client && s.dataDir) argv.insert(argv.end(), {"--data-dir", dir_ + "/data"});
+  const auto& common = client ? s.clientArgs : s.nodeArgs;
+  argv.insert(argv.end(), common.begin(), common.end());
+  if (auto extra = s.extraArgs.find(uid); extra != s.extraArgs.end())
+    argv.insert(argv.end(), extra->second.begin(), extra->second.end());
+  argv_[uid] = argv;
+  spawn(uid, std::move(argv));
+  if (s.killAtStart.contains(uid)) kill(uid);
+}
+
+void Cluster::startAll() {
+  for (int uid = 0; uid < size(); ++uid) start(uid);
+}
+
+void Cluster::restart(int uid, const std::vector<std::string>& extra) {
+  std::vector<std::string> argv;
+  const auto& first = argv_.at(uid);
+  for (size_t i = 0; i < first.size(); ++i) {
+    if (first[i] == "--crash-at") {
+      ++i;  // and its value
+      continue;
+    }
+    if (first[i].starts_with("--crash-at=")) continue;
+    argv.push_back(first[i]);
+  }
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  spawn(uid, std::move(argv));
+}
+
+void Cluster::spawn(int uid, std::vector<std::string> argv) {
+  if (pids_.empty()) started_ = std::chrono::steady_clock::now();
+  auto& pids = pids_[uid];
+  std::string files = base(uid, int(pids.size()));
+  pids.push_back(group_.spawn(argv, files + ".out", files + ".log"));
+}
+
+void Cluster::kill(int uid) {
+  group_.kill(pids_.at(uid).back());
+}
+
+bool Cluster::waitFor(int uid) {
+  return group_.waitFor(pids_.at(uid).back(), started_ + scenario_.limit);
+}
+
+bool Cluster::waitAll() {
+  auto left = started_ + scenario_.limit - std::chrono::steady_clock::now();
+  allExited_ = group_.waitAll(std::max(std::chrono::duration_cast<std::chrono::milliseconds>(left),
+                                       std::chrono::milliseconds(0)));
+  finished_ = std::chrono::steady_clock::now();
+  return allExited_;
+}
+
+int Cluster::status(int uid) const {
+  return group_.status(pids_.at(uid).back());
+}
+
+std::string Cluster::base(int uid, int start) const {
+  return dir_ + "/" + std::to_string(uid) + (start == 0 ? "" : ".r" + std::to_string(start));
+}
+
+std::string Cluster::log(int uid, int start) const {
+  return readFile(base(uid, start) + ".log");
+}
+
+Outcome Cluster::outcome() const {
+  Outcome outcome;
+  outcome.consensus = consensus_;
+  outcome.dir = dir_;
+  outcome.allExited = allExited_;
+  outcome.elapsedMs = std::chrono::duration<double, std::milli>(finished_ - started_).count();
+  for (auto& [uid, pids] : pids_) {
+    outcome.status[uid] = group_.status(pids.back());
+    outcome.stdoutText[uid] = readFile(base(uid, int(pids.size()) - 1) + ".out");
   }
   return outcome;
+}
+
+Outcome runCluster(const Scenario& s, int runIndex) {
+  Cluster cluster(s, runIndex);
+  cluster.startAll();
+  cluster.waitAll();
+  return cluster.outcome();
 }
 
 Scenario seedRun() {

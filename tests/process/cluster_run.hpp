@@ -1,5 +1,6 @@
 // Runs one cluster of real condriver/clidriver processes on free loopback ports and collects
-// what each printed and how each exited.
+// what each printed and how each exited: all at once (runCluster), or one process at a time
+// with kills and restarts (Cluster).
 #pragma once
 
 #include <chrono>
@@ -8,6 +9,8 @@
 #include <set>
 #include <string>
 #include <vector>
+
+#include "process_group.hpp"
 
 namespace paxos::test {
 
@@ -24,6 +27,7 @@ struct Scenario {
   std::vector<std::string> nodeArgs;                  // for every condriver
   std::vector<std::string> clientArgs;                // for every clidriver
   std::set<int> killAtStart;                          // SIGKILLed right after they start
+  bool dataDir = false;                               // condrivers get --data-dir RUNFOLDER/data
   std::chrono::milliseconds limit{20000};             // every process must exit by then
   // Per UID: rewrites the hosts file that process reads (to start it with another cluster's).
   std::map<int, std::function<std::string(std::string)>> hostsFor;
@@ -42,7 +46,56 @@ struct Outcome {
   std::string describe() const;  // for failure messages: statuses and log paths
 };
 
+// Starts every process of the scenario and waits until all exit or the limit passes.
 Outcome runCluster(const Scenario& scenario, int runIndex);
+
+// One run whose processes the test starts, kills and restarts itself. Files in the run
+// folder: hosts.txt, UID.out and UID.log (stdout, stderr) of the first start, UID.rK.out and
+// UID.rK.log of the K-th restart. Every wait ends at the scenario's limit after the first
+// start; whatever is still running when the Cluster is destroyed is SIGKILLed.
+class Cluster {
+ public:
+  // A fresh run folder and hosts file on free ports; starts nothing.
+  Cluster(Scenario scenario, int runIndex);
+
+  const std::string& dir() const { return dir_; }
+  int consensus() const { return consensus_; }
+  int size() const { return consensus_ + int(scenario_.clients.size()); }
+
+  // Starts uid with the scenario's command line for it (killAtStart applies).
+  void start(int uid);
+  void startAll();
+  // Starts uid again after it exited, as an operator would: the same command line without its
+  // --crash-at (the crash it was given has happened), plus `extra`.
+  void restart(int uid, const std::vector<std::string>& extra = {});
+  void kill(int uid);
+
+  // Waits until the latest start of uid has exited; false if the limit passed first.
+  bool waitFor(int uid);
+  // Waits until everything exited; at the limit, kills the rest and returns false.
+  bool waitAll();
+
+  // Of the latest start of uid: exit code, 128+signal if killed, -1 while running.
+  int status(int uid) const;
+  int restarts(int uid) const { return int(pids_.at(uid).size()) - 1; }
+  // stderr of start K of uid (0: the first start).
+  std::string log(int uid, int start) const;
+  // Statuses and stdout of the latest starts.
+  Outcome outcome() const;
+
+ private:
+  std::string base(int uid, int start) const;  // run folder path without .out/.log
+  void spawn(int uid, std::vector<std::string> argv);
+
+  Scenario scenario_;
+  std::string dir_, hostsText_;
+  int consensus_ = 0;
+  ProcessGroup group_;
+  std::map<int, std::vector<pid_t>> pids_;        // uid -> one pid per start
+  std::map<int, std::vector<std::string>> argv_;  // uid -> command line of the first start
+  std::chrono::steady_clock::time_point started_, finished_;
+  bool allExited_ = false;
+};
 
 // The seed's three scenarios (run.sh, run2.sh, run3.sh).
 Scenario seedRun();

@@ -70,21 +70,34 @@ void ProcessGroup::reap() {
   }
 }
 
-bool ProcessGroup::waitAll(std::chrono::milliseconds limit) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
+bool ProcessGroup::awaitChild(std::chrono::steady_clock::time_point deadline) {
+  auto left = deadline - std::chrono::steady_clock::now();
+  if (left <= left.zero()) return false;
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGCHLD);
+  auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(left).count();
+  timespec timeout{static_cast<time_t>(ns / 1000000000), static_cast<long>(ns % 1000000000)};
+  sigtimedwait(&set, nullptr, &timeout);
+  return true;
+}
+
+bool ProcessGroup::waitFor(pid_t pid, std::chrono::steady_clock::time_point deadline) {
+  for (;;) {
+    reap();
+    if (status_.at(pid) != -1) return true;
+    if (!awaitChild(deadline)) return false;
+  }
+}
+
+bool ProcessGroup::waitAll(std::chrono::milliseconds limit) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
   for (;;) {
     reap();
     bool running = false;
     for (auto& [pid, status] : status_) running |= status == -1;
     if (!running) return true;
-    auto left = deadline - std::chrono::steady_clock::now();
-    if (left <= left.zero()) break;
-    auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(left).count();
-    timespec timeout{static_cast<time_t>(ns / 1000000000), static_cast<long>(ns % 1000000000)};
-    sigtimedwait(&set, nullptr, &timeout);
+    if (!awaitChild(deadline)) break;
   }
   for (auto& [pid, status] : status_)
     if (status == -1) ::kill(pid, SIGKILL);

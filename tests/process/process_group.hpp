@@ -24,12 +24,17 @@ class ProcessGroup {
   // Reaps children until all have exited or `limit` passes (then kills the rest); returns
   // whether all exited within the limit. Waits on SIGCHLD, never polls with sleeps.
   bool waitAll(std::chrono::milliseconds limit);
+  // Reaps children until `pid` has exited or `deadline` passes, without killing anything;
+  // returns whether it exited. Children that exit meanwhile keep their status.
+  bool waitFor(pid_t pid, std::chrono::steady_clock::time_point deadline);
 
   // Exit code, or 128+signal for a killed child, or -1 while running.
   int status(pid_t pid) const { return status_.at(pid); }
 
  private:
   void reap();
+  // Blocks until a child may have changed state (SIGCHLD) or `deadline`; false once it passed.
+  bool awaitChild(std::chrono::steady_clock::time_point deadline);
   std::map<pid_t, int> status_;
 };
 

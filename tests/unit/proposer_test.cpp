@@ -323,3 +323,24 @@ TEST_CASE("Basic mode: messages for an instance other than 0 are ignored") {
   CHECK(f.deliver(m).messages.empty());
   CHECK_FALSE(f.proposer.nextWake().has_value());
 }
+
+TEST_CASE(
+    "Ballot uniqueness across restarts: a proposer persists each new round first and "
+    "never reuses a recovered one") {
+  core::Cluster cluster{2, 3, 1, 2, kHash};
+  core::Timing timing;
+  std::mt19937_64 rng(1);
+  Outbox out;
+  core::Proposer first(cluster, timing, 0, rng);
+  first.receive(Time(1s), request(6, "apple"), out);
+  REQUIRE(out.persistRound == 1u);
+  REQUIRE(first.ballot().round == 1u);
+
+  // Restarted with what it persisted: a reused (1, 0) could carry another value than before.
+  Outbox after;
+  core::Proposer restarted(cluster, timing, 0, rng, *out.persistRound);
+  restarted.receive(Time(2s), request(7, "pear"), after);
+  CHECK(after.persistRound == 2u);
+  CHECK(restarted.ballot().round == 2u);
+  CHECK(after.messages.front().message.ballot.round == 2u);
+}

@@ -1,4 +1,4 @@
-#include "storage/acceptor_store.hpp"
+#include "storage/node_store.hpp"
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -17,7 +17,7 @@ namespace paxos::storage {
 namespace {
 
 constexpr uint32_t kMagic = 0x53415850;  // "PXAS"
-constexpr uint8_t kVersion = 1;
+constexpr uint8_t kVersion = 2;          // 2: with the proposer round
 
 uint32_t crc32(std::span<const uint8_t> bytes) {
   uint32_t crc = 0xffffffff;
@@ -50,9 +50,9 @@ void syncPath(const std::string& path, int flags) {
 
 }  // namespace
 
-AcceptorStore::AcceptorStore(const std::string& dir, uint32_t uid, uint64_t hostsHash, bool sync)
+NodeStore::NodeStore(const std::string& dir, uint32_t uid, uint64_t hostsHash, bool sync)
     : dir_(dir),
-      path_(dir + "/acceptor-" + std::to_string(uid) + ".state"),
+      path_(dir + "/node-" + std::to_string(uid) + ".state"),
       uid_(uid),
       hostsHash_(hostsHash),
       sync_(sync) {
@@ -62,9 +62,17 @@ AcceptorStore::AcceptorStore(const std::string& dir, uint32_t uid, uint64_t host
   state_ = load();
 }
 
-std::map<uint64_t, core::AcceptorState> AcceptorStore::load() const {
+core::DurableState NodeStore::load() const {
   std::ifstream in(path_, std::ios::binary);
-  if (!in) return {};  // first start
+  if (!in) {
+    // Only a missing file is a first start: one we cannot open (permissions, no descriptors
+    // left) holds promises we must not forget.
+    int error = errno;
+    std::error_code missing;
+    if (!std::filesystem::exists(path_, missing) && !missing) return {};
+    throw StorageError(
+        fmt::format("{}: cannot read: {}; refusing to start", path_, std::strerror(error)));
+  }
   std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), {});
   auto corrupt = [&](const std::string& why) {
     return StorageError(
@@ -85,7 +93,8 @@ std::map<uint64_t, core::AcceptorState> AcceptorStore::load() const {
     throw corrupt(fmt::format("written by another cluster (hosts hash {:016x}, ours {:016x})", hash,
                               hostsHash_));
   if (uid != uid_) throw corrupt(fmt::format("written by UID {}, not {}", uid, uid_));
-  std::map<uint64_t, core::AcceptorState> state;
+  core::DurableState state;
+  state.proposerRound = r.u64();
   uint32_t count = r.u32();
   for (uint32_t i = 0; i < count && r.ok(); ++i) {
     uint64_t instance = r.u64();
@@ -93,22 +102,32 @@ std::map<uint64_t, core::AcceptorState> AcceptorStore::load() const {
     s.promised = r.ballot();
     s.acceptedBallot = r.ballot();
     s.acceptedValue = r.bytes();
-    state[instance] = s;
+    state.acceptor[instance] = s;
   }
   if (!r.ok() || !r.atEnd()) throw corrupt("malformed state file");
   return state;
 }
 
-void AcceptorStore::save(const std::vector<std::pair<uint64_t, core::AcceptorState>>& changes) {
-  for (const auto& [instance, s] : changes) state_[instance] = s;
+void NodeStore::save(const std::vector<std::pair<uint64_t, core::AcceptorState>>& changes) {
+  for (const auto& [instance, s] : changes) state_.acceptor[instance] = s;
+  write();
+}
+
+void NodeStore::saveRound(uint64_t round) {
+  state_.proposerRound = round;
+  write();
+}
+
+void NodeStore::write() {
   std::vector<uint8_t> bytes;
   wire::Writer w(bytes);
   w.u32(kMagic);
   w.u8(kVersion);
   w.u64(hostsHash_);
   w.u32(uid_);
-  w.u32(uint32_t(state_.size()));
-  for (const auto& [instance, s] : state_) {
+  w.u64(state_.proposerRound);
+  w.u32(uint32_t(state_.acceptor.size()));
+  for (const auto& [instance, s] : state_.acceptor) {
     w.u64(instance);
     w.ballot(s.promised);
     w.ballot(s.acceptedBallot);

@@ -1,4 +1,5 @@
-// An acceptor's durable state: one file, DIR/acceptor-UID.state, replaced atomically (write a
+// A node's durable state (an acceptor's promises and acceptances, a proposer's highest round):
+// one file, DIR/node-UID.state, replaced atomically (write a
 // temporary file, fsync it, rename it over the old one, fsync the directory) before the
 // acceptor's reply leaves. A crash at any point leaves either the old or the new state whole.
 //
@@ -21,28 +22,33 @@ class StorageError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-class AcceptorStore {
+class NodeStore {
  public:
   // Creates DIR if needed and reads what an earlier run saved. `sync`: fsync file and
   // directory (false only for benchmarks). Throws StorageError.
-  AcceptorStore(const std::string& dir, uint32_t uid, uint64_t hostsHash, bool sync);
+  NodeStore(const std::string& dir, uint32_t uid, uint64_t hostsHash, bool sync);
 
   // What is saved: after construction, the state to recover (empty on a first start).
-  const std::map<uint64_t, core::AcceptorState>& state() const { return state_; }
+  const std::map<uint64_t, core::AcceptorState>& state() const { return state_.acceptor; }
+  uint64_t proposerRound() const { return state_.proposerRound; }
+  const core::DurableState& durable() const { return state_; }
   // Records `changes` (instance -> state) on top of what is saved. Throws StorageError.
   void save(const std::vector<std::pair<uint64_t, core::AcceptorState>>& changes);
+  // Records a proposer's new highest round. Throws StorageError.
+  void saveRound(uint64_t round);
 
   const std::string& path() const { return path_; }
 
  private:
-  std::map<uint64_t, core::AcceptorState> load() const;
+  core::DurableState load() const;
+  void write();
 
   std::string dir_;
   std::string path_;
   uint32_t uid_;
   uint64_t hostsHash_;
   bool sync_;
-  std::map<uint64_t, core::AcceptorState> state_;
+  core::DurableState state_;
 };
 
 }  // namespace paxos::storage

@@ -13,6 +13,7 @@
 #include "net/fault_injector.hpp"
 #include "net/startup.hpp"
 #include "net/udp_transport.hpp"
+#include "trace/trace_writer.hpp"
 #include "wire/codec.hpp"
 
 using namespace paxos;
@@ -25,6 +26,7 @@ int main(int argc, char** argv) {
   std::string value, hostsFile = "hosts.txt";
   bool debug = false;
   std::optional<int> timeoutMs;
+  std::string traceFile;
   app.add_option("UID", uid, "this client's UID: its line index among the host lines")->required();
   app.add_option("VALUE", value, "the value to propose")->required();
   app.add_option("DESIREDPROPOSER", desired,
@@ -35,6 +37,9 @@ int main(int argc, char** argv) {
   app.add_flag("--debug", debug, "log every message sent and received (or PAXOS_LOG=debug)");
   app.add_option("--timeout", timeoutMs, "give up (exit 1) after this many ms without a decision")
       ->check(CLI::Range(1, 86400000));
+  app.add_option("--trace", traceFile,
+                 "write a JSON-lines trace of every event to FILE "
+                 "(docs/TRACE.md)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
@@ -58,13 +63,18 @@ int main(int argc, char** argv) {
     net::UdpTransport transport(io, *hosts, uid);
     core::Client client(cluster, timing, uid, value, desired);
     net::FaultInjector injector(hosts->hosts[uid].faults, std::random_device{}());
-    net::Driver driver(
-        io, transport, client, injector, [&] { return fmt::format("c{}", uid); },
-        [](const std::string& decided) {
-          std::fputs(("Final message received by client from learner: " + decided + "\n").c_str(),
-                     stdout);
-          std::fflush(stdout);
-        });
+    std::optional<trace::TraceWriter> tracer;
+    if (!traceFile.empty()) tracer.emplace(traceFile, uid);
+    net::DriverHooks hooks;
+    hooks.label = [&] { return fmt::format("c{}", uid); };
+    hooks.role = [] { return std::string("client"); };
+    hooks.onDecided = [](const std::string& decided) {
+      std::fputs(("Final message received by client from learner: " + decided + "\n").c_str(),
+                 stdout);
+      std::fflush(stdout);
+    };
+    hooks.trace = tracer ? &*tracer : nullptr;
+    net::Driver driver(io, transport, client, injector, std::move(hooks));
     return driver.run();
   } catch (const std::runtime_error& e) {
     return net::usageError("clidriver", e.what());

@@ -14,6 +14,7 @@
 #include "net/startup.hpp"
 #include "net/udp_transport.hpp"
 #include "storage/node_store.hpp"
+#include "trace/trace_writer.hpp"
 
 using namespace paxos;
 
@@ -27,7 +28,7 @@ int main(int argc, char** argv) {
   std::optional<int> idleMs;
   std::optional<std::string> crashAt, delay;
   std::optional<double> drop, duplicate;
-  std::string dataDir, durability = "fsync";
+  std::string dataDir, durability = "fsync", traceFile;
   uint64_t seed = std::random_device{}();
   app.add_option("UID", uid, "this node's UID: its line index among the host lines (0-based)")
       ->required();
@@ -55,6 +56,9 @@ int main(int argc, char** argv) {
                  "a machine crash can lose promises)")
       ->check(CLI::IsMember({"fsync", "none"}))
       ->capture_default_str();
+  app.add_option("--trace", traceFile,
+                 "write a JSON-lines trace of every event to FILE "
+                 "(docs/TRACE.md)");
   app.add_option("--seed", seed, "seed for backoff and injected faults (default: random)");
   try {
     app.parse(argc, argv);
@@ -102,23 +106,27 @@ int main(int argc, char** argv) {
     net::UdpTransport transport(io, *hosts, uid);
     core::Node node(cluster, timing, uid, seed, recovered);
     net::FaultInjector injector(faults, seed + 1);
-    net::Driver driver(
-        io, transport, node, injector,
-        [&] {
-          auto role = node.role();
-          return fmt::format("n{} {}", uid,
-                             role == wire::Role::none ? "electing" : wire::roleName(role));
-        },
-        [&](const std::string& value) {
-          if (node.role() != wire::Role::learner) return;
-          std::fputs((value + "\n").c_str(), stdout);  // a learner's delivered value
-          std::fflush(stdout);
-        },
-        store ? net::Driver::Persist([&](const core::Outbox& out) {
-          if (!out.persist.empty()) store->save(out.persist);
-          if (out.persistRound) store->saveRound(*out.persistRound);
-        })
-              : net::Driver::Persist());
+    std::optional<trace::TraceWriter> tracer;
+    if (!traceFile.empty()) tracer.emplace(traceFile, uid);
+    auto roleName = [&] {
+      auto role = node.role();
+      return std::string(role == wire::Role::none ? "electing" : wire::roleName(role));
+    };
+    net::DriverHooks hooks;
+    hooks.label = [&] { return fmt::format("n{} {}", uid, roleName()); };
+    hooks.role = roleName;
+    hooks.onDecided = [&](const std::string& value) {
+      if (node.role() != wire::Role::learner) return;
+      std::fputs((value + "\n").c_str(), stdout);  // a learner's delivered value
+      std::fflush(stdout);
+    };
+    if (store)
+      hooks.persist = [&](const core::Outbox& out) {
+        if (!out.persist.empty()) store->save(out.persist);
+        if (out.persistRound) store->saveRound(*out.persistRound);
+      };
+    hooks.trace = tracer ? &*tracer : nullptr;
+    net::Driver driver(io, transport, node, injector, std::move(hooks));
     int code = driver.run();
     auto& c = transport.counters();
     spdlog::info("summary: {} sent {} received {} malformed {} injected-drops {}", node.summary(),

@@ -23,6 +23,10 @@ void Acceptor::receive(const Message& m, Outbox& out) {
     s.acceptedValue = m.value;
   }
   out.persist.emplace_back(m.instance, s);
+  if (m.type == Type::accept)
+    out.event("accept", m.instance, m.ballot, m.value);
+  else
+    out.event("promise", m.instance, m.ballot, s.acceptedValue);
 
   Message reply;
   reply.instance = m.instance;

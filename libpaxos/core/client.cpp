@@ -61,6 +61,7 @@ void Client::receive(Time now, const Message& m, Outbox& out) {
       if (decided_ || m.instance != 0) break;
       decided_ = m.value;
       out.decided = m.value;
+      out.event("decide", 0, {}, m.value);
       out.note(Level::info, fmt::format("decided {} (from {})", m.value, m.from));
       finish(now, 0, out);
       break;

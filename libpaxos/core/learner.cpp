@@ -15,6 +15,7 @@ void Learner::receive(const Message& m, Outbox& out) {
     if (!decided_) {
       decided_ = m.value;
       out.decided = m.value;
+      out.event("decide", 0, {}, m.value);
       out.note(Level::info,
                fmt::format("inst 0 decided {} (told by proposer {})", m.value, m.from));
     }
@@ -47,6 +48,7 @@ void Learner::receive(const Message& m, Outbox& out) {
   decided_ = tally.value;
   tallies_.clear();
   out.decided = *decided_;
+  out.event("decide", 0, m.ballot, *decided_);
   out.note(Level::info,
            fmt::format("inst 0 decided {} (ballot {}, {} of {} acceptors)", *decided_,
                        wire::toString(m.ballot), cluster_.quorum(), cluster_.acceptors().size()));

@@ -20,6 +20,14 @@ struct Envelope {
 
 enum class Level { debug, info, warn, error };
 
+// A protocol event worth a trace record (docs/TRACE.md): elect, role, promise, accept, decide.
+struct Event {
+  std::string kind;
+  uint64_t instance = 0;
+  wire::Ballot ballot;
+  std::string value;
+};
+
 struct Note {
   Level level;
   std::string text;
@@ -48,11 +56,15 @@ struct Outbox {
   std::optional<uint64_t> persistRound;
   std::vector<Envelope> messages;
   std::vector<Note> notes;
+  std::vector<Event> events;
   std::optional<std::string> decided;  // set in the step where this process first learns it
   std::optional<int> exitCode;         // set when the process should exit
 
   void send(uint32_t to, wire::Message message) { messages.push_back({to, std::move(message)}); }
   void note(Level level, std::string text) { notes.push_back({level, std::move(text)}); }
+  void event(std::string kind, uint64_t instance, wire::Ballot ballot, std::string value) {
+    events.push_back({std::move(kind), instance, ballot, std::move(value)});
+  }
   void clear() { *this = Outbox{}; }
 };
 

@@ -105,6 +105,7 @@ void Proposer::decide(const std::string& value, bool fromLearner, Outbox& out) {
   if (decided_) return;
   decided_ = value;
   phase_ = Phase::done;
+  out.event("decide", 0, ballot_, value);
   out.note(Level::info, fmt::format("inst 0 decided {}", value));
   Message reply;
   reply.type = Type::decided;

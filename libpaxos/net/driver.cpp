@@ -10,17 +10,18 @@
 namespace paxos::net {
 
 Driver::Driver(asio::io_context& io, UdpTransport& transport, core::Actor& actor,
-               FaultInjector& faults, std::function<std::string()> label,
-               std::function<void(const std::string&)> onDecided, Persist persist)
+               FaultInjector& faults, DriverHooks hooks)
     : io_(io),
       transport_(transport),
       actor_(actor),
       faults_(faults),
-      label_(std::move(label)),
-      onDecided_(std::move(onDecided)),
-      persist_(std::move(persist)),
+      hooks_(std::move(hooks)),
       timer_(io),
       signals_(io, SIGINT, SIGTERM) {}
+
+void Driver::record(const trace::Record& r) {
+  if (hooks_.trace) hooks_.trace->write(now().count(), hooks_.role(), r);
+}
 
 core::Time Driver::now() const {
   return std::chrono::steady_clock::now().time_since_epoch();
@@ -29,7 +30,7 @@ core::Time Driver::now() const {
 int Driver::run() {
   signals_.async_wait([this](std::error_code error, int signal) {
     if (error) return;
-    spdlog::info("{}: signal {}: exiting", label_(), signal);
+    spdlog::info("{}: signal {}: exiting", hooks_.label(), signal);
     exitCode_ = 0;
     io_.stop();
   });
@@ -38,19 +39,25 @@ int Driver::run() {
   apply(out_);
   arm();
   if (!exitCode_) io_.run();
-  return exitCode_.value_or(0);
+  int code = exitCode_.value_or(0);
+  record(trace::Record::of("exit", std::to_string(code)));
+  return code;
 }
 
 void Driver::onDatagram(std::span<const uint8_t> bytes) {
   auto message = wire::decode(bytes);
   if (!message) {
     ++transport_.counters().malformed;
-    spdlog::debug("{}: dropped a malformed datagram of {} bytes", label_(), bytes.size());
+    auto drop = trace::Record::of("drop");
+    drop.to = transport_.self();
+    record(drop);
+    spdlog::debug("{}: dropped a malformed datagram of {} bytes", hooks_.label(), bytes.size());
     return;
   }
   if (faults_.drop()) {
     ++transport_.counters().injectedDrops;
-    spdlog::debug("{}: drop (injected) {} from {}", label_(), wire::describe(*message),
+    record(trace::TraceWriter::forMessage("drop", *message, transport_.self()));
+    spdlog::debug("{}: drop (injected) {} from {}", hooks_.label(), wire::describe(*message),
                   message->from);
     return;
   }
@@ -70,7 +77,8 @@ void Driver::onDatagram(std::span<const uint8_t> bytes) {
 
 void Driver::handle(const wire::Message& message) {
   if (exitCode_) return;
-  spdlog::debug("{}: recv {} from {}", label_(), wire::describe(message), message.from);
+  spdlog::debug("{}: recv {} from {}", hooks_.label(), wire::describe(message), message.from);
+  record(trace::TraceWriter::forMessage("recv", message, transport_.self()));
   if (auto event = crashEventOf(message.type); event && faults_.crashNow(*event)) crash(*event);
   actor_.receive(now(), message, out_);
   apply(out_);
@@ -83,15 +91,25 @@ void Driver::apply(core::Outbox& out) {
                  : note.level == core::Level::info ? spdlog::level::info
                  : note.level == core::Level::warn ? spdlog::level::warn
                                                    : spdlog::level::err;
-    spdlog::log(level, "{}: {}", label_(), note.text);
+    spdlog::log(level, "{}: {}", hooks_.label(), note.text);
+  }
+  for (const auto& e : out.events) {
+    auto r = trace::Record::of(e.kind, e.value);
+    r.instance = e.instance;
+    if (!e.ballot.none()) r.ballot = e.ballot;
+    record(r);
   }
   if (out.decided) {
     if (faults_.crashNow("learn")) crash("learn");
-    onDecided_(*out.decided);
+    hooks_.onDecided(*out.decided);
   }
-  if (persist_ && (!out.persist.empty() || out.persistRound)) persist_(out);  // before replies
-  for (const auto& envelope : out.messages) {
-    spdlog::debug("{}: send {} to {}", label_(), wire::describe(envelope.message), envelope.to);
+  if (hooks_.persist && (!out.persist.empty() || out.persistRound))
+    hooks_.persist(out);  // before any reply leaves
+  for (auto& envelope : out.messages) {
+    envelope.message.seq = ++sent_;
+    spdlog::debug("{}: send {} to {}", hooks_.label(), wire::describe(envelope.message),
+                  envelope.to);
+    record(trace::TraceWriter::forMessage("send", envelope.message, envelope.to));
     transport_.send(envelope.to, wire::encode(envelope.message));
   }
   if (out.exitCode) {
@@ -113,13 +131,16 @@ void Driver::arm() {
   timer_.async_wait([this](std::error_code error) {
     if (error || exitCode_) return;
     actor_.tick(now(), out_);
+    if (!out_.messages.empty()) record(trace::Record::of("timeout"));
     apply(out_);
     arm();
   });
 }
 
 void Driver::crash(std::string_view event) {
-  spdlog::warn("{}: crashing at {} (--crash-at {})", label_(), event, faults_.crashPoint()->event);
+  spdlog::warn("{}: crashing at {} (--crash-at {})", hooks_.label(), event,
+               faults_.crashPoint()->event);
+  record(trace::Record::of("crash", std::string(event)));
   spdlog::default_logger()->flush();
   std::raise(SIGKILL);
 }

@@ -1,7 +1,7 @@
 // Runs one core Actor on a real UDP socket: decodes datagrams (dropping and counting those that
-// do not decode), applies injected faults, feeds the actor with the monotonic clock, sends what
-// it returns, logs its notes, and keeps one timer armed at its next deadline. Single-threaded:
-// everything happens on one io_context.
+// do not decode), applies injected faults, feeds the actor with the monotonic clock, persists
+// and then sends what it returns, logs its notes, writes the trace, and keeps one timer armed at
+// its next deadline. Single-threaded: everything happens on one io_context.
 #pragma once
 
 #include <asio.hpp>
@@ -12,18 +12,23 @@
 #include "core/actor.hpp"
 #include "net/fault_injector.hpp"
 #include "net/udp_transport.hpp"
+#include "trace/trace_writer.hpp"
 
 namespace paxos::net {
 
+struct DriverHooks {
+  std::function<std::string()> label;                 // prefixes every log line: "n2 learner"
+  std::function<std::string()> role;                  // the role now, for trace records
+  std::function<void(const std::string&)> onDecided;  // each newly decided value
+  // Makes the step's state durable before its messages are sent (may be empty).
+  std::function<void(const core::Outbox&)> persist;
+  trace::TraceWriter* trace = nullptr;  // may be null
+};
+
 class Driver {
  public:
-  using Persist = std::function<void(const core::Outbox&)>;
-
-  // `label` prefixes every log line ("n2 learner"); `onDecided` sees each newly decided value;
-  // `persist` (may be empty) makes the step's state durable before its messages are sent.
   Driver(asio::io_context& io, UdpTransport& transport, core::Actor& actor, FaultInjector& faults,
-         std::function<std::string()> label, std::function<void(const std::string&)> onDecided,
-         Persist persist = {});
+         DriverHooks hooks);
 
   // Runs until the actor asks to exit or SIGINT/SIGTERM arrives; returns the exit code.
   int run();
@@ -35,18 +40,18 @@ class Driver {
   void apply(core::Outbox& out);
   void arm();
   void crash(std::string_view event);
+  void record(const trace::Record& record);
 
   asio::io_context& io_;
   UdpTransport& transport_;
   core::Actor& actor_;
   FaultInjector& faults_;
-  std::function<std::string()> label_;
-  std::function<void(const std::string&)> onDecided_;
-  Persist persist_;
+  DriverHooks hooks_;
   asio::steady_timer timer_;
   asio::signal_set signals_;
   core::Outbox out_;
   std::optional<int> exitCode_;
+  uint32_t sent_ = 0;  // datagram counter: the seq of the next message
 };
 
 }  // namespace paxos::net

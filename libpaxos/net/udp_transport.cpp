@@ -25,7 +25,7 @@ udp::endpoint resolve(asio::io_context& io, const config::Host& host) {
 }  // namespace
 
 UdpTransport::UdpTransport(asio::io_context& io, const config::Hosts& hosts, uint32_t self)
-    : socket_(io), buffer_(wire::kMaxDatagram + 1) {
+    : self_(self), socket_(io), buffer_(wire::kMaxDatagram + 1) {
   for (const auto& host : hosts.hosts) peers_.push_back(resolve(io, host));
   const auto& own = hosts.hosts.at(self);
   std::error_code error;

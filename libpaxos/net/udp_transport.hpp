@@ -32,11 +32,13 @@ class UdpTransport {
   void receive(Handler handler);
   void send(uint32_t to, std::span<const uint8_t> bytes);
   Counters& counters() { return counters_; }
+  uint32_t self() const { return self_; }
   void close() { socket_.close(); }
 
  private:
   void receiveNext();
 
+  uint32_t self_;
   asio::ip::udp::socket socket_;
   std::vector<asio::ip::udp::endpoint> peers_;  // index is the UID
   std::vector<uint8_t> buffer_;

@@ -13,6 +13,7 @@ std::vector<uint8_t> encode(const Message& m) {
   w.u8(static_cast<uint8_t>(m.type));
   w.u64(m.hostsHash);
   w.u32(m.from);
+  w.u32(m.seq);
   w.u64(m.instance);
   switch (m.type) {
     case Type::elect:
@@ -69,6 +70,7 @@ std::optional<Message> decode(std::span<const uint8_t> bytes) {
   m.type = static_cast<Type>(type);
   m.hostsHash = r.u64();
   m.from = r.u32();
+  m.seq = r.u32();
   m.instance = r.u64();
   switch (m.type) {
     case Type::elect:

@@ -46,6 +46,7 @@ struct Message {
   Type type = Type::elect;
   uint64_t hostsHash = 0;  // refuses messages from a cluster started with another hosts file
   uint32_t from = 0;       // sender UID
+  uint32_t seq = 0;        // sender's datagram counter: (from, seq) names a message in traces
   uint64_t instance = 0;   // Paxos instance; basic mode uses 0 only
   Ballot ballot;
   Ballot accepted;

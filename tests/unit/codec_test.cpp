@@ -69,7 +69,7 @@ Message sample(Type type) {
 }
 
 bool same(const Message& a, const Message& b) {
-  return a.type == b.type && a.hostsHash == b.hostsHash && a.from == b.from &&
+  return a.type == b.type && a.hostsHash == b.hostsHash && a.from == b.from && a.seq == b.seq &&
          a.instance == b.instance && a.ballot == b.ballot && a.accepted == b.accepted &&
          a.uid == b.uid && a.request == b.request && a.value == b.value && a.roles == b.roles;
 }
@@ -108,8 +108,11 @@ TEST_CASE("Codec: every message with the longest value fits in one datagram (kMa
   }
 }
 
-TEST_CASE("Codec: the header is magic, version, type, hash, sender, instance, little-endian") {
+TEST_CASE(
+    "Codec: the header is magic, version, type, hash, sender, seq, instance, "
+    "little-endian") {
   Message m = sample(Type::startAck);
+  m.seq = 0x0a0b0c0d;
   Bytes bytes = encode(m);
   REQUIRE(bytes.size() == kHeaderSize);
   CHECK(bytes[0] == 0x50);  // 'P'
@@ -119,7 +122,9 @@ TEST_CASE("Codec: the header is magic, version, type, hash, sender, instance, li
   CHECK(bytes[4] == 0xef);  // low byte of the hash first
   CHECK(bytes[11] == 0x01);
   CHECK(bytes[12] == 0x04);
-  CHECK(bytes[16] == 0x10);
+  CHECK(bytes[16] == 0x0d);  // seq, low byte first
+  CHECK(bytes[19] == 0x0a);
+  CHECK(bytes[20] == 0x10);
 }
 
 TEST_CASE("Codec: a PROMISE with nothing accepted round-trips with an empty value") {
@@ -137,7 +142,7 @@ TEST_CASE("Codec: decode rejects a wrong magic or a wrong version") {
     bad[i] ^= 0x01;
     CHECK_FALSE(decodes(bad));
   }
-  for (uint8_t version : {0, 2, 255}) {
+  for (uint8_t version : {0, 1, 3, 255}) {
     Bytes bad = good;
     bad[2] = version;
     CHECK_FALSE(decodes(bad));

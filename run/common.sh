@@ -6,10 +6,11 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BIN="$ROOT/build/bin"
 PACKAGES="cmake g++ libasio-dev libyaml-cpp-dev libspdlog-dev doctest-dev libcli11-dev nlohmann-json3-dev"
 
-# Installs missing Debian packages as root; otherwise prints the apt-get line and exits 2.
+# Installs missing Debian packages (PACKAGES and any named) as root; otherwise prints the
+# apt-get line and exits 2.
 ensure_packages() {
   local missing=()
-  for p in $PACKAGES; do
+  for p in $PACKAGES "$@"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
   done
   [ ${#missing[@]} -eq 0 ] && return 0
@@ -55,6 +56,7 @@ UIDS=()
 LIMIT=${LIMIT:-60}  # seconds; a process still running then is killed and reported
 
 debug_flag() { [ "${DEBUG:-0}" != 0 ] && echo --debug; }
+trace_flag() { [ "${TRACE:-0}" != 0 ] && echo "--trace $1.trace.jsonl"; }
 
 to_kill() { [[ " ${KILL:-} " == *" $1 "* ]]; }
 
@@ -78,13 +80,15 @@ kill_uid() {  # kill_uid INDEX: SIGKILL and reap at once (reaping quietly: bash 
 }
 
 start_node() {  # start_node UID
-  "$BIN/condriver" "$1" --hosts hosts.txt --data-dir data $(debug_flag) ${CONDRIVER_OPTS:-} \
+  "$BIN/condriver" "$1" --hosts hosts.txt --data-dir data $(debug_flag) $(trace_flag "$1") \
+    ${CONDRIVER_OPTS:-} \
     >"$1.out" 2>"$1.log" &
   started "$1"
 }
 
 start_client() {  # start_client UID VALUE DESIREDPROPOSER
-  "$BIN/clidriver" "$1" "$2" "$3" --hosts hosts.txt $(debug_flag) ${CLIDRIVER_OPTS:-} \
+  "$BIN/clidriver" "$1" "$2" "$3" --hosts hosts.txt $(debug_flag) $(trace_flag "$1") \
+    ${CLIDRIVER_OPTS:-} \
     >"$1.out" 2>"$1.log" &
   started "$1"
 }
@@ -149,7 +153,19 @@ report() {
     echo "DISAGREEMENT: clients printed different values"; status=1
   fi
   echo "run folder: $RUN_DIR  ($(((t1 - T0) / 1000000)) ms launch to exit)"
+  [ "${TRACE:-0}" != 0 ] && report_traces
   return $status
 }
 
 launch_started() { T0=$(date +%s%N); }
+
+# TRACE=1: the merged timeline, the picture and the trace check, from the traces alone.
+report_traces() {
+  "$BIN/paxos-trace" merge . >timeline.txt && "$BIN/paxos-trace" html . -o run.html ||
+    { echo "paxos-trace failed" >&2; return 1; }
+  "$BIN/paxos-trace" shiviz . -o shiviz.log
+  echo "traces:   $RUN_DIR/*.trace.jsonl"
+  echo "timeline: $RUN_DIR/timeline.txt"
+  echo "picture:  $RUN_DIR/run.html"
+  echo "check:    $("$BIN/paxos-trace" check . 2>&1 | head -1)"
+}

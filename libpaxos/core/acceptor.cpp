@@ -26,7 +26,8 @@ void Acceptor::receive(const Message& m, Outbox& out) {
   if (m.type == Type::accept)
     out.event("accept", m.instance, m.ballot, m.value);
   else
-    out.event("promise", m.instance, m.ballot, s.acceptedValue);
+    out.event("promise", m.instance, m.ballot,
+              s.acceptedBallot.none() ? std::nullopt : std::optional(s.acceptedValue));
 
   Message reply;
   reply.instance = m.instance;

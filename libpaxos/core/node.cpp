@@ -132,8 +132,8 @@ void Node::dispatch(Time now, const Message& m, Outbox& out) {
 
 void Node::onLeaderKnown(Time now, Outbox& out) {
   playing_ = true;
-  out.event("elect", 0, {}, std::to_string(*election_.leader()));
-  out.event("role", 0, {}, std::string(wire::roleName(cluster_.roleOf(self_))));
+  out.event("elect", std::nullopt, {}, std::to_string(*election_.leader()));
+  out.event("role", std::nullopt, {}, std::string(wire::roleName(cluster_.roleOf(self_))));
   out.note(Level::info, fmt::format("leader {}; my role: {}", *election_.leader(),
                                     wire::roleName(cluster_.roleOf(self_))));
   if (*election_.leader() != self_) return;

@@ -23,9 +23,9 @@ enum class Level { debug, info, warn, error };
 // A protocol event worth a trace record (docs/TRACE.md): elect, role, promise, accept, decide.
 struct Event {
   std::string kind;
-  uint64_t instance = 0;
+  std::optional<uint64_t> instance;  // none for elect and role
   wire::Ballot ballot;
-  std::string value;
+  std::optional<std::string> value;
 };
 
 struct Note {
@@ -62,7 +62,8 @@ struct Outbox {
 
   void send(uint32_t to, wire::Message message) { messages.push_back({to, std::move(message)}); }
   void note(Level level, std::string text) { notes.push_back({level, std::move(text)}); }
-  void event(std::string kind, uint64_t instance, wire::Ballot ballot, std::string value) {
+  void event(std::string kind, std::optional<uint64_t> instance, wire::Ballot ballot,
+             std::optional<std::string> value) {
     events.push_back({std::move(kind), instance, ballot, std::move(value)});
   }
   void clear() { *this = Outbox{}; }

@@ -95,7 +95,7 @@ void Driver::apply(core::Outbox& out) {
   }
   for (const auto& e : out.events) {
     auto r = trace::Record::of(e.kind, e.value);
-    r.instance = e.instance;
+    if (e.instance) r.instance = *e.instance;
     if (!e.ballot.none()) r.ballot = e.ballot;
     record(r);
   }

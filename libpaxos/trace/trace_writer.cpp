@@ -12,7 +12,9 @@ namespace paxos::trace {
 using wire::Type;
 
 TraceWriter::TraceWriter(const std::string& path, uint32_t node)
-    : file_(std::fopen(path.c_str(), "w")), node_(node) {
+    // Appending keeps the trace of the run before a crash when a node restarts with the same
+    // file; its seq starts again at 1, which paxos-trace reads as a new incarnation.
+    : file_(std::fopen(path.c_str(), "a")), node_(node) {
   if (!file_) throw std::runtime_error(fmt::format("--trace {}: {}", path, std::strerror(errno)));
 }
 
@@ -26,7 +28,8 @@ Record TraceWriter::forMessage(std::string event, const wire::Message& m, uint32
   r.seq = m.seq;
   r.from = m.from;
   r.to = to;
-  r.instance = m.instance;
+  if (m.type >= Type::request && m.type <= Type::decided)
+    r.instance = m.instance;  // election, START and DONE belong to no instance
   switch (m.type) {
     case Type::prepare:
     case Type::promise:

@@ -31,7 +31,7 @@ struct Record {
 
 class TraceWriter {
  public:
-  // Opens (truncates) FILE; throws std::runtime_error with one line if it cannot.
+  // Opens FILE for appending; throws std::runtime_error with one line if it cannot.
   TraceWriter(const std::string& path, uint32_t node);
   ~TraceWriter();
   TraceWriter(const TraceWriter&) = delete;

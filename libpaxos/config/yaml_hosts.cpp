@@ -68,12 +68,36 @@ class YamlReader {
   }
 
   std::vector<YAML::Node> load() const {
+    // yaml-cpp 0.7 loops or allocates without bound on some malformed input that fuzzing found
+    // (a line starting with ','; aliases, which also allow "billion laughs"). A hosts file needs
+    // neither, so they are refused before yaml-cpp sees them.
+    for (int line = 1; const auto& text : lines()) {
+      auto code = text.substr(0, text.find('#'));
+      auto first = code.find_first_not_of(" \t");
+      if (first != std::string_view::npos && code[first] == ',')
+        fail(line, "a line starting with ','", "a key, a list item or a value",
+             detail::quote(code.substr(first)));
+      auto at = code.find_first_of("*&");
+      if (at != std::string_view::npos)
+        fail(line, "YAML anchors and aliases are not supported", "plain values",
+             detail::quote(code.substr(at)));
+      ++line;
+    }
     try {
       return YAML::LoadAll(std::string(text_));
     } catch (const YAML::Exception& e) {
       int line = e.mark.line >= 0 ? e.mark.line + 1 : 1;
       fail(line, "YAML syntax error: " + e.msg, "valid YAML", sourceLine(line));
     }
+  }
+
+  std::vector<std::string_view> lines() const {
+    std::vector<std::string_view> out;
+    std::string_view rest = text_;
+    for (size_t end; (end = rest.find('\n')) != std::string_view::npos; rest.remove_prefix(end + 1))
+      out.push_back(rest.substr(0, end));
+    out.push_back(rest);
+    return out;
   }
 
   std::string sourceLine(int line) const {

@@ -457,3 +457,20 @@ TEST_CASE("loadHosts: dispatch on the extension and unreadable files") {
   std::string dir = std::filesystem::temp_directory_path().string();
   CHECK_THROWS_WITH_AS(loadHosts(dir), (dir + ": cannot read: Is a directory").c_str(), HostsError);
 }
+
+TEST_CASE("yaml: input that hangs yaml-cpp 0.7 is refused before it sees it (fuzz findings)") {
+  // fuzz/corpus/yaml_hosts/yaml_hosts_*: yaml-cpp looped or allocated gigabytes on these.
+  const std::pair<std::string, std::string> cases[] = {
+      {",ro[*@t0ors: *a\n", "h.yaml:1: a line starting with ','"},
+      {",roa2@t0rso\n", "h.yaml:1: a line starting with ','"},
+      {"proposers: &p 1\nacceptors: *p\n", "h.yaml:1: YAML anchors and aliases are not supported"}};
+  for (const auto& [text, expected] : cases) {
+    CAPTURE(text);
+    try {
+      parseYamlHosts(text, "h.yaml");
+      FAIL("parsed");
+    } catch (const HostsError& e) {
+      CHECK(std::string(e.what()).find(expected) == 0);
+    }
+  }
+}

@@ -69,17 +69,18 @@ class YamlReader {
 
   std::vector<YAML::Node> load() const {
     // yaml-cpp 0.7 loops or allocates without bound on some malformed input that fuzzing found
-    // (a line starting with ','; aliases, which also allow "billion laughs"). A hosts file needs
-    // neither, so they are refused before yaml-cpp sees them.
+    // (a line starting with ','; aliases, which also allow "billion laughs"; tags). A hosts file
+    // needs neither, so they are refused before yaml-cpp sees them.
     for (int line = 1; const auto& text : lines()) {
       auto code = text.substr(0, text.find('#'));
+      if (line == 1 && code.starts_with("\xEF\xBB\xBF")) code.remove_prefix(3);  // byte order mark
       auto first = code.find_first_not_of(" \t");
       if (first != std::string_view::npos && code[first] == ',')
         fail(line, "a line starting with ','", "a key, a list item or a value",
              detail::quote(code.substr(first)));
-      auto at = code.find_first_of("*&");
+      auto at = code.find_first_of("*&!");
       if (at != std::string_view::npos)
-        fail(line, "YAML anchors and aliases are not supported", "plain values",
+        fail(line, "YAML anchors, aliases and tags are not supported", "plain values",
              detail::quote(code.substr(at)));
       ++line;
     }

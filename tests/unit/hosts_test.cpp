@@ -463,7 +463,9 @@ TEST_CASE("yaml: input that hangs yaml-cpp 0.7 is refused before it sees it (fuz
   const std::pair<std::string, std::string> cases[] = {
       {",ro[*@t0ors: *a\n", "h.yaml:1: a line starting with ','"},
       {",roa2@t0rso\n", "h.yaml:1: a line starting with ','"},
-      {"proposers: &p 1\nacceptors: *p\n", "h.yaml:1: YAML anchors and aliases are not supported"}};
+      {"\xEF\xBB\xBF,+@\n", "h.yaml:1: a line starting with ','"},
+      {"proposers: &p 1\nacceptors: *p\n", "h.yaml:1: YAML anchors, aliases and tags are not"},
+      {"!rottodel, so both files\n", "h.yaml:1: YAML anchors, aliases and tags are not"}};
   for (const auto& [text, expected] : cases) {
     CAPTURE(text);
     try {

@@ -1,8 +1,8 @@
 // Why: decode() parses every UDP datagram from the network, so it must survive any bytes, and
 // whatever it accepts must re-encode to exactly the same bytes (one canonical form per message).
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
-#include <algorithm>
 #include <cstdlib>
 #include <span>
 

@@ -17,7 +17,7 @@ int checkHosts(Parse parse, const uint8_t* data, size_t size) {
     hosts = parse(text, std::string("fuzz"));
   } catch (const paxos::config::HostsError&) {
     return 0;  // rejected with a proper message: fine
-  }  // any other exception escapes and libFuzzer reports it as a crash
+  }            // any other exception escapes and libFuzzer reports it as a crash
   try {
     paxos::config::validate(hosts);
   } catch (const paxos::config::HostsError& e) {

@@ -33,7 +33,6 @@ class UdpTransport {
   void send(uint32_t to, std::span<const uint8_t> bytes);
   Counters& counters() { return counters_; }
   uint32_t self() const { return self_; }
-  void close() { socket_.close(); }
 
  private:
   void receiveNext();

@@ -71,8 +71,6 @@ class Simulation {
   // Runs until `until` or until nothing is left to do; returns false on a violation.
   bool runUntil(Time until);
   Time now() const { return now_; }
-  const core::Cluster& cluster() const { return cluster_; }
-  bool clientDecided(uint32_t uid) const { return clientDecisions_.contains(uid); }
   std::optional<std::string> clientDecision(uint32_t uid) const;
   const Result& result() const { return result_; }
   // Adds client actors lazily: a client not yet started is not running.

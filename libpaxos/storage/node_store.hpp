@@ -30,7 +30,6 @@ class NodeStore {
 
   // What is saved: after construction, the state to recover (empty on a first start).
   const std::map<uint64_t, core::AcceptorState>& state() const { return state_.acceptor; }
-  uint64_t proposerRound() const { return state_.proposerRound; }
   const core::DurableState& durable() const { return state_; }
   // Records `changes` (instance -> state) on top of what is saved. Throws StorageError.
   void save(const std::vector<std::pair<uint64_t, core::AcceptorState>>& changes);

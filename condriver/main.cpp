@@ -122,8 +122,7 @@ int main(int argc, char** argv) {
     };
     if (store)
       hooks.persist = [&](const core::Outbox& out) {
-        if (!out.persist.empty()) store->save(out.persist);
-        if (out.persistRound) store->saveRound(*out.persistRound);
+        store->save(out);
       };
     hooks.trace = tracer ? &*tracer : nullptr;
     net::Driver driver(io, transport, node, injector, std::move(hooks));

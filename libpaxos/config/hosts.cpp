@@ -205,6 +205,16 @@ void validate(const Hosts& hosts) {
          countsText, std::to_string(totalCon) + " con hosts");
 }
 
+std::string_view modeName(Mode mode) {
+  return mode == Mode::multi ? "multi" : "basic";
+}
+
+std::optional<Mode> parseMode(std::string_view word) {
+  if (word == "basic") return Mode::basic;
+  if (word == "multi") return Mode::multi;
+  return std::nullopt;
+}
+
 std::optional<CrashPoint> parseCrashAt(std::string_view spec) {
   static constexpr std::array<std::string_view, 6> kEvents = {"election", "prepare",  "promise",
                                                               "accept",   "accepted", "learn"};
@@ -224,6 +234,9 @@ uint64_t Hosts::hash() const {
   std::string canonical = "paxos-hosts/1;P=" + std::to_string(proposers) +
                           ";A=" + std::to_string(acceptors) + ";L=" + std::to_string(learners) +
                           ";";
+  // Only multi is written, so every basic model keeps the hash it had before modes existed.
+  // "M=" cannot be mistaken for a host, whose entry starts with its length (a digit).
+  if (mode != Mode::basic) canonical += "M=" + std::string(modeName(mode)) + ";";
   for (const Host& host : hosts)
     canonical += std::to_string(host.name.size()) + ":" + host.name + ":" +
                  std::to_string(host.port) + ":" + kindName(host.kind) + ";";

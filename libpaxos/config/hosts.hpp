@@ -13,6 +13,15 @@ namespace paxos::config {
 
 enum class Kind { consensus, client };
 
+// What the cluster runs (docs/MULTI.md): basic decides one value, as the seed (001) did; multi
+// runs a replicated log of decided values (seed 004). Every node of a run must agree on it, so
+// it is part of Hosts::hash().
+enum class Mode { basic, multi };
+inline constexpr std::string_view kModeSyntax = "basic or multi";
+std::string_view modeName(Mode mode);  // "basic" or "multi", the spelling both formats use
+// Parses "basic" or "multi" (case-sensitive, like every keyword); nullopt otherwise.
+std::optional<Mode> parseMode(std::string_view word);
+
 // Fault injection for one node (DESIGN §5). Settable per host in YAML; condriver options override.
 struct Faults {
   std::string crashAt;   // "EVENT" or "EVENT:N"; empty means never crash
@@ -43,13 +52,17 @@ struct Hosts {
   int learners = 0;
   std::vector<Host> hosts;  // index is the UID; consensus hosts come first
   Options options;
+  // basic = one value (seed 001), multi = replicated log (seed 004); see docs/MULTI.md. Set by
+  // the text format's MODE line or the YAML key `mode`; files without either are basic.
+  Mode mode = Mode::basic;
   int countsLine = 0;  // blamed when the con hosts do not add up to the counts and no host fits
 
   int consensusCount() const { return proposers + acceptors + learners; }
   int size() const { return static_cast<int>(hosts.size()); }
   // Hash of the model (not of the bytes): the text and YAML forms of one cluster hash alike,
   // comments and blank lines do not count. Every datagram carries it so that nodes started
-  // from different files refuse each other.
+  // from different files refuse each other. The mode counts only when it is multi, so a basic
+  // file hashes exactly as it did before modes existed, MODE line or not.
   uint64_t hash() const;
 };
 

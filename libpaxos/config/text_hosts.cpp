@@ -1,5 +1,6 @@
-// The seed's hosts.txt: three count lines in a fixed order, then one "NAME PORT con|cli" line
-// per host. Run scripts write it with echo, so the errors try to say which echo went wrong.
+// The seed's hosts.txt: three count lines in a fixed order, an optional "MODE basic|multi" line,
+// then one "NAME PORT con|cli" line per host. Run scripts write it with echo, so the errors try to
+// say which echo went wrong.
 #include <algorithm>
 #include <array>
 
@@ -14,6 +15,8 @@ using detail::quote;
 
 constexpr std::array<std::string_view, 3> kCountNames = {"PROPOSERS", "ACCEPTORS", "LEARNERS"};
 constexpr std::string_view kHostExpected = "\"NAME PORT con|cli\"";
+constexpr std::string_view kModeWord = "MODE";
+constexpr std::string_view kModePlace = "\"MODE basic|multi\" directly after the LEARNERS line";
 constexpr long long kMaxCount = 65535;  // cannot have more nodes than ports; keeps sums small
 
 struct Line {
@@ -67,11 +70,15 @@ int parseCountLine(const std::string& file, const std::vector<Line>& lines, size
   std::string expected = "\"" + std::string(kCountNames[want]) + " <number>\"";
   auto found = quote(line.content);
   int got = countIndex(line.words[0]);
+  // Whether the wanted count line comes later: then this line is misplaced rather than the
+  // wanted one missing.
+  bool later = std::any_of(lines.begin() + static_cast<long>(at) + 1, lines.end(),
+                           [&](const Line& l) { return l.words[0] == kCountNames[want]; });
+  if (got < 0 && line.words[0] == kModeWord && later)
+    fail(file, line.number, "MODE line too early", kModePlace, found);
   if (got < 0) fail(file, line.number, "missing count line", expected, found);
   if (got < want) fail(file, line.number, "repeated count line", expected, found);
   if (got > want) {
-    bool later = std::any_of(lines.begin() + static_cast<long>(at) + 1, lines.end(),
-                             [&](const Line& l) { return l.words[0] == kCountNames[want]; });
     if (later)
       fail(file, line.number, "count lines out of order",
            "PROPOSERS, ACCEPTORS, LEARNERS in that order", found);
@@ -86,10 +93,20 @@ int parseCountLine(const std::string& file, const std::vector<Line>& lines, size
   return static_cast<int>(*count);
 }
 
+Mode parseModeLine(const std::string& file, const Line& line) {
+  if (line.words.size() != 2)
+    fail(file, line.number, "bad MODE line", "\"MODE basic|multi\"", quote(line.content));
+  auto mode = parseMode(line.words[1]);
+  if (!mode) fail(file, line.number, "unknown mode", kModeSyntax, quote(line.words[1]));
+  return *mode;
+}
+
 Host parseHostLine(const std::string& file, const Line& line) {
   auto found = quote(line.content);
   if (countIndex(line.words[0]) >= 0)
     fail(file, line.number, "count line after host lines", kHostExpected, found);
+  if (line.words[0] == kModeWord)
+    fail(file, line.number, "MODE line after host lines", kModePlace, found);
   if (line.words.size() < 3)
     fail(file, line.number, "missing field in host line", kHostExpected, found);
   if (line.words.size() > 3)
@@ -127,11 +144,18 @@ Hosts parseTextHosts(std::string_view text, const std::string& file) {
   hosts.file = file;
   std::array<int*, 3> counts = {&hosts.proposers, &hosts.acceptors, &hosts.learners};
   size_t next = 0;
+  int modeLine = 0;
   for (size_t i = 0; i < lines.size(); ++i) {
     if (next < counts.size()) {
       *counts[next] = parseCountLine(file, lines, i, static_cast<int>(next));
       ++next;
       hosts.countsLine = lines[i].number;
+    } else if (lines[i].words[0] == kModeWord && hosts.hosts.empty()) {
+      if (modeLine != 0)
+        fail(file, lines[i].number, "repeated MODE line", "one MODE line",
+             quote(lines[i].content) + " after the MODE line on line " + std::to_string(modeLine));
+      hosts.mode = parseModeLine(file, lines[i]);
+      modeLine = lines[i].number;
     } else {
       hosts.hosts.push_back(parseHostLine(file, lines[i]));
     }

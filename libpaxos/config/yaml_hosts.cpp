@@ -51,6 +51,12 @@ class YamlReader {
     fields["client_timeout_ms"] = [&](const YAML::Node& v, int line) {
       hosts.options.clientTimeoutMs = readTimeout("client_timeout_ms", v, line);
     };
+    fields["mode"] = [&](const YAML::Node& v, int line) {
+      std::string word = readString("mode", v, line, kModeSyntax);
+      auto mode = parseMode(word);
+      if (!mode) fail(lineOf(v, line), "unknown mode", kModeSyntax, quote(word));
+      hosts.mode = *mode;
+    };
     fields["hosts"] = [&](const YAML::Node& v, int line) {
       hosts.countsLine = line;  // an empty or short list is best pointed at here
       readHosts(v, line, hosts.hosts);

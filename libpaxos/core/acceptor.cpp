@@ -2,21 +2,38 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace paxos::core {
 
 using wire::Message;
 using wire::Type;
 
+namespace {
+// Slots resent per CATCHUP: a learner asks again for the rest, so one request never floods.
+constexpr uint64_t kCatchupSlots = 64;
+}  // namespace
+
 void Acceptor::receive(const Message& m, Outbox& out) {
-  if (m.type != Type::prepare && m.type != Type::accept) return;
-  // A ballot names its proposer; one claiming another's ballot, or from a non-proposer, is forged.
-  if (m.ballot.uid != m.from || cluster_.roleOf(m.from) != wire::Role::proposer) {
-    out.note(Level::warn, fmt::format("ignoring {} from {} with ballot {}", wire::typeName(m.type),
-                                      m.from, wire::toString(m.ballot)));
-    return;
+  switch (m.type) {
+    case Type::prepareAll:
+      return prepareAll(m, out);
+    case Type::catchup:
+      return catchup(m, out);
+    case Type::progress:
+      progress_.report(m.from, m.instance);
+      return trim(out);
+    case Type::prepare:
+    case Type::accept:
+      break;
+    default:
+      return;
   }
+  if (forged(m, out)) return;
+  if (m.instance < trimmedBelow_) return tellTrimmed(m.from, out);
   AcceptorState& s = instances_[m.instance];
-  if (m.ballot < s.promised) return nack(m, s, out);
+  wire::Ballot promised = std::max(s.promised, promisedAll_);
+  if (m.ballot < promised) return nack(m, promised, out);
   s.promised = m.ballot;
   if (m.type == Type::accept) {
     s.acceptedBallot = m.ballot;
@@ -49,15 +66,81 @@ void Acceptor::receive(const Message& m, Outbox& out) {
   out.send(m.from, std::move(reply));
 }
 
-void Acceptor::nack(const Message& m, const AcceptorState& s, Outbox& out) const {
+bool Acceptor::forged(const Message& m, Outbox& out) const {
+  // A ballot names its proposer; one claiming another's ballot, or from a non-proposer, is forged.
+  if (m.ballot.uid == m.from && cluster_.roleOf(m.from) == wire::Role::proposer) return false;
+  out.note(Level::warn, fmt::format("ignoring {} from {} with ballot {}", wire::typeName(m.type),
+                                    m.from, wire::toString(m.ballot)));
+  return true;
+}
+
+void Acceptor::prepareAll(const Message& m, Outbox& out) {
+  if (forged(m, out)) return;
+  // A per-slot promise above b (from a proposer recovering that slot) still stands: ACCEPT checks
+  // both, so promising b here only ever raises the floor.
+  if (m.ballot < promisedAll_) return nack(m, promisedAll_, out);
+  promisedAll_ = m.ballot;
+  out.persistPromisedAll = promisedAll_;
+  Message reply;
+  reply.type = Type::promiseAll;
+  reply.ballot = m.ballot;
+  // Below trimmedBelow every learner has delivered: the new leader need not recover those.
+  reply.instance = std::max(m.instance, trimmedBelow_);
+  reply.request = reply.instance;
+  for (auto it = instances_.rbegin(); it != instances_.rend(); ++it) {
+    if (it->first < reply.instance) break;
+    if (!it->second.acceptedBallot.none()) {
+      reply.request = it->first + 1;
+      break;
+    }
+  }
+  out.event("promise", std::nullopt, m.ballot, std::nullopt);
+  out.note(Level::debug, fmt::format("promise {} for every slot from {}; accepted up to {}",
+                                     wire::toString(m.ballot), reply.instance, reply.request));
+  out.send(m.from, std::move(reply));
+}
+
+void Acceptor::catchup(const Message& m, Outbox& out) const {
+  if (cluster_.roleOf(m.from) != wire::Role::learner) return;
+  if (m.instance < trimmedBelow_) tellTrimmed(m.from, out);
+  uint64_t end = std::min(m.request, std::max(m.instance, trimmedBelow_) + kCatchupSlots);
+  for (auto it = instances_.lower_bound(m.instance); it != instances_.end() && it->first < end;
+       ++it) {
+    if (it->second.acceptedBallot.none()) continue;
+    Message reply;
+    reply.type = Type::accepted;  // the learner counts these as it counts live ones
+    reply.instance = it->first;
+    reply.ballot = it->second.acceptedBallot;
+    reply.value = it->second.acceptedValue;
+    out.send(m.from, std::move(reply));
+  }
+}
+
+void Acceptor::trim(Outbox& out) {
+  uint64_t below = progress_.everywhere();
+  if (below <= trimmedBelow_) return;
+  trimmedBelow_ = below;
+  instances_.erase(instances_.begin(), instances_.lower_bound(below));
+  out.persistTrim = below;
+  out.note(Level::debug, fmt::format("every learner has slots below {}: forgotten", below));
+}
+
+void Acceptor::tellTrimmed(uint32_t to, Outbox& out) const {
+  Message m;
+  m.type = Type::progress;
+  m.instance = trimmedBelow_;
+  out.send(to, std::move(m));
+}
+
+void Acceptor::nack(const Message& m, wire::Ballot promised, Outbox& out) const {
   out.note(Level::info,
            fmt::format("inst {} NACK {} {}: promised {}", m.instance, wire::typeName(m.type),
-                       wire::toString(m.ballot), wire::toString(s.promised)));
+                       wire::toString(m.ballot), wire::toString(promised)));
   Message reply;
   reply.type = Type::nack;
   reply.instance = m.instance;
   reply.ballot = m.ballot;
-  reply.accepted = s.promised;
+  reply.accepted = promised;
   out.send(m.from, std::move(reply));
 }
 

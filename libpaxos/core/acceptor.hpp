@@ -1,5 +1,6 @@
 // Acceptor: the memory of Paxos. It answers PREPARE and ACCEPT for each instance and never goes
-// back on a promise.
+// back on a promise. In multi mode it also promises for every slot at once (PREPARE_ALL), hands
+// its accepted log to learners that catch up, and forgets slots every learner has delivered.
 #pragma once
 
 #include <cstdint>
@@ -8,29 +9,45 @@
 
 #include "core/cluster.hpp"
 #include "core/outbox.hpp"
+#include "core/progress.hpp"
 
 namespace paxos::core {
 
 class Acceptor {
  public:
   // `recovered`: the state it had persisted before a restart (empty on a first start).
-  explicit Acceptor(const Cluster& cluster, std::map<uint64_t, AcceptorState> recovered = {})
-      : cluster_(cluster), instances_(std::move(recovered)) {}
+  explicit Acceptor(const Cluster& cluster, DurableState recovered = {})
+      : cluster_(cluster),
+        instances_(std::move(recovered.acceptor)),
+        promisedAll_(recovered.promisedAll),
+        trimmedBelow_(recovered.trimmedBelow),
+        progress_(cluster) {}
 
   // PREPARE(b): if b >= promised, promise b and report the highest accepted proposal (1b);
   // else NACK with the promise that beat it. Re-promising an equal ballot makes a resent
   // PREPARE harmless. ACCEPT(b, v): if b >= promised, accept (2b) and tell the learners and the
   // proposer; else NACK. Messages whose ballot is not the sender's own are ignored.
+  // PREPARE_ALL(b, from) promises b for every slot at once and answers where its accepted log
+  // ends; CATCHUP resends accepted slots to a learner; PROGRESS from the learners trims the log.
   void receive(const wire::Message& message, Outbox& out);
 
   const AcceptorState& state(uint64_t instance) { return instances_[instance]; }
   const std::map<uint64_t, AcceptorState>& states() const { return instances_; }
+  uint64_t trimmedBelow() const { return trimmedBelow_; }
 
  private:
-  void nack(const wire::Message& message, const AcceptorState& state, Outbox& out) const;
+  bool forged(const wire::Message& message, Outbox& out) const;
+  void prepareAll(const wire::Message& message, Outbox& out);
+  void catchup(const wire::Message& message, Outbox& out) const;
+  void trim(Outbox& out);
+  void tellTrimmed(uint32_t to, Outbox& out) const;
+  void nack(const wire::Message& message, wire::Ballot promised, Outbox& out) const;
 
   const Cluster& cluster_;
   std::map<uint64_t, AcceptorState> instances_;
+  wire::Ballot promisedAll_;   // a floor under every instance's promise
+  uint64_t trimmedBelow_ = 0;  // slots below were delivered by every learner, and forgotten
+  Progress progress_;
 };
 
 }  // namespace paxos::core

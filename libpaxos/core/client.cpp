@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "wire/batch.hpp"
+
 namespace paxos::core {
 
 using wire::Message;
@@ -11,23 +13,25 @@ namespace {
 constexpr int kSendsBeforeFailover = 3;
 }
 
-Client::Client(const Cluster& cluster, const Timing& timing, uint32_t self, std::string value,
-               uint32_t desiredProposer)
+Client::Client(const Cluster& cluster, const Timing& timing, uint32_t self,
+               std::vector<std::string> values, uint32_t desiredProposer)
     : cluster_(cluster),
       timing_(timing),
       self_(self),
-      value_(std::move(value)),
+      values_(std::move(values)),
       proposerIndex_(desiredProposer % cluster.proposers().size()),
+      slots_(values_.size()),
       dones_(timing) {}
 
 void Client::start(Time now, Outbox& out) {
   size_t mark = out.messages.size();
-  giveUpAt_ = now + timing_.clientTimeout;
+  lastProgress_ = now;
   // START will come from the leader; asking every node as well covers a client that starts
   // after the leader gave up on it, or a leader that died after the election.
   for (int uid = 0; uid < cluster_.consensusCount(); ++uid)
     out.send(uid, wire::make(Type::startQuery));
   retryAt_ = now + timing_.retryMax;
+  if (values_.empty()) finish(now, 0, out);  // an empty stream is answered already
   stamp(out, mark);
 }
 
@@ -51,19 +55,17 @@ void Client::receive(Time now, const Message& m, Outbox& out) {
         exited_ = true;
       } else if (phase_ == Phase::waitingStart) {
         phase_ = Phase::requesting;
+        sendsToThisProposer_ = 1;
         out.note(Level::info,
-                 fmt::format("START from {} (leader {}); proposing {} to proposer {}", m.from,
-                             m.uid, value_, cluster_.proposers()[proposerIndex_]));
-        sendRequest(now, out);
+                 fmt::format("START from {} (leader {}); proposing {} value{} to "
+                             "proposer {}",
+                             m.from, m.uid, values_.size(), values_.size() == 1 ? "" : "s",
+                             cluster_.proposers()[proposerIndex_]));
+        sendNew(now, out);
       }
       break;
     case Type::decided:
-      if (decided_ || m.instance != 0) break;
-      decided_ = m.value;
-      out.decided = m.value;
-      out.event("decide", 0, {}, m.value);
-      out.note(Level::info, fmt::format("decided {} (from {})", m.value, m.from));
-      finish(now, 0, out);
+      if (phase_ != Phase::finishing) onDecided(now, m, out);
       break;
     case Type::doneAck:
       dones_.ack(m.from, Type::done);
@@ -78,7 +80,61 @@ void Client::receive(Time now, const Message& m, Outbox& out) {
   stamp(out, mark);
 }
 
-void Client::sendRequest(Time now, Outbox& out) {
+void Client::onDecided(Time now, const Message& m, Outbox& out) {
+  if (!cluster_.multi()) {
+    if (m.instance != 0 || decided_) return;
+    decided_ = m.value;
+    out.decided = m.value;
+    out.event("decide", 0, {}, m.value);
+    out.note(Level::info, fmt::format("decided {} (from {})", m.value, m.from));
+    return finish(now, 0, out);
+  }
+  auto commands = wire::decodeBatch(m.value);
+  if (!commands) return;
+  for (const auto& c : *commands) {
+    size_t index = c.request - 1;
+    if (c.client != self_ || c.request == 0 || index >= values_.size() || slots_[index]) continue;
+    if (c.value != values_[index]) {
+      out.note(Level::error,
+               fmt::format("slot {} holds request {} with another value", m.instance, c.request));
+      continue;
+    }
+    slots_[index] = m.instance;
+    open_.erase(index);
+    ++answered_;
+    lastProgress_ = now;
+    sendsToThisProposer_ = 0;
+    out.output.push_back(fmt::format("decided {} {}", m.instance, c.value));
+    out.event("decide", m.instance, {}, c.value);
+  }
+  while (firstOpen_ < values_.size() && slots_[firstOpen_]) ++firstOpen_;
+  if (answered_ == values_.size()) {
+    out.note(Level::info, fmt::format("all {} values decided", values_.size()));
+    return finish(now, 0, out);
+  }
+  if (phase_ == Phase::requesting) sendNew(now, out);
+}
+
+void Client::sendNew(Time now, Outbox& out) {
+  // The window is a span of request ids, not a count: learners remember recent ids per client
+  // (LogLearner), and a span bounds how far back a resent id can be.
+  size_t window = cluster_.multi() ? size_t(timing_.window) : 1;
+  while (nextToSend_ < values_.size() && nextToSend_ < firstOpen_ + window) {
+    open_[nextToSend_] = now;
+    send(nextToSend_++, out);
+  }
+}
+
+void Client::send(size_t index, Outbox& out) const {
+  Message m;
+  m.type = Type::request;
+  m.uid = self_;
+  m.request = index + 1;
+  m.value = values_[index];
+  out.send(cluster_.proposers()[proposerIndex_], std::move(m));
+}
+
+void Client::resend(Time now, Outbox& out) {
   if (sendsToThisProposer_ == kSendsBeforeFailover && cluster_.proposers().size() > 1) {
     sendsToThisProposer_ = 0;
     proposerIndex_ = (proposerIndex_ + 1) % cluster_.proposers().size();
@@ -86,35 +142,47 @@ void Client::sendRequest(Time now, Outbox& out) {
                                       cluster_.proposers()[proposerIndex_]));
   }
   ++sendsToThisProposer_;
-  Message m;
-  m.type = Type::request;
-  m.uid = self_;
-  m.request = 1;
-  m.value = value_;
-  out.send(cluster_.proposers()[proposerIndex_], std::move(m));
-  retryAt_ = now + timing_.requestRetry;
+  for (auto& [index, sentAt] : open_) {
+    if (now - sentAt < timing_.requestRetry) continue;
+    sentAt = now;
+    send(index, out);
+  }
+}
+
+Time Client::retryAt() const {
+  Time oldest = Time::max();
+  for (const auto& [index, sentAt] : open_) oldest = std::min(oldest, sentAt);
+  return oldest == Time::max() ? oldest : oldest + timing_.requestRetry;
 }
 
 void Client::finish(Time now, int exitCode, Outbox& out) {
   phase_ = Phase::finishing;
   exitCode_ = exitCode;
+  // Multi mode: DONE says how far the log must reach for this client, so that learners do not
+  // exit before delivering it.
+  uint64_t end = 0;
+  for (const auto& slot : slots_)
+    if (slot) end = std::max(end, *slot + 1);
+  Message done = wire::make(Type::done, self_);
+  done.instance = end;
   // Bounded: a dead node never acknowledges, and the rest still exit when idle.
   for (int uid = 0; uid < cluster_.consensusCount(); ++uid)
-    dones_.send(now, uid, wire::make(Type::done, self_), out, timing_.doneSends);
+    dones_.send(now, uid, done, out, timing_.doneSends);
 }
 
 void Client::tick(Time now, Outbox& out) {
   size_t mark = out.messages.size();
-  if (phase_ != Phase::finishing && now >= giveUpAt_) {
-    out.note(Level::error, fmt::format("no decision after {} ms; giving up",
-                                       timing_.clientTimeout.count() / 1000000));
+  if (phase_ != Phase::finishing && now >= lastProgress_ + timing_.clientTimeout) {
+    out.note(Level::error,
+             fmt::format("no decision for {} ms; giving up with {} of {} values decided",
+                         timing_.clientTimeout.count() / 1000000, answered_, values_.size()));
     finish(now, 1, out);
   } else if (phase_ == Phase::waitingStart && now >= retryAt_) {
     for (int uid = 0; uid < cluster_.consensusCount(); ++uid)
       out.send(uid, wire::make(Type::startQuery));
     retryAt_ = now + timing_.retryMax;
-  } else if (phase_ == Phase::requesting && now >= retryAt_) {
-    sendRequest(now, out);
+  } else if (phase_ == Phase::requesting && now >= retryAt()) {
+    resend(now, out);
   } else if (phase_ == Phase::finishing) {
     dones_.tick(now, out);
     if (dones_.empty()) {
@@ -128,7 +196,8 @@ void Client::tick(Time now, Outbox& out) {
 std::optional<Time> Client::nextWake() const {
   if (exited_) return std::nullopt;
   if (phase_ == Phase::finishing) return dones_.nextWake();
-  return std::min(retryAt_, giveUpAt_);
+  Time retry = phase_ == Phase::waitingStart ? retryAt_ : retryAt();
+  return std::min(retry, lastProgress_ + timing_.clientTimeout);
 }
 
 void Client::stamp(Outbox& out, size_t from) const {

@@ -1,12 +1,16 @@
-// A client: waits for START, sends REQUEST(value) to proposers[desired % P], resends it and
-// fails over to the next proposer while no DECIDED arrives, then sends DONE to every consensus
-// node so the cluster can shut down. Exits 0 with a decision, 1 after clientTimeout without one.
+// A client: waits for START, sends its values as REQUESTs to proposers[desired % P], resends them
+// and fails over to the next proposer while no answer comes, then sends DONE to every consensus
+// node so the cluster can shut down. Basic mode: one value, and the DECIDED value (anyone's) is
+// the answer. Multi mode: a stream of values, up to `window` in flight, each answered with the
+// slot that decided it. Exits 0 when every value is answered, 1 after clientTimeout without
+// progress.
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
-#include <set>
 #include <string>
+#include <vector>
 
 #include "core/actor.hpp"
 #include "core/cluster.hpp"
@@ -16,32 +20,48 @@ namespace paxos::core {
 
 class Client : public Actor {
  public:
+  Client(const Cluster& cluster, const Timing& timing, uint32_t self,
+         std::vector<std::string> values, uint32_t desiredProposer);
   Client(const Cluster& cluster, const Timing& timing, uint32_t self, std::string value,
-         uint32_t desiredProposer);
+         uint32_t desiredProposer)
+      : Client(cluster, timing, self, std::vector<std::string>{std::move(value)}, desiredProposer) {
+  }
 
   void start(Time now, Outbox& out) override;
   void receive(Time now, const wire::Message& message, Outbox& out) override;
   void tick(Time now, Outbox& out) override;
   std::optional<Time> nextWake() const override;
 
+  // Basic mode: the decided value.
   const std::optional<std::string>& decided() const { return decided_; }
+  // Multi mode: the slot that decided each value (by index), once answered.
+  const std::vector<std::optional<uint64_t>>& slots() const { return slots_; }
 
  private:
   enum class Phase { waitingStart, requesting, finishing };
 
-  void sendRequest(Time now, Outbox& out);
+  void onDecided(Time now, const wire::Message& m, Outbox& out);
+  void sendNew(Time now, Outbox& out);  // fills the window
+  void send(size_t index, Outbox& out) const;
+  void resend(Time now, Outbox& out);
+  Time retryAt() const;  // when the oldest open request is due again
   void finish(Time now, int exitCode, Outbox& out);
   void stamp(Outbox& out, size_t from) const;
 
   const Cluster& cluster_;
   const Timing& timing_;
   uint32_t self_;
-  std::string value_;
+  std::vector<std::string> values_;  // request id = index + 1
   size_t proposerIndex_;
   Phase phase_ = Phase::waitingStart;
-  Time giveUpAt_{};
-  Time retryAt_{};
+  Time lastProgress_{};
+  Time retryAt_{};  // next START_QUERY while waiting for START
   int sendsToThisProposer_ = 0;
+  size_t nextToSend_ = 0;  // index of the first value never sent
+  size_t firstOpen_ = 0;   // index of the first value not yet answered
+  size_t answered_ = 0;
+  std::map<size_t, Time> open_;  // sent, not answered: index -> last sent
+  std::vector<std::optional<uint64_t>> slots_;
   std::optional<std::string> decided_;
   Resender dones_;
   int exitCode_ = 0;

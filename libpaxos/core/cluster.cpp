@@ -2,8 +2,9 @@
 
 namespace paxos::core {
 
-Cluster::Cluster(int proposers, int acceptors, int learners, int clients, uint64_t hostsHash)
-    : hostsHash_(hostsHash) {
+Cluster::Cluster(int proposers, int acceptors, int learners, int clients, uint64_t hostsHash,
+                 config::Mode mode)
+    : hostsHash_(hostsHash), mode_(mode) {
   auto add = [this](int count, wire::Role role, std::vector<uint32_t>& list) {
     for (int i = 0; i < count; ++i) {
       list.push_back(static_cast<uint32_t>(roles_.size()));
@@ -18,7 +19,8 @@ Cluster::Cluster(int proposers, int acceptors, int learners, int clients, uint64
 
 Cluster Cluster::fromHosts(const config::Hosts& hosts) {
   int clients = hosts.size() - hosts.consensusCount();
-  return Cluster(hosts.proposers, hosts.acceptors, hosts.learners, clients, hosts.hash());
+  return Cluster(hosts.proposers, hosts.acceptors, hosts.learners, clients, hosts.hash(),
+                 hosts.mode);
 }
 
 }  // namespace paxos::core

@@ -13,10 +13,12 @@ namespace paxos::core {
 
 class Cluster {
  public:
-  Cluster(int proposers, int acceptors, int learners, int clients, uint64_t hostsHash);
+  Cluster(int proposers, int acceptors, int learners, int clients, uint64_t hostsHash,
+          config::Mode mode = config::Mode::basic);
   static Cluster fromHosts(const config::Hosts& hosts);
 
   uint64_t hostsHash() const { return hostsHash_; }
+  bool multi() const { return mode_ == config::Mode::multi; }  // a replicated log (seed 004)
   int size() const { return static_cast<int>(roles_.size()) + static_cast<int>(clients_.size()); }
   int consensusCount() const { return static_cast<int>(roles_.size()); }
   bool isConsensus(uint32_t uid) const { return uid < roles_.size(); }
@@ -40,6 +42,7 @@ class Cluster {
 
  private:
   uint64_t hostsHash_;
+  config::Mode mode_;
   std::vector<wire::Role> roles_;
   std::vector<uint32_t> proposers_, acceptors_, learners_, clients_;
 };

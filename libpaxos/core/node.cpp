@@ -22,8 +22,10 @@ Node::Node(const Cluster& cluster, const Timing& timing, uint32_t self, uint64_t
       election_(cluster, timing, self),
       starts_(timing),
       proposer_(cluster, timing, self, rng_, recovered.proposerRound),
-      acceptor_(cluster, std::move(recovered.acceptor)),
-      learner_(cluster) {}
+      acceptor_(cluster, recovered),
+      learner_(cluster),
+      logProposer_(cluster, timing, self, rng_, recovered.proposerRound),
+      logLearner_(cluster, timing, self) {}
 
 Role Node::role() const {
   return playing_ ? cluster_.roleOf(self_) : Role::none;
@@ -35,11 +37,19 @@ std::optional<std::string> Node::decided() const {
   return std::nullopt;
 }
 
+uint64_t Node::logEnd() const {
+  if (role() == Role::learner) return logLearner_.next();
+  if (role() == Role::proposer) return logProposer_.decidedPrefix();
+  return acceptor_.trimmedBelow();
+}
+
 std::string Node::summary() const {
   auto leader = election_.leader();
-  return fmt::format("uid {} role {} leader {} decided {} election-msgs {}", self_,
+  std::string decided = cluster_.multi() ? fmt::format("log {}", logEnd())
+                                         : "decided " + this->decided().value_or("-");
+  return fmt::format("uid {} role {} leader {} {} election-msgs {}", self_,
                      wire::roleName(cluster_.roleOf(self_)), leader ? std::to_string(*leader) : "-",
-                     decided().value_or("-"), electionMessages_);
+                     decided, electionMessages_);
 }
 
 void Node::start(Time now, Outbox& out) {
@@ -65,7 +75,11 @@ void Node::dispatch(Time now, const Message& m, Outbox& out) {
                                          m.from, m.hostsHash, cluster_.hostsHash()));
     return;
   }
-  lastHeard_ = now;
+  // Heartbeats and progress reports go on while nothing happens: only a heartbeat that reports
+  // new decisions keeps a node from its idle timeout.
+  bool news = m.type == Type::heartbeat ? m.instance > heardPrefix_ : m.type != Type::progress;
+  if (m.type == Type::heartbeat) heardPrefix_ = std::max(heardPrefix_, m.instance);
+  if (news) lastHeard_ = now;
   election_.heardFrom(m.from);
   bool knewLeader = election_.leader().has_value();
 
@@ -102,32 +116,60 @@ void Node::dispatch(Time now, const Message& m, Outbox& out) {
     case Type::startQuery:
       if (knewLeader) out.send(m.from, startMessage());
       return;
-    case Type::done: {
-      out.send(m.from, wire::make(Type::doneAck, m.uid));
-      if (!cluster_.isClient(m.from) || !doneClients_.insert(m.from).second) return;
-      out.note(Level::debug, fmt::format("client {} done ({} of {})", m.from, doneClients_.size(),
-                                         cluster_.clients().size()));
-      if (doneClients_.size() == cluster_.clients().size()) exit(out, "every client is done");
-      return;
-    }
+    case Type::done:
+      return onDone(now, m, out);
     default:
       if (!playing_) return;  // roles not assigned yet: the sender will resend
       switch (cluster_.roleOf(self_)) {
         case Role::proposer:
-          proposer_.receive(now, m, out);
+          if (cluster_.multi())
+            logProposer_.receive(now, m, out);
+          else
+            proposer_.receive(now, m, out);
           break;
         case Role::acceptor:
           acceptor_.receive(m, out);
           break;
         case Role::learner:
-          learner_.receive(m, out);
+          if (cluster_.multi())
+            logLearner_.receive(now, m, out);
+          else
+            learner_.receive(m, out);
           break;
         case Role::none:
           break;
       }
+      drain(now, out);
       return;
   }
   if (!knewLeader && election_.leader()) onLeaderKnown(now, out);
+}
+
+void Node::onDone(Time now, const Message& m, Outbox& out) {
+  out.send(m.from, wire::make(Type::doneAck, m.uid));
+  if (!cluster_.isClient(m.from) || !doneClients_.insert(m.from).second) return;
+  doneEnd_ = std::max(doneEnd_, m.instance);
+  out.note(Level::debug, fmt::format("client {} done ({} of {})", m.from, doneClients_.size(),
+                                     cluster_.clients().size()));
+  if (doneClients_.size() < cluster_.clients().size()) return;
+  if (!cluster_.multi()) return exit(out, "every client is done");
+  allDoneAt_ = now;
+  drain(now, out);
+}
+
+void Node::drain(Time now, Outbox& out) {
+  if (!allDoneAt_ || out.exitCode) return;
+  // A learner needs the log up to the last client value; the others serve it until every
+  // learner has it (a late learner is still catching up).
+  uint64_t have = role() == Role::learner    ? logLearner_.next()
+                  : role() == Role::proposer ? logProposer_.deliveredEverywhere()
+                                             : acceptor_.trimmedBelow();
+  if (have >= doneEnd_)
+    exit(out, fmt::format("every client is done and the learners have slots below {}", doneEnd_));
+  else if (now >= *allDoneAt_ + timing_.idleTimeout)
+    exit(out, fmt::format("every client is done; gave up waiting for the learners to reach slot "
+                          "{} (at {})",
+                          doneEnd_, have));
 }
 
 void Node::onLeaderKnown(Time now, Outbox& out) {
@@ -136,6 +178,7 @@ void Node::onLeaderKnown(Time now, Outbox& out) {
   out.event("role", std::nullopt, {}, std::string(wire::roleName(cluster_.roleOf(self_))));
   out.note(Level::info, fmt::format("leader {}; my role: {}", *election_.leader(),
                                     wire::roleName(cluster_.roleOf(self_))));
+  if (cluster_.multi() && role() == Role::proposer) logProposer_.start(now, out);
   if (*election_.leader() != self_) return;
   for (int uid = 0; uid < cluster_.size(); ++uid)
     if (uint32_t(uid) != self_) starts_.send(now, uid, startMessage(), out, kStartSends);
@@ -158,14 +201,20 @@ void Node::tick(Time now, Outbox& out) {
     election_.tick(now, out);
     if (!knewLeader && election_.leader()) onLeaderKnown(now, out);
     starts_.tick(now, out);
-    if (role() == Role::proposer) proposer_.tick(now, out);
+    if (role() == Role::proposer && cluster_.multi()) logProposer_.tick(now, out);
+    if (role() == Role::proposer && !cluster_.multi()) proposer_.tick(now, out);
+    if (role() == Role::learner && cluster_.multi()) logLearner_.tick(now, out);
+    drain(now, out);
   }
   stamp(out, mark);
 }
 
 std::optional<Time> Node::nextWake() const {
   auto wake = earliest(election_.nextWake(), starts_.nextWake());
-  if (role() == Role::proposer) wake = earliest(wake, proposer_.nextWake());
+  if (role() == Role::proposer)
+    wake = earliest(wake, cluster_.multi() ? logProposer_.nextWake() : proposer_.nextWake());
+  if (role() == Role::learner && cluster_.multi()) wake = earliest(wake, logLearner_.nextWake());
+  if (allDoneAt_) wake = earliest(wake, *allDoneAt_ + timing_.idleTimeout);
   return earliest(wake, lastHeard_ + timing_.idleTimeout);
 }
 

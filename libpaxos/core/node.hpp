@@ -14,6 +14,8 @@
 #include "core/actor.hpp"
 #include "core/election.hpp"
 #include "core/learner.hpp"
+#include "core/log_learner.hpp"
+#include "core/log_proposer.hpp"
 #include "core/proposer.hpp"
 #include "core/resender.hpp"
 
@@ -36,6 +38,8 @@ class Node : public Actor {
   std::optional<uint32_t> leader() const { return election_.leader(); }
   std::optional<std::string> decided() const;
   const std::map<uint64_t, AcceptorState>& acceptorStates() const { return acceptor_.states(); }
+  // Multi mode: how far this node has the log (a learner: delivered; others: decided).
+  uint64_t logEnd() const;
   int electionMessages() const { return electionMessages_; }
   // "uid 2 role learner leader 2 decided 210 election-msgs 6"
   std::string summary() const;
@@ -46,6 +50,9 @@ class Node : public Actor {
   wire::Message startMessage() const;
   void stamp(Outbox& out, size_t from);
   void exit(Outbox& out, const std::string& why);
+  void onDone(Time now, const wire::Message& m, Outbox& out);
+  // Multi mode: once every client is done, exits when the learners have the whole log.
+  void drain(Time now, Outbox& out);
 
   const Cluster& cluster_;
   const Timing& timing_;
@@ -56,10 +63,15 @@ class Node : public Actor {
   Proposer proposer_;
   Acceptor acceptor_;
   Learner learner_;
+  LogProposer logProposer_;
+  LogLearner logLearner_;
   bool playing_ = false;  // leader known, role taken
   std::set<uint32_t> doneClients_;
+  uint64_t doneEnd_ = 0;  // multi mode: the log must reach this for every client's values
+  std::optional<Time> allDoneAt_;
   std::set<uint32_t> wrongHashPeers_;  // warned about once each
   Time lastHeard_{};
+  uint64_t heardPrefix_ = 0;  // multi mode: highest decided prefix a heartbeat reported
   int electionMessages_ = 0;
 };
 

@@ -45,6 +45,10 @@ struct AcceptorState {
 struct DurableState {
   std::map<uint64_t, AcceptorState> acceptor;  // instance -> state, for an acceptor
   uint64_t proposerRound = 0;                  // highest round tried, for a proposer
+  // Multi mode: the acceptor's promise for every slot (PREPARE_ALL), and the slot below which it
+  // has forgotten the log because every learner delivered it.
+  wire::Ballot promisedAll;
+  uint64_t trimmedBelow = 0;
 };
 
 struct Outbox {
@@ -54,10 +58,13 @@ struct Outbox {
   // A proposer's new highest round, also durable before its PREPAREs leave: a restarted
   // proposer that reused a round could put two values under one ballot.
   std::optional<uint64_t> persistRound;
+  std::optional<wire::Ballot> persistPromisedAll;
+  std::optional<uint64_t> persistTrim;  // forget acceptor instances below this
   std::vector<Envelope> messages;
   std::vector<Note> notes;
   std::vector<Event> events;
   std::optional<std::string> decided;  // set in the step where this process first learns it
+  std::vector<std::string> output;     // multi mode: lines for stdout, in order
   std::optional<int> exitCode;         // set when the process should exit
 
   void send(uint32_t to, wire::Message message) { messages.push_back({to, std::move(message)}); }
@@ -66,7 +73,22 @@ struct Outbox {
              std::optional<std::string> value) {
     events.push_back({std::move(kind), instance, ballot, std::move(value)});
   }
+  bool mustPersist() const {
+    return !persist.empty() || persistRound || persistPromisedAll || persistTrim;
+  }
   void clear() { *this = Outbox{}; }
 };
+
+// Applies a step's durable changes: what the disk (or the simulator's) must hold before the
+// step's messages leave.
+inline void applyDurable(const Outbox& out, DurableState& d) {
+  for (const auto& [instance, state] : out.persist) d.acceptor[instance] = state;
+  if (out.persistRound) d.proposerRound = *out.persistRound;
+  if (out.persistPromisedAll) d.promisedAll = *out.persistPromisedAll;
+  if (out.persistTrim) {
+    d.trimmedBelow = *out.persistTrim;
+    d.acceptor.erase(d.acceptor.begin(), d.acceptor.lower_bound(d.trimmedBelow));
+  }
+}
 
 }  // namespace paxos::core

@@ -24,6 +24,13 @@ struct Timing {
   int doneSends = 6;             // client sends DONE at most this often to a silent node
   Duration idleTimeout = 10s;    // node exits after hearing nothing for this long
   Duration clientTimeout = 5s;   // client gives up without a decision after this long
+  // Multi mode (docs/MULTI.md).
+  Duration heartbeat = 20ms;       // proposers say they are alive (and the leader its progress)
+  Duration leaderTimeout = 200ms;  // a proposer silent this long is taken for dead
+  Duration catchupDelay = 30ms;    // a learner waits this long on a gap before fetching it
+  int pipeline = 32;               // slots a leader keeps in phase 2 at once
+  size_t batchBytes = 8000;        // most bytes of commands one slot carries
+  int window = 64;                 // values a streaming client keeps in flight
 };
 
 }  // namespace paxos::core

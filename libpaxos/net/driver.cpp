@@ -103,7 +103,7 @@ void Driver::apply(core::Outbox& out) {
     if (faults_.crashNow("learn")) crash("learn");
     hooks_.onDecided(*out.decided);
   }
-  if (hooks_.persist && (!out.persist.empty() || out.persistRound))
+  if (hooks_.persist && out.mustPersist())
     hooks_.persist(out);  // before any reply leaves
   for (auto& envelope : out.messages) {
     envelope.message.seq = ++sent_;

@@ -94,8 +94,7 @@ bool Simulation::crosses(uint32_t a, uint32_t b) const {
 }
 
 void Simulation::apply(uint32_t uid, core::Outbox& out) {
-  for (auto& [instance, state] : out.persist) disk_[uid].acceptor[instance] = state;
-  if (out.persistRound) disk_[uid].proposerRound = *out.persistRound;
+  core::applyDurable(out, disk_[uid]);
   std::uniform_real_distribution<> coin(0, 1);
   bool faulty = now_ < faults_.faultsEnd;
   for (auto& [to, message] : out.messages) {

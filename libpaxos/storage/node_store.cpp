@@ -17,7 +17,7 @@ namespace paxos::storage {
 namespace {
 
 constexpr uint32_t kMagic = 0x53415850;  // "PXAS"
-constexpr uint8_t kVersion = 2;          // 2: with the proposer round
+constexpr uint8_t kVersion = 3;          // 2: with the proposer round; 3: multi mode
 
 uint32_t crc32(std::span<const uint8_t> bytes) {
   uint32_t crc = 0xffffffff;
@@ -95,6 +95,8 @@ core::DurableState NodeStore::load() const {
   if (uid != uid_) throw corrupt(fmt::format("written by UID {}, not {}", uid, uid_));
   core::DurableState state;
   state.proposerRound = r.u64();
+  state.promisedAll = r.ballot();
+  state.trimmedBelow = r.u64();
   uint32_t count = r.u32();
   for (uint32_t i = 0; i < count && r.ok(); ++i) {
     uint64_t instance = r.u64();
@@ -108,13 +110,8 @@ core::DurableState NodeStore::load() const {
   return state;
 }
 
-void NodeStore::save(const std::vector<std::pair<uint64_t, core::AcceptorState>>& changes) {
-  for (const auto& [instance, s] : changes) state_.acceptor[instance] = s;
-  write();
-}
-
-void NodeStore::saveRound(uint64_t round) {
-  state_.proposerRound = round;
+void NodeStore::save(const core::Outbox& step) {
+  core::applyDurable(step, state_);
   write();
 }
 
@@ -126,6 +123,8 @@ void NodeStore::write() {
   w.u64(hostsHash_);
   w.u32(uid_);
   w.u64(state_.proposerRound);
+  w.ballot(state_.promisedAll);
+  w.u64(state_.trimmedBelow);
   w.u32(uint32_t(state_.acceptor.size()));
   for (const auto& [instance, s] : state_.acceptor) {
     w.u64(instance);

@@ -31,10 +31,9 @@ class NodeStore {
   // What is saved: after construction, the state to recover (empty on a first start).
   const std::map<uint64_t, core::AcceptorState>& state() const { return state_.acceptor; }
   const core::DurableState& durable() const { return state_; }
-  // Records `changes` (instance -> state) on top of what is saved. Throws StorageError.
-  void save(const std::vector<std::pair<uint64_t, core::AcceptorState>>& changes);
-  // Records a proposer's new highest round. Throws StorageError.
-  void saveRound(uint64_t round);
+  // Records a step's durable changes (core::applyDurable) on top of what is saved. Throws
+  // StorageError.
+  void save(const core::Outbox& step);
 
   const std::string& path() const { return path_; }
 

@@ -57,6 +57,23 @@ std::vector<uint8_t> encode(const Message& m) {
     case Type::decided:
       w.bytes(m.value);
       break;
+    case Type::prepareAll:
+      w.ballot(m.ballot);
+      break;
+    case Type::promiseAll:
+      w.ballot(m.ballot);
+      w.u64(m.request);
+      break;
+    case Type::heartbeat:
+      w.ballot(m.ballot);
+      w.u32(m.uid);
+      w.u64(m.request);
+      break;
+    case Type::progress:
+      break;
+    case Type::catchup:
+      w.u64(m.request);
+      break;
   }
   return out;
 }
@@ -122,9 +139,29 @@ std::optional<Message> decode(std::span<const uint8_t> bytes) {
     case Type::decided:
       m.value = r.bytes();
       break;
+    case Type::prepareAll:
+      m.ballot = r.ballot();
+      break;
+    case Type::promiseAll:
+      m.ballot = r.ballot();
+      m.request = r.u64();
+      if (m.request < m.instance) r.fail();  // the accepted log cannot end before it starts
+      break;
+    case Type::heartbeat:
+      m.ballot = r.ballot();
+      m.uid = r.u32();
+      m.request = r.u64();
+      break;
+    case Type::progress:
+      break;
+    case Type::catchup:
+      m.request = r.u64();
+      if (m.request <= m.instance) r.fail();  // an empty or inverted range
+      break;
   }
   bool needsBallot = m.type == Type::prepare || m.type == Type::promise || m.type == Type::accept ||
-                     m.type == Type::accepted || m.type == Type::nack;
+                     m.type == Type::accepted || m.type == Type::nack ||
+                     m.type == Type::prepareAll || m.type == Type::promiseAll;
   if (needsBallot && m.ballot.none()) return std::nullopt;
   if (!r.ok() || !r.atEnd()) return std::nullopt;
   return m;

@@ -8,9 +8,10 @@ namespace paxos::wire {
 
 std::string_view typeName(Type type) {
   static constexpr std::array<std::string_view, kMaxType + 1> names = {
-      "?",         "ELECT",   "ELECT_ACK", "LEADER",  "LEADER_ACK", "START",
-      "START_ACK", "START_Q", "REQUEST",   "PREPARE", "PROMISE",    "ACCEPT",
-      "ACCEPTED",  "NACK",    "DECIDED",   "DONE",    "DONE_ACK"};
+      "?",           "ELECT",     "ELECT_ACK", "LEADER",  "LEADER_ACK", "START",
+      "START_ACK",   "START_Q",   "REQUEST",   "PREPARE", "PROMISE",    "ACCEPT",
+      "ACCEPTED",    "NACK",      "DECIDED",   "DONE",    "DONE_ACK",   "PREPARE_ALL",
+      "PROMISE_ALL", "HEARTBEAT", "PROGRESS",  "CATCHUP"};
   auto index = static_cast<size_t>(type);
   return index < names.size() ? names[index] : "?";
 }
@@ -38,7 +39,17 @@ std::string describe(const Message& m) {
   std::string text = fmt::format("{} inst {}", typeName(m.type), m.instance);
   switch (m.type) {
     case Type::prepare:
+    case Type::prepareAll:
       return text + " ballot " + toString(m.ballot);
+    case Type::promiseAll:
+      return fmt::format("{} ballot {} end {}", text, toString(m.ballot), m.request);
+    case Type::heartbeat:
+      return fmt::format("{} ballot {} leader {} trim {}", text, toString(m.ballot), m.uid,
+                         m.request);
+    case Type::progress:
+      return text;
+    case Type::catchup:
+      return fmt::format("{} to {}", text, m.request);
     case Type::promise:
       return fmt::format("{} ballot {} accepted {} value '{}'", text, toString(m.ballot),
                          toString(m.accepted), m.value);

@@ -36,8 +36,15 @@ enum class Type : uint8_t {
   decided,     // value
   done,        // client has its answer: uid = client
   doneAck,
+  // Multi mode (docs/MULTI.md); instance is a slot of the log.
+  prepareAll,  // 1a for every slot >= instance: ballot
+  promiseAll,  // ballot; instance = first slot it speaks for; request = one past its last accepted
+  heartbeat,   // proposer -> all: ballot it leads with (none: not leading), uid = leader it
+               // follows, instance = decided prefix, request = trim point (all learners have it)
+  progress,    // learner -> proposers: instance = next slot it will deliver
+  catchup,     // learner -> learners and acceptors: resend slots [instance, request)
 };
-inline constexpr uint8_t kMaxType = static_cast<uint8_t>(Type::doneAck);
+inline constexpr uint8_t kMaxType = static_cast<uint8_t>(Type::catchup);
 
 // Roles as carried in START; assignment is a pure function of the hosts file (core/cluster).
 enum class Role : uint8_t { none = 0, proposer = 1, acceptor = 2, learner = 3 };

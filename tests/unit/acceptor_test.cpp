@@ -162,7 +162,9 @@ TEST_CASE("Recovery: an acceptor restarted from its persisted state keeps its pr
   core::Cluster cluster(2, 3, 1, 2, kHash);
   core::AcceptorState persisted{
       .promised = {3, 1}, .acceptedBallot = {2, 0}, .acceptedValue = "kept"};
-  Acceptor acceptor(cluster, {{0, persisted}});
+  core::DurableState recovered;
+  recovered.acceptor = {{0, persisted}};
+  Acceptor acceptor(cluster, recovered);
   Outbox out;
   acceptor.receive(prepare(0, {2, 0}), out);
   CHECK(sent(out) ==

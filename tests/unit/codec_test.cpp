@@ -64,6 +64,22 @@ Message sample(Type type) {
     case Type::decided:
       m.value = "";  // an empty value is a value
       break;
+    case Type::prepareAll:
+      m.ballot = {5, 1};
+      break;
+    case Type::promiseAll:
+      m.ballot = {5, 1};
+      m.request = ~0ULL;  // one past the last accepted slot: never below instance
+      break;
+    case Type::heartbeat:
+      m.uid = 1;
+      m.request = 0x0102030405060708ULL;
+      break;
+    case Type::progress:
+      break;
+    case Type::catchup:
+      m.request = ~0ULL;
+      break;
   }
   return m;
 }
@@ -142,7 +158,7 @@ TEST_CASE("Codec: decode rejects a wrong magic or a wrong version") {
     bad[i] ^= 0x01;
     CHECK_FALSE(decodes(bad));
   }
-  for (uint8_t version : {0, 1, 3, 255}) {
+  for (uint8_t version : {0, 1, 2, 4, 255}) {
     Bytes bad = good;
     bad[2] = version;
     CHECK_FALSE(decodes(bad));
@@ -259,4 +275,18 @@ TEST_CASE("Codec: random datagrams never crash decode, and whatever decodes re-e
     }
   }
   CHECK(accepted > 1000);  // the loop exercised the accepting paths, not only the rejections
+}
+
+TEST_CASE("Codec: multi-mode ranges that cannot be are refused") {
+  Message promise = sample(Type::promiseAll);
+  promise.instance = 10;
+  promise.request = 9;  // the accepted log ends before the slot it starts at
+  CHECK_FALSE(decodes(encode(promise)));
+  promise.request = 10;  // nothing accepted from slot 10 on
+  CHECK(decodes(encode(promise)));
+
+  Message catchup = sample(Type::catchup);
+  catchup.instance = 10;
+  catchup.request = 10;  // an empty range asks for nothing
+  CHECK_FALSE(decodes(encode(catchup)));
 }

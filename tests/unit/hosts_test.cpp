@@ -71,6 +71,7 @@ void checkSameModel(const Hosts& a, const Hosts& b) {
   CHECK(a.proposers == b.proposers);
   CHECK(a.acceptors == b.acceptors);
   CHECK(a.learners == b.learners);
+  CHECK(a.mode == b.mode);
   REQUIRE(a.size() == b.size());
   for (int uid = 0; uid < a.size(); ++uid) {
     INFO("uid ", uid);
@@ -117,6 +118,7 @@ TEST_CASE("text: the seed's hosts.txt") {
   CHECK(h.hosts[3].kind == Kind::client);
   CHECK(h.hosts[3].port == 10003);
   CHECK(h.options.idleTimeoutMs == Options{}.idleTimeoutMs);
+  CHECK(h.mode == Mode::basic);
 }
 
 TEST_CASE("text: comments, blank lines, tabs, CRLF and a byte order mark are allowed") {
@@ -209,6 +211,55 @@ TEST_CASE("text: every malformed file names the file, the line and the problem")
       });
 }
 
+TEST_CASE("text: an optional MODE line after the count lines sets the mode") {
+  CHECK(parseTextHosts(kSeedText, "h").mode == Mode::basic);
+  Hosts multi = parseTextHosts(kCounts + "MODE multi\n" + kCon3, "h");
+  CHECK(multi.mode == Mode::multi);
+  REQUIRE(multi.size() == 3);
+  CHECK(multi.hosts[0].line == 5);  // the MODE line is not a host: UIDs do not shift
+  CHECK(multi.countsLine == 3);
+  CHECK(parseTextHosts(kCounts + "MODE basic\n" + kCon3, "h").mode == Mode::basic);
+  // Comments, blank lines and blanks around it are allowed as on any other line.
+  std::string spaced = kCounts + "\n# the mode\n\t MODE   multi  # replicated log\r\n\n" + kCon3;
+  CHECK(parseTextHosts(spaced, "h").mode == Mode::multi);
+}
+
+TEST_CASE("text: a bad or misplaced MODE line names the file and the line") {
+  checkBadCases(
+      parseTextHosts, "hosts.txt",
+      {
+          {"unknown mode", kCounts + "MODE paxos\n" + kCon3, 4, "unknown mode", "\"paxos\""},
+          {"mode in capitals", kCounts + "MODE MULTI\n" + kCon3, 4, "unknown mode", "\"MULTI\""},
+          {"MODE without a word", kCounts + "MODE\n" + kCon3, 4, "bad MODE line", "\"MODE\""},
+          {"MODE with two words", kCounts + "MODE multi basic\n" + kCon3, 4, "bad MODE line",
+           "\"MODE multi basic\""},
+          {"MODE repeated", kCounts + "MODE multi\n# again\nMODE multi\n" + kCon3, 6,
+           "repeated MODE line", "\"MODE multi\" after the MODE line on line 4"},
+          {"MODE first", "MODE multi\n" + kCounts + kCon3, 1, "MODE line too early",
+           "\"MODE multi\""},
+          {"MODE among the counts", "PROPOSERS 1\nACCEPTORS 1\nMODE multi\nLEARNERS 1\n" + kCon3, 3,
+           "MODE line too early", "\"MODE multi\""},
+          {"MODE instead of LEARNERS", "PROPOSERS 1\nACCEPTORS 1\nMODE multi\n" + kCon3, 3,
+           "missing count line", "\"MODE multi\""},
+          {"MODE after a host", kCounts + "localhost 10000 con\nMODE multi\n", 5,
+           "MODE line after host lines", "\"MODE multi\""},
+          {"MODE at the end", kSeedText + "MODE multi\n", 8, "MODE line after host lines"},
+          {"lowercase keyword is a host line", kCounts + "mode multi\n" + kCon3, 4,
+           "missing field in host line", "\"mode multi\""},
+      });
+}
+
+TEST_CASE("text and yaml: the whole MODE error messages") {
+  CHECK(errorOf(parseTextHosts, kCounts + "MODE paxos\n" + kCon3, "h.txt") ==
+        "h.txt:4: unknown mode (expected basic or multi, found \"paxos\")");
+  CHECK(errorOf(parseTextHosts, "PROPOSERS 1\nACCEPTORS 1\nMODE multi\nLEARNERS 1\n" + kCon3,
+                "h.txt") ==
+        "h.txt:3: MODE line too early (expected \"MODE basic|multi\" directly after the LEARNERS "
+        "line, found \"MODE multi\")");
+  CHECK(errorOf(parseYamlHosts, kYamlCounts + "mode: paxos\nhosts:\n" + kYamlCon3, "h.yaml") ==
+        "h.yaml:4: unknown mode (expected basic or multi, found \"paxos\")");
+}
+
 TEST_CASE("text: UTF-8 in comments is text") {
   CHECK(parseTextHosts("# café ✓\n" + kSeedText, "h").size() == 4);
 }
@@ -255,6 +306,32 @@ TEST_CASE("yaml: the seed's cluster parses to the same model and hash as the tex
   Hosts h = parseYamlHosts(kSeedYaml, "hosts.yaml");
   CHECK(h.hosts[0].line == 5);
   CHECK(h.countsLine == 4);
+  CHECK(h.mode == Mode::basic);
+}
+
+TEST_CASE("yaml: the optional mode key sets the mode") {
+  CHECK(parseYamlHosts(kYamlCounts + "mode: multi\nhosts:\n" + kYamlCon3, "h.yaml").mode ==
+        Mode::multi);
+  CHECK(parseYamlHosts(kYamlCounts + "mode: basic\nhosts:\n" + kYamlCon3, "h.yaml").mode ==
+        Mode::basic);
+  CHECK(parseYamlHosts("mode: \"multi\"\n" + kSeedYaml, "h.yaml").mode == Mode::multi);
+  CHECK(parseYamlHosts(kSeedYaml + "mode: multi\n", "h.yaml").mode == Mode::multi);  // any place
+
+  const std::string hosts = "hosts:\n" + kYamlCon3;
+  checkBadCases(
+      parseYamlHosts, "hosts.yaml",
+      {
+          {"unknown mode", kYamlCounts + "mode: paxos\n" + hosts, 4, "unknown mode", "\"paxos\""},
+          {"mode in capitals", kYamlCounts + "mode: Multi\n" + hosts, 4, "unknown mode",
+           "\"Multi\""},
+          {"mode is a number", kYamlCounts + "mode: 2\n" + hosts, 4, "unknown mode", "\"2\""},
+          {"mode is a list", kYamlCounts + "mode: [multi]\n" + hosts, 4, "wrong type for mode",
+           "a list"},
+          {"mode is empty", kYamlCounts + "mode:\n" + hosts, 4, "wrong type for mode", "nothing"},
+          {"mode repeated", kYamlCounts + "mode: multi\nmode: multi\n" + hosts, 5,
+           "repeated key in the document", "\"mode\" again, first on line 4"},
+          {"mode inside a host", yamlHost(", mode: multi"), 5, "unknown key in a host", "\"mode\""},
+      });
 }
 
 TEST_CASE("yaml: options, faults and block style") {
@@ -407,6 +484,38 @@ TEST_CASE("hash: equal when only comments and blank lines differ, else different
   CHECK(parseTextHosts(kSeedText, "a").hash() == seed);
 }
 
+TEST_CASE("hash: the mode counts only when it is multi") {
+  uint64_t basic = parseTextHosts(kSeedText, "a").hash();
+  // The value from before modes existed: basic files must keep talking to older nodes.
+  CHECK(basic == 0xc9ca0b15f669d2cbull);
+  CHECK(parseTextHosts(kCounts + "MODE basic\n" + kCon3 + "localhost 10003 cli\n", "a").hash() ==
+        basic);
+  CHECK(parseYamlHosts("mode: basic\n" + kSeedYaml, "a.yaml").hash() == basic);
+
+  Hosts multiText = parseTextHosts(kCounts + "MODE multi\n" + kCon3 + "localhost 10003 cli\n", "a");
+  Hosts multiYaml = parseYamlHosts("mode: multi\n" + kSeedYaml, "a.yaml");
+  CHECK(multiText.hash() != basic);
+  checkSameModel(multiText, multiYaml);
+  CHECK(multiText.hash() == multiYaml.hash());
+
+  // Set on the model directly, as a simulator might: the same rule.
+  Hosts h = parseTextHosts(kSeedText, "a");
+  h.mode = Mode::multi;
+  CHECK(h.hash() == multiText.hash());
+  h.mode = Mode::basic;
+  CHECK(h.hash() == basic);
+}
+
+TEST_CASE("modeName and parseMode are inverses") {
+  for (Mode mode : {Mode::basic, Mode::multi}) CHECK(parseMode(modeName(mode)) == mode);
+  CHECK(modeName(Mode::basic) == "basic");
+  CHECK(modeName(Mode::multi) == "multi");
+  for (const char* bad : {"", "Basic", "MULTI", "multi ", "paxos"}) {
+    INFO(bad);
+    CHECK_FALSE(parseMode(bad).has_value());
+  }
+}
+
 TEST_CASE("loadHosts: the example files") {
   auto dir = examplesDir();
   Hosts seedText = loadHosts((dir / "seed.txt").string());
@@ -414,6 +523,24 @@ TEST_CASE("loadHosts: the example files") {
   checkSameModel(seedText, seedYaml);
   checkSameModel(seedText, parseTextHosts(kSeedText, "x"));
   CHECK(seedText.file == (dir / "seed.txt").string());
+  CHECK(seedText.mode == Mode::basic);
+  CHECK(seedYaml.mode == Mode::basic);
+
+  Hosts multiText = loadHosts((dir / "multi.txt").string());
+  Hosts multiYaml = loadHosts((dir / "multi.yaml").string());
+  checkSameModel(multiText, multiYaml);
+  CHECK(multiText.mode == Mode::multi);
+  CHECK(multiYaml.mode == Mode::multi);
+  CHECK(multiText.proposers == 2);
+  CHECK(multiText.acceptors == 3);
+  CHECK(multiText.learners == 2);
+  REQUIRE(multiText.size() == 9);
+  for (int uid = 0; uid < 9; ++uid) {
+    CHECK(multiText.hosts[uid].name == "localhost");
+    CHECK(multiText.hosts[uid].port == 10000 + uid);
+    CHECK(multiText.hosts[uid].kind == (uid < 7 ? Kind::consensus : Kind::client));
+  }
+  CHECK(multiText.hash() != seedText.hash());
 
   Hosts run2 = loadHosts((dir / "run2.txt").string());
   CHECK(run2.proposers == 3);

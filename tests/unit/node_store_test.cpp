@@ -75,6 +75,13 @@ Changes sampleChanges() {
   };
 }
 
+// One step that persists `changes`, as an acceptor's Outbox would.
+core::Outbox step(Changes changes) {
+  core::Outbox out;
+  out.persist = std::move(changes);
+  return out;
+}
+
 State asState(const Changes& changes) {
   return State(changes.begin(), changes.end());
 }
@@ -95,7 +102,7 @@ State recover(const TempDir& dir, uint32_t uid = kUid, uint64_t hash = kHostsHas
 
 // Writes the sample state and returns the file's bytes.
 std::vector<char> savedSample(const TempDir& dir) {
-  NodeStore(dir.str(), kUid, kHostsHash, true).save(sampleChanges());
+  NodeStore(dir.str(), kUid, kHostsHash, true).save(step(sampleChanges()));
   return readBytes(dir.stateFile());
 }
 
@@ -118,7 +125,7 @@ TEST_CASE("store: a fresh directory is created, recovers nothing, and has no fil
   CHECK(store.state().empty());
   CHECK(store.path() == dir.stateFile());
   CHECK_FALSE(fs::exists(store.path()));
-  store.save({{0, promiseOnly(1, 0)}});
+  store.save(step({{0, promiseOnly(1, 0)}}));
   CHECK(fs::exists(store.path()));
   CHECK_FALSE(fs::exists(store.path() + ".tmp"));  // renamed into place, not left behind
 }
@@ -126,7 +133,7 @@ TEST_CASE("store: a fresh directory is created, recovers nothing, and has no fil
 TEST_CASE("store: a new store on the same directory recovers exactly what was saved") {
   TempDir dir;
   NodeStore store(dir.str(), kUid, kHostsHash, true);
-  store.save(sampleChanges());
+  store.save(step(sampleChanges()));
   CHECK(store.state() == asState(sampleChanges()));
   State recovered = recover(dir);
   CHECK(recovered == asState(sampleChanges()));
@@ -137,17 +144,17 @@ TEST_CASE("store: the longest value a message can carry is recovered") {
   TempDir dir;
   AcceptorState longest{.promised = {1, 0}, .acceptedBallot = {1, 0}, .acceptedValue = ""};
   longest.acceptedValue = std::string(8192, '\xff');  // wire::kMaxBytes
-  NodeStore(dir.str(), kUid, kHostsHash, true).save({{0, longest}});
+  NodeStore(dir.str(), kUid, kHostsHash, true).save(step({{0, longest}}));
   CHECK(recover(dir) == State{{0, longest}});
 }
 
 TEST_CASE("store: a later save of one instance replaces it and keeps the others") {
   TempDir dir;
-  NodeStore(dir.str(), kUid, kHostsHash, true).save(sampleChanges());
+  NodeStore(dir.str(), kUid, kHostsHash, true).save(step(sampleChanges()));
   AcceptorState newer{.promised = {8, 0}, .acceptedBallot = {8, 0}, .acceptedValue = "v8"};
   {
     NodeStore store(dir.str(), kUid, kHostsHash, true);  // a restarted acceptor
-    store.save({{1, newer}});
+    store.save(step({{1, newer}}));
   }
   State expected = asState(sampleChanges());
   expected[1] = newer;
@@ -156,15 +163,15 @@ TEST_CASE("store: a later save of one instance replaces it and keeps the others"
 
 TEST_CASE("store: each UID has its own file in a shared directory") {
   TempDir dir;
-  NodeStore(dir.str(), kUid, kHostsHash, true).save(sampleChanges());
-  NodeStore(dir.str(), kUid + 1, kHostsHash, true).save({{0, promiseOnly(1, 1)}});
+  NodeStore(dir.str(), kUid, kHostsHash, true).save(step(sampleChanges()));
+  NodeStore(dir.str(), kUid + 1, kHostsHash, true).save(step({{0, promiseOnly(1, 1)}}));
   CHECK(recover(dir) == asState(sampleChanges()));
   CHECK(recover(dir, kUid + 1) == State{{0, promiseOnly(1, 1)}});
 }
 
 TEST_CASE("store: a file written by another cluster (hosts hash) is refused") {
   TempDir dir;
-  NodeStore(dir.str(), kUid, kHostsHash + 1, true).save(sampleChanges());
+  NodeStore(dir.str(), kUid, kHostsHash + 1, true).save(step(sampleChanges()));
   std::string error = refusal(dir);
   CHECK(error.find("another cluster") != std::string::npos);
   CHECK(error.find(dir.stateFile()) != std::string::npos);  // says which file
@@ -173,7 +180,7 @@ TEST_CASE("store: a file written by another cluster (hosts hash) is refused") {
 
 TEST_CASE("store: another UID's file copied to this UID's name is refused") {
   TempDir dir;
-  NodeStore(dir.str(), kUid + 1, kHostsHash, true).save(sampleChanges());
+  NodeStore(dir.str(), kUid + 1, kHostsHash, true).save(step(sampleChanges()));
   fs::copy_file(dir.stateFile(kUid + 1), dir.stateFile(kUid));
   std::string error = refusal(dir);
   CHECK(error.find("written by UID " + std::to_string(kUid + 1)) != std::string::npos);
@@ -227,7 +234,7 @@ TEST_CASE("store: a leftover .tmp from a crash in the middle of a save is ignore
     NodeStore store(dir.str(), kUid, kHostsHash, true);
     CHECK(store.state() == asState(sampleChanges()));
     // The next save overwrites the leftover rather than appending to it.
-    store.save({{5, promiseOnly(1, 0)}});
+    store.save(step({{5, promiseOnly(1, 0)}}));
     CHECK_FALSE(fs::exists(dir.stateFile() + ".tmp"));
     State expected = asState(sampleChanges());
     expected[5] = promiseOnly(1, 0);
@@ -239,7 +246,7 @@ TEST_CASE("store: a leftover .tmp from a crash in the middle of a save is ignore
 TEST_CASE("store: without sync the state is still written and recovered") {
   TempDir dir;
   NodeStore store(dir.str(), kUid, kHostsHash, false);
-  store.save(sampleChanges());
+  store.save(step(sampleChanges()));
   CHECK(fs::exists(dir.stateFile()));
   CHECK(NodeStore(dir.str(), kUid, kHostsHash, false).state() == asState(sampleChanges()));
   CHECK(recover(dir) == asState(sampleChanges()));  // the same format as with fsync

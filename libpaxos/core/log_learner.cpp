@@ -1,0 +1,186 @@
+#include "core/log_learner.hpp"
+
+#include <fmt/format.h>
+
+#include <vector>
+
+#include "wire/batch.hpp"
+
+namespace paxos::core {
+
+using wire::Message;
+using wire::Type;
+
+namespace {
+// Request ids remembered per client. A client keeps at most Timing::window (<= this) requests in
+// flight, so a resent request is always among the remembered ones.
+constexpr size_t kRemembered = 4096;
+constexpr uint64_t kCatchupSlots = 64;  // as the acceptors and learners answer per CATCHUP
+}  // namespace
+
+LogLearner::LogLearner(const Cluster& cluster, const Timing& timing, uint32_t self)
+    : cluster_(cluster), timing_(timing), self_(self), progress_(cluster) {}
+
+void LogLearner::receive(Time now, const Message& m, Outbox& out) {
+  switch (m.type) {
+    case Type::accepted:
+      if (cluster_.roleOf(m.from) == wire::Role::acceptor) onAccepted(now, m, out);
+      return;
+    case Type::decided:  // another learner's answer to our CATCHUP
+      known_ = std::max(known_, m.instance + 1);
+      if (cluster_.roleOf(m.from) == wire::Role::learner) learn(now, m.instance, m.value, out);
+      return;
+    case Type::heartbeat:  // the leader's decided prefix
+      if (cluster_.roleOf(m.from) == wire::Role::proposer) known_ = std::max(known_, m.instance);
+      return;
+    case Type::progress:
+      if (cluster_.roleOf(m.from) == wire::Role::learner) {
+        progress_.report(m.from, m.instance);
+        uint64_t everywhere = progress_.everywhere();
+        log_.erase(log_.begin(), log_.lower_bound(everywhere));
+      } else if (cluster_.roleOf(m.from) == wire::Role::acceptor && m.instance > next_) {
+        // Every acceptor forgets a slot only once every learner, this one included, reported it
+        // delivered: this learner restarted, and printed those slots before.
+        out.note(Level::warn, fmt::format("slots {}..{} were delivered before a restart; "
+                                          "continuing from {}",
+                                          next_, m.instance - 1, m.instance));
+        next_ = m.instance;
+        ready_.erase(ready_.begin(), ready_.lower_bound(next_));
+        tallies_.erase(tallies_.begin(), tallies_.lower_bound(next_));
+        drain(now, out);
+      }
+      return;
+    case Type::catchup:
+      if (cluster_.roleOf(m.from) != wire::Role::learner) return;
+      for (auto it = log_.lower_bound(m.instance);
+           it != log_.end() && it->first < m.request && it->first < m.instance + kCatchupSlots;
+           ++it) {
+        Message reply;
+        reply.type = Type::decided;
+        reply.instance = it->first;
+        reply.value = it->second;
+        out.send(m.from, std::move(reply));
+      }
+      return;
+    default:
+      return;
+  }
+}
+
+void LogLearner::onAccepted(Time now, const Message& m, Outbox& out) {
+  known_ = std::max(known_, m.instance + 1);
+  if (m.instance < next_ || ready_.contains(m.instance)) return;
+  Tally& tally = tallies_[m.instance][m.ballot];
+  if (tally.acceptors.empty()) tally.value = m.value;
+  if (tally.value != m.value) {
+    out.note(Level::error, fmt::format("slot {} ballot {}: acceptor {} reports another value",
+                                       m.instance, wire::toString(m.ballot), m.from));
+    return;
+  }
+  tally.acceptors.insert(m.from);
+  if (tally.acceptors.size() >= cluster_.quorum()) learn(now, m.instance, tally.value, out);
+}
+
+void LogLearner::learn(Time now, uint64_t slot, std::string value, Outbox& out) {
+  if (slot < next_ || ready_.contains(slot)) return;
+  out.event("decide", slot, {}, wire::describeBatch(value));
+  ready_.emplace(slot, std::move(value));
+  tallies_.erase(slot);
+  drain(now, out);
+}
+
+void LogLearner::drain(Time now, Outbox& out) {
+  bool delivered = false;
+  for (auto it = ready_.begin(); it != ready_.end() && it->first == next_; it = ready_.erase(it)) {
+    deliver(it->first, it->second, out);
+    log_.emplace(it->first, std::move(it->second));
+    ++next_;
+    delivered = true;
+  }
+  if (!delivered) return;
+  catchupAt_ = now + timing_.catchupDelay;
+  // Catching up: the range asked for is in, ask for the next one now rather than after a pause.
+  if (next_ >= askedUpTo_ && next_ < known_ && askedUpTo_ != 0) catchup(now, out);
+}
+
+void LogLearner::deliver(uint64_t slot, const std::string& value, Outbox& out) {
+  auto commands = wire::decodeBatch(value);
+  if (!commands) {  // only a broken proposer could have proposed it; all learners skip it alike
+    out.note(Level::error, fmt::format("slot {}: malformed batch skipped", slot));
+    return;
+  }
+  std::map<uint32_t, std::vector<wire::Command>> answers;  // client -> its commands in the slot
+  for (auto& c : *commands) {
+    Delivered& d = delivered_[c.client];
+    if (auto it = d.slotOf.find(c.request); it != d.slotOf.end()) {
+      // Proposed twice (a resend reached a new leader): delivered once, at its first slot,
+      // which is what the client is told again.
+      Message again;
+      again.type = Type::decided;
+      again.instance = it->second;
+      again.value = wire::encodeBatch({c});
+      out.send(c.client, std::move(again));
+      continue;
+    }
+    if (c.request <= d.forgottenUpTo) continue;
+    d.slotOf.emplace(c.request, slot);
+    if (d.slotOf.size() > kRemembered) {
+      d.forgottenUpTo = d.slotOf.begin()->first;
+      d.slotOf.erase(d.slotOf.begin());
+    }
+    out.output.push_back(c.value);
+    answers[c.client].push_back(std::move(c));
+  }
+  out.note(Level::debug, fmt::format("slot {} delivered: {}", slot, wire::describeBatch(value)));
+  for (const auto& [client, mine] : answers) {
+    if (!cluster_.isClient(client)) continue;
+    Message m;
+    m.type = Type::decided;
+    m.instance = slot;
+    m.value = wire::encodeBatch(mine);
+    out.send(client, std::move(m));
+  }
+}
+
+void LogLearner::catchup(Time now, Outbox& out) {
+  uint64_t end = known_;
+  if (!ready_.empty()) end = std::min(end, ready_.begin()->first);  // only the gap
+  end = std::min(end, next_ + kCatchupSlots);
+  catchupAt_ = now + timing_.catchupDelay;
+  if (end <= next_) return;
+  askedUpTo_ = end;
+  out.note(Level::debug, fmt::format("missing slots {}..{}: asking", next_, end - 1));
+  Message m;
+  m.type = Type::catchup;
+  m.instance = next_;
+  m.request = end;
+  for (uint32_t learner : cluster_.learners())
+    if (learner != self_) out.send(learner, m);
+  for (uint32_t acceptor : cluster_.acceptors()) out.send(acceptor, m);
+}
+
+void LogLearner::report(Outbox& out) {
+  progress_.report(self_, next_);
+  Message m;
+  m.type = Type::progress;
+  m.instance = next_;
+  for (int uid = 0; uid < cluster_.consensusCount(); ++uid)
+    if (uint32_t(uid) != self_) out.send(uid, m);
+}
+
+void LogLearner::tick(Time now, Outbox& out) {
+  if (now >= reportAt_) {
+    report(out);
+    reportAt_ = now + timing_.heartbeat;
+  }
+  if (now >= catchupAt_) {
+    if (next_ < known_) catchup(now, out);
+    catchupAt_ = now + timing_.catchupDelay;
+  }
+}
+
+std::optional<Time> LogLearner::nextWake() const {
+  return std::min(reportAt_, catchupAt_);
+}
+
+}  // namespace paxos::core

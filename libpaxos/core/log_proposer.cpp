@@ -1,0 +1,307 @@
+#include "core/log_proposer.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace paxos::core {
+
+using wire::Message;
+using wire::Type;
+
+LogProposer::LogProposer(const Cluster& cluster, const Timing& timing, uint32_t self,
+                         std::mt19937_64& rng, uint64_t recoveredRound)
+    : cluster_(cluster),
+      timing_(timing),
+      self_(self),
+      rng_(rng),
+      ballot_{recoveredRound, self},
+      highestRoundSeen_(recoveredRound),
+      progress_(cluster) {}
+
+void LogProposer::start(Time now, Outbox& out) {
+  now_ = now;
+  // Every proposer counts as alive until it has been silent for leaderTimeout, so at start-up
+  // the highest UID leads at once and the others wait for it instead of duelling.
+  for (uint32_t p : cluster_.proposers())
+    if (p != self_) lastHeard_[p] = now;
+  heartbeatAt_ = now;
+  tick(now, out);
+}
+
+uint32_t LogProposer::leader() const {
+  uint32_t best = self_;
+  for (const auto& [p, heard] : lastHeard_)
+    if (p > best && now_ - heard < timing_.leaderTimeout) best = p;
+  return best;
+}
+
+void LogProposer::follow(Time now, Outbox& out) {
+  uint32_t lead = leader();
+  if (lead == self_ && state_ == State::following) {
+    out.note(Level::info, fmt::format("no proposer above me heard for {} ms: taking the lead",
+                                      timing_.leaderTimeout.count() / 1000000));
+    prepare(now, out);
+  } else if (lead != self_ && state_ != State::following) {
+    stepDown(out, fmt::format("proposer {} is alive and outranks me", lead));
+  }
+  if (state_ == State::leading) fill(now, out);
+}
+
+void LogProposer::prepare(Time now, Outbox& out) {
+  ballot_ = {std::max(ballot_.round, highestRoundSeen_) + 1, self_};
+  highestRoundSeen_ = ballot_.round;
+  out.persistRound = ballot_.round;
+  state_ = State::preparing;
+  promisedAll_.clear();
+  out.note(Level::info, fmt::format("ballot {}: phase 1 for every slot from {}",
+                                    wire::toString(ballot_), commit_));
+  Message m;
+  m.type = Type::prepareAll;
+  m.ballot = ballot_;
+  m.instance = commit_;
+  for (uint32_t acceptor : cluster_.acceptors()) out.send(acceptor, m);
+  wakeAt_ = now + timing_.phaseRetry;
+}
+
+void LogProposer::receive(Time now, const Message& m, Outbox& out) {
+  now_ = now;
+  if (cluster_.roleOf(m.from) == wire::Role::proposer) {
+    lastHeard_[m.from] = now;
+    highestRoundSeen_ = std::max(highestRoundSeen_, m.ballot.round);
+  }
+  switch (m.type) {
+    case Type::request:
+      onRequest(now, m, out);
+      break;
+    case Type::heartbeat:
+      // The leader's decided prefix: where this proposer starts if it ever takes over.
+      if (!m.ballot.none()) decidedBelow(m.instance);
+      break;
+    case Type::progress:
+      // From a learner: delivered below that slot. From an acceptor: forgotten below it, because
+      // every learner delivered it. Either way those slots are decided.
+      progress_.report(m.from, m.instance);
+      if (cluster_.roleOf(m.from) != wire::Role::proposer) decidedBelow(m.instance);
+      break;
+    case Type::promiseAll:
+      onPromiseAll(now, m, out);
+      break;
+    case Type::promise:
+      onPromise(now, m, out);
+      break;
+    case Type::accepted:
+      onAccepted(m, out);
+      break;
+    case Type::nack:
+      onNack(now, m, out);
+      break;
+    default:
+      break;
+  }
+  follow(now, out);
+}
+
+void LogProposer::onRequest(Time now, const Message& m, Outbox& out) {
+  if (!cluster_.isClient(m.uid)) return;
+  uint32_t lead = leader();
+  if (lead != self_) {
+    out.send(lead, m);  // a forward keeps the client's uid and request id
+    return;
+  }
+  Key key{m.uid, m.request};
+  if (queued_.contains(key)) return;  // a resend of a value already on its way
+  queued_.insert(key);
+  queue_.push_back({m.uid, m.request, m.value});
+  (void)now;
+}
+
+void LogProposer::onPromiseAll(Time now, const Message& m, Outbox& out) {
+  if (state_ != State::preparing || m.ballot != ballot_) return;
+  if (cluster_.roleOf(m.from) != wire::Role::acceptor) return;
+  promisedAll_[m.from] = {m.instance, m.request};
+  if (promisedAll_.size() < cluster_.quorum()) return;
+  // Below the largest `from` reported, every learner has delivered (the acceptor forgot those
+  // slots). Up to the largest `end`, some acceptor of this quorum accepted something: those
+  // slots need phase 1 of their own. Above it, nobody in the quorum accepted anything, and
+  // having promised, nobody will accept a lower ballot there: every such slot is free.
+  uint64_t end = commit_;
+  for (const auto& [acceptor, range] : promisedAll_) {
+    decidedBelow(range.first);
+    end = std::max(end, range.second);
+  }
+  state_ = State::leading;
+  nacks_ = 0;
+  next_ = std::max(end, commit_);
+  int recovering = 0;
+  for (uint64_t slot = commit_; slot < end; ++slot) {
+    if (above_.contains(slot)) continue;
+    Slot& s = inFlight_[slot];
+    s.recovering = true;
+    s.resendAt = now + timing_.phaseRetry;
+    sendPhase(slot, s, out);
+    ++recovering;
+  }
+  out.event("elect", std::nullopt, ballot_, "lead");
+  out.note(Level::info, fmt::format("leading with ballot {}: slots below {} decided, {} to "
+                                    "recover, new values from slot {}",
+                                    wire::toString(ballot_), commit_, recovering, next_));
+}
+
+void LogProposer::onPromise(Time now, const Message& m, Outbox& out) {
+  auto it = inFlight_.find(m.instance);
+  if (state_ != State::leading || m.ballot != ballot_ || it == inFlight_.end()) return;
+  Slot& s = it->second;
+  if (!s.recovering || cluster_.roleOf(m.from) != wire::Role::acceptor) return;
+  s.promises[m.from] = {m.accepted, m.value};
+  if (s.promises.size() < cluster_.quorum()) return;
+  // P2c per slot: the value accepted under the highest ballot, or a no-op (an empty batch).
+  auto highest = std::max_element(s.promises.begin(), s.promises.end(),
+                                  [](auto& a, auto& b) { return a.second.first < b.second.first; });
+  s.value = highest->second.first.none() ? wire::encodeBatch({}) : highest->second.second;
+  s.recovering = false;
+  s.resendAt = now + timing_.phaseRetry;
+  out.note(Level::info, fmt::format("slot {} recovered: {}", m.instance,
+                                    highest->second.first.none() ? "no-op" : "earlier value"));
+  sendPhase(m.instance, s, out);
+}
+
+void LogProposer::onAccepted(const Message& m, Outbox& out) {
+  auto it = inFlight_.find(m.instance);
+  if (it == inFlight_.end() || m.ballot != ballot_ || it->second.recovering) return;
+  if (cluster_.roleOf(m.from) != wire::Role::acceptor) return;
+  it->second.acceptedBy.insert(m.from);
+  if (it->second.acceptedBy.size() >= cluster_.quorum()) decided(m.instance, out);
+}
+
+void LogProposer::onNack(Time now, const Message& m, Outbox& out) {
+  highestRoundSeen_ = std::max(highestRoundSeen_, m.accepted.round);
+  if (m.ballot != ballot_ || (state_ != State::preparing && state_ != State::leading)) return;
+  // A higher ballot exists: another proposer believes it leads. Back off for a random time and
+  // try again above it, unless by then we hear that it outranks us (then we follow it).
+  for (auto& [slot, s] : inFlight_)
+    for (auto& c : s.commands) queue_.push_back(std::move(c));
+  inFlight_.clear();
+  nacks_ = std::min(nacks_ + 1, 16);
+  auto ceiling = std::min<Duration>(timing_.backoffMax, timing_.backoffBase * (1 << nacks_));
+  auto wait = Duration(std::uniform_int_distribution<int64_t>(0, ceiling.count())(rng_));
+  state_ = State::backingOff;
+  wakeAt_ = now + wait;
+  out.note(Level::info, fmt::format("ballot {} NACKed by {} (promised {}): retry in {} us",
+                                    wire::toString(ballot_), m.from, wire::toString(m.accepted),
+                                    wait.count() / 1000));
+}
+
+void LogProposer::fill(Time now, Outbox& out) {
+  while (!queue_.empty() && inFlight_.size() < size_t(timing_.pipeline)) {
+    Slot& s = inFlight_[next_];
+    size_t bytes = 0;
+    while (!queue_.empty() && (s.commands.empty() ||
+                               bytes + wire::encodedSize(queue_.front()) <= timing_.batchBytes)) {
+      bytes += wire::encodedSize(queue_.front());
+      s.commands.push_back(std::move(queue_.front()));
+      queue_.pop_front();
+    }
+    s.value = wire::encodeBatch(s.commands);
+    s.resendAt = now + timing_.phaseRetry;
+    out.note(Level::debug, fmt::format("slot {}: ACCEPT {} values", next_, s.commands.size()));
+    sendPhase(next_, s, out);
+    ++next_;
+  }
+}
+
+void LogProposer::decided(uint64_t slot, Outbox& out) {
+  auto it = inFlight_.find(slot);
+  out.event("decide", slot, ballot_, wire::describeBatch(it->second.value));
+  for (const auto& c : it->second.commands) queued_.erase({c.client, c.request});
+  inFlight_.erase(it);
+  if (slot < commit_) return;
+  above_.insert(slot);
+  decidedBelow(commit_);
+}
+
+void LogProposer::decidedBelow(uint64_t slot) {
+  commit_ = std::max(commit_, slot);
+  while (above_.contains(commit_)) ++commit_;
+  above_.erase(above_.begin(), above_.lower_bound(commit_));
+  if (state_ != State::leading) return;
+  // Another leader or a learner says these are decided: stop working on them.
+  for (auto it = inFlight_.begin(); it != inFlight_.end() && it->first < commit_;) {
+    for (const auto& c : it->second.commands) queued_.erase({c.client, c.request});
+    it = inFlight_.erase(it);
+  }
+  next_ = std::max(next_, commit_);
+}
+
+void LogProposer::stepDown(Outbox& out, const std::string& why) {
+  out.note(Level::info, fmt::format("stepping down ({}); ballot {}", why, wire::toString(ballot_)));
+  state_ = State::following;
+  inFlight_.clear();
+  queue_.clear();  // the clients resend to the new leader
+  queued_.clear();
+  above_.clear();
+}
+
+void LogProposer::sendPhase(uint64_t slot, const Slot& s, Outbox& out) const {
+  Message m;
+  m.instance = slot;
+  m.ballot = ballot_;
+  m.type = s.recovering ? Type::prepare : Type::accept;
+  if (!s.recovering) m.value = s.value;
+  for (uint32_t acceptor : cluster_.acceptors()) {
+    bool heard = s.recovering ? s.promises.contains(acceptor) : s.acceptedBy.contains(acceptor);
+    if (!heard) out.send(acceptor, m);
+  }
+}
+
+void LogProposer::heartbeat(Outbox& out) const {
+  Message m;
+  m.type = Type::heartbeat;
+  m.uid = leader();
+  m.instance = commit_;
+  if (state_ == State::leading) m.ballot = ballot_;
+  for (uint32_t p : cluster_.proposers())
+    if (p != self_) out.send(p, m);
+  // The leader's decided prefix tells a learner which slots exist even when it heard none.
+  if (state_ == State::leading)
+    for (uint32_t learner : cluster_.learners()) out.send(learner, m);
+}
+
+void LogProposer::tick(Time now, Outbox& out) {
+  now_ = now;
+  if (now >= heartbeatAt_) {
+    heartbeat(out);
+    heartbeatAt_ = now + timing_.heartbeat;
+  }
+  if (state_ == State::backingOff && now >= wakeAt_) {
+    if (leader() == self_)
+      prepare(now, out);
+    else
+      state_ = State::following;
+  } else if (state_ == State::preparing && now >= wakeAt_) {
+    Message m;
+    m.type = Type::prepareAll;
+    m.ballot = ballot_;
+    m.instance = commit_;
+    for (uint32_t acceptor : cluster_.acceptors())
+      if (!promisedAll_.contains(acceptor)) out.send(acceptor, m);
+    wakeAt_ = now + timing_.phaseRetry;
+  } else if (state_ == State::leading) {
+    // Silent acceptors may be slow, partitioned or dead: resend each slot's phase to them.
+    for (auto& [slot, s] : inFlight_) {
+      if (now < s.resendAt) continue;
+      sendPhase(slot, s, out);
+      s.resendAt = now + timing_.phaseRetry;
+    }
+  }
+  follow(now, out);
+}
+
+std::optional<Time> LogProposer::nextWake() const {
+  Time wake = heartbeatAt_;
+  if (state_ == State::preparing || state_ == State::backingOff) wake = std::min(wake, wakeAt_);
+  for (const auto& [slot, s] : inFlight_) wake = std::min(wake, s.resendAt);
+  return wake;
+}
+
+}  // namespace paxos::core

@@ -1,0 +1,94 @@
+// Multi mode's proposer (docs/MULTI.md): the proposers keep one leader among them, the highest
+// UID heard from within leaderTimeout. The leader runs phase 1 once for every slot from its
+// decided prefix on (PREPARE_ALL), re-runs both phases for the slots an earlier leader left
+// unfinished (no-op where nobody accepted anything), and then runs only phase 2 per slot: each
+// slot carries a batch of client commands, and up to `pipeline` slots are in flight at once.
+// A proposer that does not lead forwards requests to the one it believes leads.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <optional>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/cluster.hpp"
+#include "core/outbox.hpp"
+#include "core/progress.hpp"
+#include "core/timing.hpp"
+#include "wire/batch.hpp"
+
+namespace paxos::core {
+
+class LogProposer {
+ public:
+  // `recoveredRound`: the highest round it persisted before a restart; it never reuses it.
+  LogProposer(const Cluster& cluster, const Timing& timing, uint32_t self, std::mt19937_64& rng,
+              uint64_t recoveredRound = 0);
+
+  void start(Time now, Outbox& out);
+  void receive(Time now, const wire::Message& message, Outbox& out);
+  void tick(Time now, Outbox& out);
+  std::optional<Time> nextWake() const;
+
+  bool leading() const { return state_ == State::leading; }
+  // Every slot below this is decided, as far as this proposer knows.
+  uint64_t decidedPrefix() const { return commit_; }
+  // Every learner has delivered every slot below this.
+  uint64_t deliveredEverywhere() const { return progress_.everywhere(); }
+
+ private:
+  enum class State { following, preparing, backingOff, leading };
+  struct Slot {
+    bool recovering = false;  // phase 1 for this slot: an earlier leader may have left a value
+    std::map<uint32_t, std::pair<wire::Ballot, std::string>> promises;
+    std::set<uint32_t> acceptedBy;
+    std::vector<wire::Command> commands;  // ours, to re-queue if this ballot fails
+    std::string value;
+    Time resendAt{};
+  };
+  using Key = std::pair<uint32_t, uint64_t>;  // (client, request)
+
+  uint32_t leader() const;
+  void follow(Time now, Outbox& out);  // leadership changes follow who is alive
+  void prepare(Time now, Outbox& out);
+  void onPromiseAll(Time now, const wire::Message& m, Outbox& out);
+  void onPromise(Time now, const wire::Message& m, Outbox& out);
+  void onAccepted(const wire::Message& m, Outbox& out);
+  void onNack(Time now, const wire::Message& m, Outbox& out);
+  void onRequest(Time now, const wire::Message& m, Outbox& out);
+  void fill(Time now, Outbox& out);  // starts phase 2 for queued commands, pipeline permitting
+  void decided(uint64_t slot, Outbox& out);
+  void decidedBelow(uint64_t slot);
+  void stepDown(Outbox& out, const std::string& why);
+  void sendPhase(uint64_t slot, const Slot& s, Outbox& out) const;
+  void heartbeat(Outbox& out) const;
+
+  const Cluster& cluster_;
+  const Timing& timing_;
+  uint32_t self_;
+  std::mt19937_64& rng_;
+  Time now_{};
+
+  State state_ = State::following;
+  wire::Ballot ballot_;
+  uint64_t highestRoundSeen_ = 0;
+  int nacks_ = 0;
+  Time wakeAt_{};  // prepare resend or end of backoff
+  Time heartbeatAt_{};
+  std::map<uint32_t, Time> lastHeard_;                             // other proposers
+  std::map<uint32_t, std::pair<uint64_t, uint64_t>> promisedAll_;  // acceptor -> (from, end)
+
+  uint64_t commit_ = 0;       // every slot below is decided
+  std::set<uint64_t> above_;  // decided slots above commit_
+  uint64_t next_ = 0;         // the next free slot
+  std::map<uint64_t, Slot> inFlight_;
+  std::deque<wire::Command> queue_;
+  std::set<Key> queued_;  // in queue_ or in flight: a retried request is not proposed twice
+  Progress progress_;
+};
+
+}  // namespace paxos::core

@@ -1,0 +1,49 @@
+#include "wire/batch.hpp"
+
+#include <fmt/format.h>
+
+#include <span>
+
+#include "wire/bytes.hpp"
+
+namespace paxos::wire {
+
+std::string encodeBatch(const std::vector<Command>& commands) {
+  std::vector<uint8_t> bytes;
+  Writer w(bytes);
+  for (const Command& c : commands) {
+    w.u32(c.client);
+    w.u64(c.request);
+    w.bytes(c.value);
+  }
+  return std::string(bytes.begin(), bytes.end());
+}
+
+std::optional<std::vector<Command>> decodeBatch(std::string_view bytes) {
+  Reader r(std::span(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
+  std::vector<Command> commands;
+  while (r.ok() && !r.atEnd()) {
+    Command c;
+    c.client = r.u32();
+    c.request = r.u64();
+    c.value = r.bytes();
+    commands.push_back(std::move(c));
+  }
+  if (!r.ok()) return std::nullopt;
+  return commands;
+}
+
+std::string describeBatch(std::string_view bytes) {
+  auto commands = decodeBatch(bytes);
+  if (!commands) return "malformed batch";
+  if (commands->empty()) return "no-op";
+  constexpr size_t kShown = 4;
+  std::string text = fmt::format("{} value{}:", commands->size(), commands->size() > 1 ? "s" : "");
+  for (size_t i = 0; i < commands->size() && i < kShown; ++i) {
+    const Command& c = (*commands)[i];
+    text += fmt::format("{} c{}#{} '{}'", i ? "," : "", c.client, c.request, c.value);
+  }
+  return commands->size() > kShown ? text + ", ..." : text;
+}
+
+}  // namespace paxos::wire

@@ -1,10 +1,12 @@
 // clidriver UID VALUE DESIREDPROPOSER [options]: proposes VALUE through proposer
-// DESIREDPROPOSER (modulo the number of proposers) and prints the decided value.
+// DESIREDPROPOSER (modulo the number of proposers) and prints the decided value. In multi mode
+// VALUE "-" streams the lines of stdin and prints "decided SLOT VALUE" for each.
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
 #include <asio.hpp>
 #include <cstdio>
+#include <iostream>
 #include <random>
 
 #include "core/client.hpp"
@@ -14,6 +16,7 @@
 #include "net/startup.hpp"
 #include "net/udp_transport.hpp"
 #include "trace/trace_writer.hpp"
+#include "wire/batch.hpp"
 #include "wire/codec.hpp"
 
 using namespace paxos;
@@ -28,7 +31,10 @@ int main(int argc, char** argv) {
   std::optional<int> timeoutMs;
   std::string traceFile;
   app.add_option("UID", uid, "this client's UID: its line index among the host lines")->required();
-  app.add_option("VALUE", value, "the value to propose")->required();
+  app.add_option("VALUE", value,
+                 "the value to propose; multi mode: - proposes each line of stdin (read to "
+                 "its end first)")
+      ->required();
   app.add_option("DESIREDPROPOSER", desired,
                  "which proposer to ask first, modulo the number of proposers")
       ->required();
@@ -40,28 +46,50 @@ int main(int argc, char** argv) {
   app.add_option("--trace", traceFile,
                  "write a JSON-lines trace of every event to FILE "
                  "(docs/TRACE.md)");
+  core::Timing timing;
+  app.add_option("--window", timing.window, "multi mode: values kept in flight at once")
+      ->check(CLI::Range(1, 1024))
+      ->capture_default_str();
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
     if (error.get_exit_code() == 0) return app.exit(error);
     return net::usageError("clidriver", error.what());
   }
-  if (value.size() > wire::kMaxValue)
-    return net::usageError("clidriver", fmt::format("VALUE is {} bytes; at most {} fit a message",
-                                                    value.size(), wire::kMaxValue));
-
   net::setupLogging(debug);
   auto hosts = net::loadHostsFor("clidriver", hostsFile, uid, config::Kind::client);
   if (!hosts) return net::kUsageError;
+  bool multi = hosts->mode == config::Mode::multi;
+  // A multi-mode value travels inside a batch, with its client and request id.
+  size_t maxValue = multi ? wire::kMaxValue - wire::kCommandOverhead : wire::kMaxValue;
+  std::vector<std::string> values;
+  if (value == "-" && !multi)
+    return net::usageError("clidriver",
+                           "VALUE - (read stdin) needs a multi-mode cluster (MODE "
+                           "multi in the hosts file)");
+  if (value == "-") {
+    std::string line;
+    while (std::getline(std::cin, line)) {
+      if (line.size() > maxValue)
+        return net::usageError("clidriver", fmt::format("stdin line {} is {} bytes; at most {} fit "
+                                                        "a message",
+                                                        values.size() + 1, line.size(), maxValue));
+      values.push_back(std::move(line));
+    }
+  } else if (value.size() > maxValue) {
+    return net::usageError("clidriver", fmt::format("VALUE is {} bytes; at most {} fit a message",
+                                                    value.size(), maxValue));
+  } else {
+    values.push_back(value);
+  }
 
-  core::Timing timing;
   timing.clientTimeout =
       std::chrono::milliseconds(timeoutMs.value_or(hosts->options.clientTimeoutMs));
   core::Cluster cluster = core::Cluster::fromHosts(*hosts);
   asio::io_context io;
   try {
     net::UdpTransport transport(io, *hosts, uid);
-    core::Client client(cluster, timing, uid, value, desired);
+    core::Client client(cluster, timing, uid, std::move(values), desired);
     net::FaultInjector injector(hosts->hosts[uid].faults, std::random_device{}());
     std::optional<trace::TraceWriter> tracer;
     if (!traceFile.empty()) tracer.emplace(traceFile, uid);

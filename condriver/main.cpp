@@ -15,13 +15,16 @@
 #include "net/udp_transport.hpp"
 #include "storage/node_store.hpp"
 #include "trace/trace_writer.hpp"
+#include "wire/batch.hpp"
+#include "wire/codec.hpp"
 
 using namespace paxos;
 
 int main(int argc, char** argv) {
   CLI::App app{
       "paxos-cpp consensus node: elects a leader (Chang-Roberts), takes the role the "
-      "hosts file gives its UID, and runs Basic Paxos until every client is done."};
+      "hosts file gives its UID, and runs Basic Paxos (or, in multi mode, a replicated log) "
+      "until every client is done."};
   uint32_t uid = 0;
   std::string hostsFile = "hosts.txt";
   bool debug = false;
@@ -60,6 +63,22 @@ int main(int argc, char** argv) {
                  "write a JSON-lines trace of every event to FILE "
                  "(docs/TRACE.md)");
   app.add_option("--seed", seed, "seed for backoff and injected faults (default: random)");
+  core::Timing timing;
+  auto leaderTimeoutMs =
+      std::chrono::duration_cast<std::chrono::milliseconds>(timing.leaderTimeout).count();
+  app.add_option("--pipeline", timing.pipeline,
+                 "multi mode: slots the leader keeps in phase 2 at once")
+      ->check(CLI::Range(1, 4096))
+      ->capture_default_str();
+  app.add_option("--batch-bytes", timing.batchBytes,
+                 "multi mode: most bytes of client commands one slot carries")
+      ->check(CLI::Range(wire::kCommandOverhead + 1, wire::kMaxValue))
+      ->capture_default_str();
+  app.add_option("--leader-timeout", leaderTimeoutMs,
+                 "multi mode: a proposer silent this many ms is taken for dead and the next "
+                 "one leads")
+      ->check(CLI::Range(10, 600000))
+      ->capture_default_str();
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
@@ -88,7 +107,8 @@ int main(int argc, char** argv) {
     faults.jitterMs = parts[2].matched ? std::stoi(parts[2]) : 0;
   }
 
-  core::Timing timing;
+  timing.leaderTimeout = std::chrono::milliseconds(leaderTimeoutMs);
+  timing.heartbeat = std::min(timing.heartbeat, timing.leaderTimeout / 5);
   timing.idleTimeout = std::chrono::milliseconds(idleMs.value_or(hosts->options.idleTimeoutMs));
   core::Cluster cluster = core::Cluster::fromHosts(*hosts);
   asio::io_context io;
@@ -100,7 +120,7 @@ int main(int argc, char** argv) {
       if (durability == "none") spdlog::warn("--durability none: acceptor state is not fsynced");
     }
     auto recovered = store ? store->durable() : core::DurableState{};
-    if (!recovered.acceptor.empty() || recovered.proposerRound)
+    if (!recovered.acceptor.empty() || recovered.proposerRound || !recovered.promisedAll.none())
       spdlog::info("recovered acceptor state for {} instance(s), proposer round {}, from {}",
                    recovered.acceptor.size(), recovered.proposerRound, store->path());
     net::UdpTransport transport(io, *hosts, uid);
@@ -119,11 +139,8 @@ int main(int argc, char** argv) {
       if (node.role() != wire::Role::learner) return;
       std::fputs((value + "\n").c_str(), stdout);  // a learner's delivered value
       std::fflush(stdout);
-    };
-    if (store)
-      hooks.persist = [&](const core::Outbox& out) {
-        store->save(out);
-      };
+    };  // (multi mode's learners print through Outbox::output)
+    if (store) hooks.persist = [&](const core::Outbox& out) { store->save(out); };
     hooks.trace = tracer ? &*tracer : nullptr;
     net::Driver driver(io, transport, node, injector, std::move(hooks));
     int code = driver.run();

@@ -39,8 +39,11 @@ uint32_t LogProposer::leader() const {
 void LogProposer::follow(Time now, Outbox& out) {
   uint32_t lead = leader();
   if (lead == self_ && state_ == State::following) {
-    out.note(Level::info, fmt::format("no proposer above me heard for {} ms: taking the lead",
-                                      timing_.leaderTimeout.count() / 1000000));
+    bool highest = self_ == cluster_.proposers().back();
+    out.note(Level::info,
+             highest ? std::string("the highest proposer: taking the lead")
+                     : fmt::format("no proposer above me heard for {} ms: taking the lead",
+                                   timing_.leaderTimeout.count() / 1000000));
     prepare(now, out);
   } else if (lead != self_ && state_ != State::following) {
     stepDown(out, fmt::format("proposer {} is alive and outranks me", lead));

@@ -11,6 +11,8 @@ using wire::Type;
 namespace {
 // START pushes are bounded: a node or client that missed them asks with START_QUERY.
 constexpr int kStartSends = 10;
+// Heartbeat periods a multi-mode learner keeps reporting its progress after it has every value.
+constexpr int kLingerBeats = 3;
 }  // namespace
 
 Node::Node(const Cluster& cluster, const Timing& timing, uint32_t self, uint64_t seed,
@@ -160,11 +162,17 @@ void Node::onDone(Time now, const Message& m, Outbox& out) {
 void Node::drain(Time now, Outbox& out) {
   if (!allDoneAt_ || out.exitCode) return;
   // A learner needs the log up to the last client value; the others serve it until every
-  // learner has it (a late learner is still catching up).
-  uint64_t have = role() == Role::learner    ? logLearner_.next()
+  // learner reports having it (a late learner may still be catching up).
+  bool learner = role() == Role::learner;
+  uint64_t have = learner                    ? logLearner_.next()
                   : role() == Role::proposer ? logProposer_.deliveredEverywhere()
                                              : acceptor_.trimmedBelow();
-  if (have >= doneEnd_)
+  if (have >= doneEnd_ && learner && !reachedEndAt_) reachedEndAt_ = now;
+  // A learner that has it all still reports for a few heartbeats, so that the others hear it.
+  bool finished = learner
+                      ? reachedEndAt_ && now >= *reachedEndAt_ + kLingerBeats * timing_.heartbeat
+                      : have >= doneEnd_;
+  if (finished)
     exit(out, fmt::format("every client is done and the learners have slots below {}", doneEnd_));
   else if (now >= *allDoneAt_ + timing_.idleTimeout)
     exit(out, fmt::format("every client is done; gave up waiting for the learners to reach slot "
@@ -215,6 +223,7 @@ std::optional<Time> Node::nextWake() const {
     wake = earliest(wake, cluster_.multi() ? logProposer_.nextWake() : proposer_.nextWake());
   if (role() == Role::learner && cluster_.multi()) wake = earliest(wake, logLearner_.nextWake());
   if (allDoneAt_) wake = earliest(wake, *allDoneAt_ + timing_.idleTimeout);
+  if (reachedEndAt_) wake = earliest(wake, *reachedEndAt_ + kLingerBeats * timing_.heartbeat);
   return earliest(wake, lastHeard_ + timing_.idleTimeout);
 }
 

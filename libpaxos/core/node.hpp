@@ -69,6 +69,7 @@ class Node : public Actor {
   std::set<uint32_t> doneClients_;
   uint64_t doneEnd_ = 0;  // multi mode: the log must reach this for every client's values
   std::optional<Time> allDoneAt_;
+  std::optional<Time> reachedEndAt_;  // a multi-mode learner that has every client value
   std::set<uint32_t> wrongHashPeers_;  // warned about once each
   Time lastHeard_{};
   uint64_t heardPrefix_ = 0;  // multi mode: highest decided prefix a heartbeat reported

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <csignal>
+#include <cstdio>
 #include <memory>
 
 #include "wire/codec.hpp"
@@ -99,12 +100,18 @@ void Driver::apply(core::Outbox& out) {
     if (!e.ballot.none()) r.ballot = e.ballot;
     record(r);
   }
-  if (out.decided) {
+  if (out.decided || !out.output.empty()) {
     if (faults_.crashNow("learn")) crash("learn");
-    hooks_.onDecided(*out.decided);
+    if (out.decided) hooks_.onDecided(*out.decided);
   }
-  if (hooks_.persist && out.mustPersist())
-    hooks_.persist(out);  // before any reply leaves
+  if (!out.output.empty()) {  // multi mode's delivered values: stdout, logs go to stderr
+    for (const auto& line : out.output) {
+      std::fwrite(line.data(), 1, line.size(), stdout);
+      std::fputc('\n', stdout);
+    }
+    std::fflush(stdout);
+  }
+  if (hooks_.persist && out.mustPersist()) hooks_.persist(out);  // before any reply leaves
   for (auto& envelope : out.messages) {
     envelope.message.seq = ++sent_;
     spdlog::debug("{}: send {} to {}", hooks_.label(), wire::describe(envelope.message),

@@ -105,7 +105,7 @@ void Client::onDecided(Time now, const Message& m, Outbox& out) {
     lastProgress_ = now;
     sendsToThisProposer_ = 0;
     out.output.push_back(fmt::format("decided {} {}", m.instance, c.value));
-    out.event("decide", m.instance, {}, c.value);
+    out.event("deliver", m.instance, {}, c.value);
   }
   while (firstOpen_ < values_.size() && slots_[firstOpen_]) ++firstOpen_;
   if (answered_ == values_.size()) {

@@ -83,7 +83,7 @@ void LogLearner::onAccepted(Time now, const Message& m, Outbox& out) {
 
 void LogLearner::learn(Time now, uint64_t slot, std::string value, Outbox& out) {
   if (slot < next_ || ready_.contains(slot)) return;
-  out.event("decide", slot, {}, wire::describeBatch(value));
+  out.event("commit", slot, {}, wire::describeBatch(value));
   ready_.emplace(slot, std::move(value));
   tallies_.erase(slot);
   drain(now, out);
@@ -129,6 +129,7 @@ void LogLearner::deliver(uint64_t slot, const std::string& value, Outbox& out) {
       d.slotOf.erase(d.slotOf.begin());
     }
     out.output.push_back(c.value);
+    out.event("deliver", slot, {}, c.value);
     answers[c.client].push_back(std::move(c));
   }
   out.note(Level::debug, fmt::format("slot {} delivered: {}", slot, wire::describeBatch(value)));

@@ -215,7 +215,7 @@ void LogProposer::fill(Time now, Outbox& out) {
 
 void LogProposer::decided(uint64_t slot, Outbox& out) {
   auto it = inFlight_.find(slot);
-  out.event("decide", slot, ballot_, wire::describeBatch(it->second.value));
+  out.event("commit", slot, ballot_, wire::describeBatch(it->second.value));
   for (const auto& c : it->second.commands) queued_.erase({c.client, c.request});
   inFlight_.erase(it);
   if (slot < commit_) return;

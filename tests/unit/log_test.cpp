@@ -1,0 +1,336 @@
+// Multi mode's core, role by role: batches, the acceptor's promise for every slot and its
+// trimming, the leader among proposers (phase 1 once, recovery, batching, pipeline, fail-over),
+// the learner's in-order delivery, de-duplication and catch-up, and the streaming client.
+// Cluster: proposers 0-1, acceptors 2-4, learners 5-6, clients 7-8.
+#include <doctest/doctest.h>
+
+#include <random>
+
+#include "core/acceptor.hpp"
+#include "core/client.hpp"
+#include "core/log_learner.hpp"
+#include "core/log_proposer.hpp"
+#include "messages.hpp"
+#include "wire/batch.hpp"
+
+using namespace paxos;
+using namespace paxos::test;
+using core::Outbox;
+using core::Time;
+using wire::Command;
+using namespace std::chrono_literals;
+
+namespace {
+
+core::Cluster multiCluster() {
+  return core::Cluster(2, 3, 2, 2, kHash, config::Mode::multi);
+}
+
+Message at(Message m, uint64_t slot) {
+  m.instance = slot;
+  return m;
+}
+
+Message prepareAll(uint32_t proposer, Ballot b, uint64_t from) {
+  Message m = test::from(proposer, Type::prepareAll, from);
+  m.ballot = b;
+  return m;
+}
+
+Message promiseAll(uint32_t acceptor, Ballot b, uint64_t from, uint64_t end) {
+  Message m = test::from(acceptor, Type::promiseAll, from);
+  m.ballot = b;
+  m.request = end;
+  return m;
+}
+
+Message progress(uint32_t sender, uint64_t next) {
+  return test::from(sender, Type::progress, next);
+}
+
+Message clientRequest(uint32_t client, uint64_t id, std::string value) {
+  Message m = request(client, std::move(value));
+  m.request = id;
+  return m;
+}
+
+std::string batch(std::vector<Command> commands) {
+  return wire::encodeBatch(commands);
+}
+
+}  // namespace
+
+TEST_CASE("Batch: commands survive a round trip; empty is the no-op; a torn batch is refused") {
+  std::vector<Command> commands = {{7, 1, "a"}, {8, 42, std::string("b\0\n", 3)}, {7, 2, ""}};
+  CHECK(wire::decodeBatch(batch(commands)) == commands);
+  CHECK(batch({}).empty());
+  CHECK(wire::decodeBatch("") == std::vector<Command>{});
+  std::string torn = batch(commands);
+  torn.pop_back();
+  CHECK_FALSE(wire::decodeBatch(torn).has_value());
+  CHECK(wire::describeBatch("") == "no-op");
+  CHECK(wire::describeBatch(batch({{7, 1, "a"}})) == "1 value: c7#1 'a'");
+}
+
+TEST_CASE(
+    "Acceptor (multi): PREPARE_ALL promises every slot and says where its accepted log ends") {
+  auto cluster = multiCluster();
+  core::Acceptor acceptor(cluster);
+  Outbox out;
+  acceptor.receive(at(accept(0, {1, 0}, "x"), 4), out);
+  out.clear();
+  acceptor.receive(prepareAll(1, {2, 1}, 2), out);
+  REQUIRE(out.messages.size() == 1);
+  CHECK(out.messages[0].message.type == Type::promiseAll);
+  CHECK(out.messages[0].message.instance == 2);
+  CHECK(out.messages[0].message.request == 5);  // slot 4 holds a value: recover up to it
+  CHECK(out.persistPromisedAll.has_value());
+  out.clear();
+  // The old leader's ACCEPT for a fresh slot is now below the promise: NACK.
+  acceptor.receive(at(accept(0, {1, 0}, "late"), 9), out);
+  CHECK(sent(out) ==
+        std::vector<Sent>{
+            {.to = 0, .type = Type::nack, .ballot = {1, 0}, .accepted = {2, 1}, .instance = 9}});
+  out.clear();
+  // A lower PREPARE_ALL is refused; the new leader's ACCEPT is taken.
+  acceptor.receive(prepareAll(0, {1, 0}, 0), out);
+  CHECK(sent(out, Type::nack).size() == 1);
+  out.clear();
+  acceptor.receive(at(accept(1, {2, 1}, "new"), 9), out);
+  CHECK(destinations(out, Type::accepted) == std::vector<uint32_t>{5, 6, 1});
+}
+
+TEST_CASE("Acceptor (multi): forgets slots every learner delivered, and says so when asked") {
+  auto cluster = multiCluster();
+  core::Acceptor acceptor(cluster);
+  Outbox out;
+  for (uint64_t slot = 0; slot < 4; ++slot) acceptor.receive(at(accept(1, {1, 1}, "v"), slot), out);
+  out.clear();
+  acceptor.receive(progress(5, 3), out);  // one learner is not enough
+  CHECK(acceptor.states().size() == 4);
+  acceptor.receive(progress(6, 2), out);
+  CHECK(acceptor.trimmedBelow() == 2);
+  CHECK(out.persistTrim == 2u);
+  CHECK(acceptor.states().begin()->first == 2);
+  out.clear();
+  // A learner catching up gets what is left; a proposer asking about a forgotten slot is told
+  // where the log starts.
+  Message catchup = test::from(6, Type::catchup, 0);
+  catchup.request = 10;
+  acceptor.receive(catchup, out);
+  CHECK(sent(out) ==
+        std::vector<Sent>{
+            {.to = 6, .type = Type::progress, .instance = 2},
+            {.to = 6, .type = Type::accepted, .ballot = {1, 1}, .value = "v", .instance = 2},
+            {.to = 6, .type = Type::accepted, .ballot = {1, 1}, .value = "v", .instance = 3}});
+  out.clear();
+  acceptor.receive(at(prepare(0, {5, 0}), 1), out);
+  CHECK(sent(out) == std::vector<Sent>{{.to = 0, .type = Type::progress, .instance = 2}});
+}
+
+namespace {
+
+struct Proposers {
+  core::Cluster cluster = multiCluster();
+  core::Timing timing;
+  std::mt19937_64 rng{7};
+  core::LogProposer low{cluster, timing, 0, rng};
+  core::LogProposer high{cluster, timing, 1, rng};
+  Time now = Time(1s);
+
+  Outbox step(core::LogProposer& p, const Message& m) {
+    Outbox out;
+    p.receive(now, m, out);
+    return out;
+  }
+  // The high proposer leads with ballot 1.1 after promises from acceptors 2 and 3.
+  Outbox lead(uint64_t end = 0) {
+    Outbox out;
+    high.start(now, out);
+    step(high, promiseAll(2, {1, 1}, 0, end));
+    return step(high, promiseAll(3, {1, 1}, 0, end));
+  }
+};
+
+}  // namespace
+
+TEST_CASE("LogProposer: the highest proposer leads at once; a lower one forwards to it") {
+  Proposers p;
+  Outbox out;
+  p.high.start(p.now, out);
+  CHECK(out.persistRound == 1u);  // durable before PREPARE_ALL leaves
+  CHECK(destinations(out, Type::prepareAll) == std::vector<uint32_t>{2, 3, 4});
+  Outbox lowOut;
+  p.low.start(p.now, lowOut);
+  CHECK(sent(lowOut, Type::prepareAll).empty());
+  lowOut = p.step(p.low, clientRequest(7, 1, "a"));
+  CHECK(sent(lowOut) ==
+        std::vector<Sent>{{.to = 1, .type = Type::request, .value = "a", .uid = 7}});
+}
+
+TEST_CASE("LogProposer: after phase 1 each value needs only phase 2; queued values share a slot") {
+  Proposers p;
+  p.lead();
+  CHECK(p.high.leading());
+  Outbox out = p.step(p.high, clientRequest(7, 1, "a"));
+  CHECK(sent(out) ==
+        std::vector<Sent>{
+            {.to = 2, .type = Type::accept, .ballot = {1, 1}, .value = batch({{7, 1, "a"}})},
+            {.to = 3, .type = Type::accept, .ballot = {1, 1}, .value = batch({{7, 1, "a"}})},
+            {.to = 4, .type = Type::accept, .ballot = {1, 1}, .value = batch({{7, 1, "a"}})}});
+  // A resend of the same request is not proposed again.
+  CHECK(p.step(p.high, clientRequest(7, 1, "a")).messages.empty());
+  // With the pipeline full, requests queue and then go out together in the next slot.
+  p.timing.pipeline = 1;
+  p.step(p.high, clientRequest(7, 2, "b"));
+  p.step(p.high, clientRequest(8, 1, "c"));
+  p.step(p.high, at(accepted(2, {1, 1}, batch({{7, 1, "a"}})), 0));
+  out = p.step(p.high, at(accepted(3, {1, 1}, batch({{7, 1, "a"}})), 0));
+  CHECK(p.high.decidedPrefix() == 1);
+  auto accepts = sent(out, Type::accept);
+  REQUIRE(accepts.size() == 3);
+  CHECK(accepts[0].instance == 1);
+  CHECK(accepts[0].value == batch({{7, 2, "b"}, {8, 1, "c"}}));
+}
+
+TEST_CASE("LogProposer: a new leader recovers unfinished slots: their value, or a no-op") {
+  Proposers p;
+  Outbox out = p.lead(2);  // the quorum accepted something in slots below 2
+  CHECK(destinations(out, Type::prepare) == std::vector<uint32_t>{2, 3, 4, 2, 3, 4});
+  // Slot 0: acceptor 3 accepted "old" under 0.5 -> proposed again. Slot 1: nothing -> no-op.
+  Message withValue = at(promise(3, {1, 1}, {5, 0}, batch({{7, 1, "old"}})), 0);
+  p.step(p.high, at(promise(2, {1, 1}), 0));
+  out = p.step(p.high, withValue);
+  CHECK(sent(out, Type::accept).at(0).value == batch({{7, 1, "old"}}));
+  p.step(p.high, at(promise(2, {1, 1}), 1));
+  out = p.step(p.high, at(promise(4, {1, 1}), 1));
+  CHECK(sent(out, Type::accept).at(0).value == "");
+  // New values start above the recovered slots.
+  out = p.step(p.high, clientRequest(8, 1, "new"));
+  CHECK(sent(out, Type::accept).at(0).instance == 2);
+}
+
+TEST_CASE(
+    "LogProposer: the next proposer takes over when the leader falls silent, and yields "
+    "when it hears it again") {
+  Proposers p;
+  Outbox out;
+  p.low.start(p.now, out);
+  while (p.now < Time(1s) + p.timing.leaderTimeout) {
+    out.clear();
+    p.now += p.timing.heartbeat;
+    p.low.tick(p.now, out);
+  }
+  CHECK(destinations(out, Type::prepareAll) == std::vector<uint32_t>{2, 3, 4});
+  Message heartbeat = test::from(1, Type::heartbeat);
+  heartbeat.uid = 1;
+  out = p.step(p.low, heartbeat);
+  out = p.step(p.low, clientRequest(7, 1, "a"));
+  CHECK(destinations(out, Type::request) == std::vector<uint32_t>{1});
+}
+
+namespace {
+
+struct Learners {
+  core::Cluster cluster = multiCluster();
+  core::Timing timing;
+  core::LogLearner learner{cluster, timing, 5};
+  Time now = Time(1s);
+
+  Outbox step(const Message& m) {
+    Outbox out;
+    learner.receive(now, m, out);
+    return out;
+  }
+  Outbox chosen(uint64_t slot, const std::string& value) {
+    step(at(accepted(2, {1, 1}, value), slot));
+    return step(at(accepted(3, {1, 1}, value), slot));
+  }
+};
+
+}  // namespace
+
+TEST_CASE("LogLearner: delivers slots in order, once a majority accepted each") {
+  Learners l;
+  Outbox out = l.chosen(1, batch({{7, 2, "b"}}));
+  CHECK(out.output.empty());  // slot 0 is still missing
+  out = l.step(at(accepted(2, {1, 1}, batch({{7, 1, "a"}})), 0));
+  CHECK(out.output.empty());  // one acceptor is not a majority
+  out = l.step(at(accepted(2, {1, 1}, batch({{7, 1, "a"}})), 0));
+  CHECK(out.output.empty());  // nor is the same one twice
+  out = l.step(at(accepted(4, {1, 1}, batch({{7, 1, "a"}})), 0));
+  CHECK(out.output == std::vector<std::string>{"a", "b"});
+  CHECK(l.learner.next() == 2);
+  // The client hears which slot decided each of its values.
+  CHECK(sent(out, Type::decided) ==
+        std::vector<Sent>{
+            {.to = 7, .type = Type::decided, .value = batch({{7, 1, "a"}})},
+            {.to = 7, .type = Type::decided, .value = batch({{7, 2, "b"}}), .instance = 1}});
+}
+
+TEST_CASE("LogLearner: a value proposed twice is delivered once, at its first slot") {
+  Learners l;
+  l.chosen(0, batch({{7, 1, "a"}}));
+  Outbox out = l.chosen(1, batch({{8, 1, "c"}, {7, 1, "a"}}));
+  CHECK(out.output == std::vector<std::string>{"c"});
+  // The client is told slot 0 again, not slot 1.
+  CHECK(sent(out, Type::decided) ==
+        std::vector<Sent>{
+            {.to = 7, .type = Type::decided, .value = batch({{7, 1, "a"}}), .instance = 0},
+            {.to = 8, .type = Type::decided, .value = batch({{8, 1, "c"}}), .instance = 1}});
+}
+
+TEST_CASE("LogLearner: a gap is fetched from the other learner and the acceptors, then filled") {
+  Learners l;
+  l.chosen(2, batch({{7, 3, "c"}}));  // slots 0 and 1 never arrived
+  l.now += l.timing.catchupDelay;
+  Outbox out;
+  l.learner.tick(l.now, out);
+  auto asks = sent(out, Type::catchup);
+  REQUIRE(asks.size() == 4);  // learner 6, acceptors 2-4
+  CHECK(asks[0].to == 6);
+  for (const auto& e : out.messages) {
+    if (e.message.type != Type::catchup) continue;
+    CHECK(e.message.instance == 0);
+    CHECK(e.message.request == 2);  // only the gap
+  }
+  // Learner 6 answers with the decided slots.
+  Message d0 = at(decided(6, batch({{7, 1, "a"}})), 0);
+  Message d1 = at(decided(6, batch({{7, 2, "b"}})), 1);
+  CHECK(l.step(d0).output == std::vector<std::string>{"a"});
+  CHECK(l.step(d1).output == std::vector<std::string>{"b", "c"});
+  // And it serves them in turn to a learner behind it.
+  Message ask = test::from(6, Type::catchup, 1);
+  ask.request = 3;
+  CHECK(destinations(l.step(ask), Type::decided) == std::vector<uint32_t>{6, 6});
+}
+
+TEST_CASE("Client (multi): keeps a window of values in flight and prints each decision once") {
+  auto cluster = multiCluster();
+  core::Timing timing;
+  timing.window = 2;
+  core::Client client(cluster, timing, 7, std::vector<std::string>{"a", "b", "c"}, 1);
+  Time now = Time(1s);
+  Outbox out;
+  client.start(now, out);
+  out.clear();
+  client.receive(now, start(6, 6, cluster.roles()), out);
+  CHECK(destinations(out, Type::request) == std::vector<uint32_t>{1, 1});  // a and b, not c
+  out.clear();
+  client.receive(now, at(decided(5, batch({{7, 2, "b"}})), 4), out);
+  CHECK(out.output == std::vector<std::string>{"decided 4 b"});
+  CHECK(sent(out, Type::request).empty());  // the window spans ids 1-2 until 1 is answered
+  out.clear();
+  client.receive(now, at(decided(5, batch({{7, 1, "a"}, {8, 1, "x"}})), 3), out);
+  CHECK(out.output == std::vector<std::string>{"decided 3 a"});
+  CHECK(sent(out, Type::request).size() == 1);
+  out.clear();
+  client.receive(now, at(decided(6, batch({{7, 1, "a"}})), 3), out);  // the other learner
+  CHECK(out.output.empty());
+  client.receive(now, at(decided(6, batch({{7, 3, "c"}})), 5), out);
+  CHECK(out.output == std::vector<std::string>{"decided 5 c"});
+  // DONE tells the nodes how far the log must reach for this client.
+  auto dones = sent(out, Type::done);
+  REQUIRE(dones.size() == 7);
+  CHECK(dones[0].instance == 6);
+}

@@ -102,6 +102,7 @@ int main(int argc, char** argv) {
       std::fflush(stdout);
     };
     hooks.trace = tracer ? &*tracer : nullptr;
+    hooks.batches = cluster.multi();
     net::Driver driver(io, transport, client, injector, std::move(hooks));
     return driver.run();
   } catch (const std::runtime_error& e) {

@@ -108,7 +108,7 @@ int main(int argc, char** argv) {
   }
 
   timing.leaderTimeout = std::chrono::milliseconds(leaderTimeoutMs);
-  timing.heartbeat = std::min(timing.heartbeat, timing.leaderTimeout / 5);
+  timing.heartbeat = std::min(timing.heartbeat, timing.leaderTimeout / 10);
   timing.idleTimeout = std::chrono::milliseconds(idleMs.value_or(hosts->options.idleTimeoutMs));
   core::Cluster cluster = core::Cluster::fromHosts(*hosts);
   asio::io_context io;
@@ -142,6 +142,7 @@ int main(int argc, char** argv) {
     };  // (multi mode's learners print through Outbox::output)
     if (store) hooks.persist = [&](const core::Outbox& out) { store->save(out); };
     hooks.trace = tracer ? &*tracer : nullptr;
+    hooks.batches = cluster.multi();
     net::Driver driver(io, transport, node, injector, std::move(hooks));
     int code = driver.run();
     auto& c = transport.counters();

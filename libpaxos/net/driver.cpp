@@ -58,7 +58,7 @@ void Driver::onDatagram(std::span<const uint8_t> bytes) {
   if (faults_.drop()) {
     ++transport_.counters().injectedDrops;
     record(trace::TraceWriter::forMessage("drop", *message, transport_.self()));
-    spdlog::debug("{}: drop (injected) {} from {}", hooks_.label(), wire::describe(*message),
+    spdlog::debug("{}: drop (injected) {} from {}", hooks_.label(), wire::describe(*message, hooks_.batches),
                   message->from);
     return;
   }
@@ -78,7 +78,7 @@ void Driver::onDatagram(std::span<const uint8_t> bytes) {
 
 void Driver::handle(const wire::Message& message) {
   if (exitCode_) return;
-  spdlog::debug("{}: recv {} from {}", hooks_.label(), wire::describe(message), message.from);
+  spdlog::debug("{}: recv {} from {}", hooks_.label(), wire::describe(message, hooks_.batches), message.from);
   record(trace::TraceWriter::forMessage("recv", message, transport_.self()));
   if (auto event = crashEventOf(message.type); event && faults_.crashNow(*event)) crash(*event);
   actor_.receive(now(), message, out_);
@@ -114,7 +114,7 @@ void Driver::apply(core::Outbox& out) {
   if (hooks_.persist && out.mustPersist()) hooks_.persist(out);  // before any reply leaves
   for (auto& envelope : out.messages) {
     envelope.message.seq = ++sent_;
-    spdlog::debug("{}: send {} to {}", hooks_.label(), wire::describe(envelope.message),
+    spdlog::debug("{}: send {} to {}", hooks_.label(), wire::describe(envelope.message, hooks_.batches),
                   envelope.to);
     record(trace::TraceWriter::forMessage("send", envelope.message, envelope.to));
     transport_.send(envelope.to, wire::encode(envelope.message));

@@ -23,6 +23,7 @@ struct DriverHooks {
   // Makes the step's state durable before its messages are sent (may be empty).
   std::function<void(const core::Outbox&)> persist;
   trace::TraceWriter* trace = nullptr;  // may be null
+  bool batches = false;                 // multi mode: logs show values as decoded batches
 };
 
 class Driver {

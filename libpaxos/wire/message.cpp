@@ -4,6 +4,8 @@
 
 #include <array>
 
+#include "wire/batch.hpp"
+
 namespace paxos::wire {
 
 std::string_view typeName(Type type) {
@@ -35,7 +37,14 @@ std::string toString(const Ballot& ballot) {
   return std::to_string(ballot.round) + "." + std::to_string(ballot.uid);
 }
 
-std::string describe(const Message& m) {
+std::string describe(const Message& m, bool batches) {
+  if (batches && !m.value.empty() &&
+      (m.type == Type::promise || m.type == Type::accept || m.type == Type::accepted ||
+       m.type == Type::decided)) {
+    Message shown = m;
+    shown.value = describeBatch(m.value);
+    return describe(shown, false);
+  }
   std::string text = fmt::format("{} inst {}", typeName(m.type), m.instance);
   switch (m.type) {
     case Type::prepare:

@@ -74,7 +74,8 @@ inline Message make(Type type, uint32_t uid = 0) {
 std::string_view typeName(Type type);
 std::string_view roleName(Role role);
 std::string toString(const Ballot& ballot);  // "round.uid", "-" for none
-// One line for logs: type, instance and the fields that type uses.
-std::string describe(const Message& message);
+// One line for logs: type, instance and the fields that type uses. `batches`: values of
+// PROMISE, ACCEPT, ACCEPTED and DECIDED are multi mode's batches (wire/batch.hpp), shown decoded.
+std::string describe(const Message& message, bool batches = false);
 
 }  // namespace paxos::wire

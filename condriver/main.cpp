@@ -146,8 +146,9 @@ int main(int argc, char** argv) {
     net::Driver driver(io, transport, node, injector, std::move(hooks));
     int code = driver.run();
     auto& c = transport.counters();
-    spdlog::info("summary: {} sent {} received {} malformed {} injected-drops {}", node.summary(),
-                 c.sent, c.received, c.malformed, c.injectedDrops);
+    spdlog::info(
+        "summary: {} sent {} received {} malformed {} wrong-sender {} refused {} injected-drops {}",
+        node.summary(), c.sent, c.received, c.malformed, c.wrongSender, c.refused, c.injectedDrops);
     return code;
   } catch (const std::runtime_error& e) {
     return net::usageError("condriver", e.what());

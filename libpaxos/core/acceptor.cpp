@@ -29,7 +29,7 @@ void Acceptor::receive(const Message& m, Outbox& out) {
     default:
       return;
   }
-  if (forged(m, out)) return;
+  if (untrusted(m, out)) return;
   if (m.instance < trimmedBelow_) return tellTrimmed(m.from, out);
   AcceptorState& s = instances_[m.instance];
   wire::Ballot promised = std::max(s.promised, promisedAll_);
@@ -66,16 +66,26 @@ void Acceptor::receive(const Message& m, Outbox& out) {
   out.send(m.from, std::move(reply));
 }
 
-bool Acceptor::forged(const Message& m, Outbox& out) const {
+bool Acceptor::untrusted(const Message& m, Outbox& out) {
   // A ballot names its proposer; one claiming another's ballot, or from a non-proposer, is forged.
-  if (m.ballot.uid == m.from && cluster_.roleOf(m.from) == wire::Role::proposer) return false;
-  out.note(Level::warn, fmt::format("ignoring {} from {} with ballot {}", wire::typeName(m.type),
-                                    m.from, wire::toString(m.ballot)));
+  bool forged = m.ballot.uid != m.from || cluster_.roleOf(m.from) != wire::Role::proposer;
+  // A proposer only ever goes one round above what it has seen: a round this far above every
+  // one seen would make every honest proposer's ballot lose, until rounds run out (seed 003's
+  // "infinite proposal number").
+  bool absurd = m.ballot.round > highestRound_ + kMaxRoundStep;
+  if (!forged && !absurd) {
+    highestRound_ = std::max(highestRound_, m.ballot.round);
+    return false;
+  }
+  ++out.refused;
+  out.note(Level::warn,
+           fmt::format("ignoring {} from {} with {} ballot {}", wire::typeName(m.type), m.from,
+                       forged ? "forged" : "absurd", wire::toString(m.ballot)));
   return true;
 }
 
 void Acceptor::prepareAll(const Message& m, Outbox& out) {
-  if (forged(m, out)) return;
+  if (untrusted(m, out)) return;
   // A per-slot promise above b (from a proposer recovering that slot) still stands: ACCEPT checks
   // both, so promising b here only ever raises the floor.
   if (m.ballot < promisedAll_) return nack(m, promisedAll_, out);

@@ -3,6 +3,7 @@
 // its accepted log to learners that catch up, and forgets slots every learner has delivered.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -21,7 +22,11 @@ class Acceptor {
         instances_(std::move(recovered.acceptor)),
         promisedAll_(recovered.promisedAll),
         trimmedBelow_(recovered.trimmedBelow),
-        progress_(cluster) {}
+        progress_(cluster),
+        highestRound_(promisedAll_.round) {
+    for (const auto& [instance, state] : instances_)
+      highestRound_ = std::max(highestRound_, state.promised.round);
+  }
 
   // PREPARE(b): if b >= promised, promise b and report the highest accepted proposal (1b);
   // else NACK with the promise that beat it. Re-promising an equal ballot makes a resent
@@ -36,7 +41,8 @@ class Acceptor {
   uint64_t trimmedBelow() const { return trimmedBelow_; }
 
  private:
-  bool forged(const wire::Message& message, Outbox& out) const;
+  // Refuses (and counts) a ballot that is not its sender's own or absurdly high.
+  bool untrusted(const wire::Message& message, Outbox& out);
   void prepareAll(const wire::Message& message, Outbox& out);
   void catchup(const wire::Message& message, Outbox& out) const;
   void trim(Outbox& out);
@@ -48,6 +54,11 @@ class Acceptor {
   wire::Ballot promisedAll_;   // a floor under every instance's promise
   uint64_t trimmedBelow_ = 0;  // slots below were delivered by every learner, and forgotten
   Progress progress_;
+  uint64_t highestRound_;  // highest round accepted as plausible
 };
+
+// How far above every round seen a ballot may go: 2^32 rounds. Rounds are 64-bit, so even a
+// forger who gets through (without a cluster key) cannot exhaust them.
+inline constexpr uint64_t kMaxRoundStep = uint64_t{1} << 32;
 
 }  // namespace paxos::core

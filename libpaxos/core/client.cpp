@@ -38,13 +38,17 @@ void Client::start(Time now, Outbox& out) {
 void Client::receive(Time now, const Message& m, Outbox& out) {
   size_t mark = out.messages.size();
   if (m.hostsHash != cluster_.hostsHash()) {
+    ++out.refused;
     if (!warnedHash_)
       out.note(Level::error,
                fmt::format("ignoring uid {}: its hosts file differs from ours", m.from));
     warnedHash_ = true;
     return;
   }
-  if (!cluster_.isConsensus(m.from)) return;
+  if (!cluster_.isConsensus(m.from)) {
+    ++out.refused;
+    return;
+  }
   switch (m.type) {
     case Type::start:
       out.send(m.from, wire::make(Type::startAck));

@@ -69,8 +69,12 @@ void Node::receive(Time now, const Message& m, Outbox& out) {
 }
 
 void Node::dispatch(Time now, const Message& m, Outbox& out) {
-  if (m.from >= uint32_t(cluster_.size()) || m.from == self_) return;
+  if (m.from >= uint32_t(cluster_.size()) || m.from == self_) {
+    ++out.refused;
+    return;
+  }
   if (m.hostsHash != cluster_.hostsHash()) {
+    ++out.refused;
     if (wrongHashPeers_.insert(m.from).second)
       out.note(Level::error, fmt::format("ignoring uid {}: its hosts file differs from ours "
                                          "(hash {:016x}, ours {:016x})",

@@ -66,6 +66,9 @@ struct Outbox {
   std::optional<std::string> decided;  // set in the step where this process first learns it
   std::vector<std::string> output;     // multi mode: lines for stdout, in order
   std::optional<int> exitCode;         // set when the process should exit
+  // Messages the core dropped as untrustworthy (another hosts hash, an unknown sender, a forged
+  // or absurd ballot); the driver counts them.
+  int refused = 0;
 
   void send(uint32_t to, wire::Message message) { messages.push_back({to, std::move(message)}); }
   void note(Level level, std::string text) { notes.push_back({level, std::move(text)}); }

@@ -55,11 +55,20 @@ void Driver::onDatagram(std::span<const uint8_t> bytes) {
     spdlog::debug("{}: dropped a malformed datagram of {} bytes", hooks_.label(), bytes.size());
     return;
   }
+  // Without a cluster key the source address is all that ties a datagram to the UID it claims
+  // (docs/FAULTS.md).
+  if (!transport_.cameFrom(message->from)) {
+    ++transport_.counters().wrongSender;
+    record(trace::TraceWriter::forMessage("drop", *message, transport_.self()));
+    spdlog::debug("{}: dropped {} claiming uid {} from another address", hooks_.label(),
+                  wire::describe(*message, hooks_.batches), message->from);
+    return;
+  }
   if (faults_.drop()) {
     ++transport_.counters().injectedDrops;
     record(trace::TraceWriter::forMessage("drop", *message, transport_.self()));
-    spdlog::debug("{}: drop (injected) {} from {}", hooks_.label(), wire::describe(*message, hooks_.batches),
-                  message->from);
+    spdlog::debug("{}: drop (injected) {} from {}", hooks_.label(),
+                  wire::describe(*message, hooks_.batches), message->from);
     return;
   }
   int copies = faults_.duplicate() ? 2 : 1;
@@ -78,7 +87,8 @@ void Driver::onDatagram(std::span<const uint8_t> bytes) {
 
 void Driver::handle(const wire::Message& message) {
   if (exitCode_) return;
-  spdlog::debug("{}: recv {} from {}", hooks_.label(), wire::describe(message, hooks_.batches), message.from);
+  spdlog::debug("{}: recv {} from {}", hooks_.label(), wire::describe(message, hooks_.batches),
+                message.from);
   record(trace::TraceWriter::forMessage("recv", message, transport_.self()));
   if (auto event = crashEventOf(message.type); event && faults_.crashNow(*event)) crash(*event);
   actor_.receive(now(), message, out_);
@@ -87,6 +97,7 @@ void Driver::handle(const wire::Message& message) {
 }
 
 void Driver::apply(core::Outbox& out) {
+  transport_.counters().refused += out.refused;
   for (const auto& note : out.notes) {
     auto level = note.level == core::Level::debug  ? spdlog::level::debug
                  : note.level == core::Level::info ? spdlog::level::info
@@ -114,8 +125,8 @@ void Driver::apply(core::Outbox& out) {
   if (hooks_.persist && out.mustPersist()) hooks_.persist(out);  // before any reply leaves
   for (auto& envelope : out.messages) {
     envelope.message.seq = ++sent_;
-    spdlog::debug("{}: send {} to {}", hooks_.label(), wire::describe(envelope.message, hooks_.batches),
-                  envelope.to);
+    spdlog::debug("{}: send {} to {}", hooks_.label(),
+                  wire::describe(envelope.message, hooks_.batches), envelope.to);
     record(trace::TraceWriter::forMessage("send", envelope.message, envelope.to));
     transport_.send(envelope.to, wire::encode(envelope.message));
   }

@@ -17,7 +17,11 @@ struct Counters {
   uint64_t sent = 0;
   uint64_t received = 0;
   uint64_t sendErrors = 0;
-  uint64_t malformed = 0;  // did not decode: dropped (counted by the driver)
+  // Dropped, counted by the driver: did not decode; claimed a UID whose address it did not come
+  // from; refused by the core (another hosts hash, unknown UID, forged or absurd ballot).
+  uint64_t malformed = 0;
+  uint64_t wrongSender = 0;
+  uint64_t refused = 0;
   uint64_t injectedDrops = 0;
 };
 
@@ -32,6 +36,8 @@ class UdpTransport {
   void receive(Handler handler);
   void send(uint32_t to, std::span<const uint8_t> bytes);
   Counters& counters() { return counters_; }
+  // Whether the datagram being handled came from uid's address (valid inside the handler).
+  bool cameFrom(uint32_t uid) const { return uid < peers_.size() && sender_ == peers_[uid]; }
   uint32_t self() const { return self_; }
 
  private:

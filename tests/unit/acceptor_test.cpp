@@ -132,7 +132,21 @@ TEST_CASE("Ballots are unique per proposer: a ballot not naming its sender is ig
   CHECK(out.messages.empty());
   out = f.deliver(accept(0, {9, 1}, "forged"));
   CHECK(out.messages.empty());
+  CHECK(out.refused == 1);  // counted, for the node's drop counters
   CHECK(f.memory() == AcceptorMemory{});
+}
+
+TEST_CASE("A round absurdly far above every round seen is refused (seed 003's infinite number)") {
+  Fixture f;
+  Outbox out = f.deliver(prepare(0, {core::kMaxRoundStep + 1, 0}));
+  CHECK(out.messages.empty());
+  CHECK(out.refused == 1);
+  CHECK(f.memory() == AcceptorMemory{});
+  // Honest rounds still go through, and move the bound up with them.
+  out = f.deliver(prepare(1, {core::kMaxRoundStep, 1}));
+  CHECK(sent(out, Type::promise).size() == 1);
+  out = f.deliver(prepare(0, {2 * core::kMaxRoundStep, 0}));
+  CHECK(sent(out, Type::promise).size() == 1);
 }
 
 TEST_CASE("Only proposers make ballots: PREPARE and ACCEPT from other roles are ignored") {

@@ -103,6 +103,9 @@ int main(int argc, char** argv) {
     };
     hooks.trace = tracer ? &*tracer : nullptr;
     hooks.batches = cluster.multi();
+    std::optional<net::Authenticator> key;
+    if (auto keyFile = net::keyFileFor(*hosts)) key = net::Authenticator::fromFile(*keyFile);
+    hooks.key = key ? &*key : nullptr;
     net::Driver driver(io, transport, client, injector, std::move(hooks));
     return driver.run();
   } catch (const std::runtime_error& e) {

@@ -143,12 +143,17 @@ int main(int argc, char** argv) {
     if (store) hooks.persist = [&](const core::Outbox& out) { store->save(out); };
     hooks.trace = tracer ? &*tracer : nullptr;
     hooks.batches = cluster.multi();
+    std::optional<net::Authenticator> key;
+    if (auto keyFile = net::keyFileFor(*hosts)) key = net::Authenticator::fromFile(*keyFile);
+    hooks.key = key ? &*key : nullptr;
     net::Driver driver(io, transport, node, injector, std::move(hooks));
     int code = driver.run();
     auto& c = transport.counters();
     spdlog::info(
-        "summary: {} sent {} received {} malformed {} wrong-sender {} refused {} injected-drops {}",
-        node.summary(), c.sent, c.received, c.malformed, c.wrongSender, c.refused, c.injectedDrops);
+        "summary: {} sent {} received {} unauthenticated {} malformed {} wrong-sender {} refused "
+        "{} injected-drops {}",
+        node.summary(), c.sent, c.received, c.unauthenticated, c.malformed, c.wrongSender,
+        c.refused, c.injectedDrops);
     return code;
   } catch (const std::runtime_error& e) {
     return net::usageError("condriver", e.what());

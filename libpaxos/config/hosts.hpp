@@ -43,6 +43,9 @@ struct Host {
 struct Options {
   int idleTimeoutMs = 10000;   // a node exits after this long without receiving anything
   int clientTimeoutMs = 5000;  // a client gives up (exit 1) after this long without a decision
+  // The cluster key (docs/FAULTS.md#authentication): YAML key_file, relative to the hosts
+  // file's folder; PAXOS_KEY_FILE overrides it. Empty: datagrams are not authenticated.
+  std::string keyFile;
 };
 
 struct Hosts {

@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <charconv>
+#include <filesystem>
 #include <functional>
 #include <map>
 
@@ -56,6 +57,14 @@ class YamlReader {
       auto mode = parseMode(word);
       if (!mode) fail(lineOf(v, line), "unknown mode", kModeSyntax, quote(word));
       hosts.mode = *mode;
+    };
+    fields["key_file"] = [&](const YAML::Node& v, int line) {
+      std::string path = readString("key_file", v, line, "a path to the cluster key");
+      if (path.empty())
+        fail(lineOf(v, line), "empty key_file", "a path to the cluster key", "\"\"");
+      // Relative to the hosts file, so a run folder can be moved or started from anywhere.
+      auto folder = std::filesystem::path(file_).parent_path();
+      hosts.options.keyFile = path.starts_with('/') ? path : (folder / path).string();
     };
     fields["hosts"] = [&](const YAML::Node& v, int line) {
       hosts.countsLine = line;  // an empty or short list is best pointed at here

@@ -46,6 +46,19 @@ int Driver::run() {
 }
 
 void Driver::onDatagram(std::span<const uint8_t> bytes) {
+  if (hooks_.key) {
+    auto body = hooks_.key->open(bytes);
+    if (!body) {
+      ++transport_.counters().unauthenticated;
+      auto drop = trace::Record::of("drop");
+      drop.to = transport_.self();
+      record(drop);
+      spdlog::debug("{}: dropped a datagram of {} bytes without a valid MAC", hooks_.label(),
+                    bytes.size());
+      return;
+    }
+    bytes = *body;
+  }
   auto message = wire::decode(bytes);
   if (!message) {
     ++transport_.counters().malformed;
@@ -128,7 +141,9 @@ void Driver::apply(core::Outbox& out) {
     spdlog::debug("{}: send {} to {}", hooks_.label(),
                   wire::describe(envelope.message, hooks_.batches), envelope.to);
     record(trace::TraceWriter::forMessage("send", envelope.message, envelope.to));
-    transport_.send(envelope.to, wire::encode(envelope.message));
+    auto datagram = wire::encode(envelope.message);
+    if (hooks_.key) hooks_.key->seal(datagram);
+    transport_.send(envelope.to, datagram);
   }
   if (out.exitCode) {
     exitCode_ = out.exitCode;

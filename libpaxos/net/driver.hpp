@@ -10,6 +10,7 @@
 #include <string>
 
 #include "core/actor.hpp"
+#include "net/authenticator.hpp"
 #include "net/fault_injector.hpp"
 #include "net/udp_transport.hpp"
 #include "trace/trace_writer.hpp"
@@ -24,6 +25,7 @@ struct DriverHooks {
   std::function<void(const core::Outbox&)> persist;
   trace::TraceWriter* trace = nullptr;  // may be null
   bool batches = false;                 // multi mode: logs show values as decoded batches
+  const Authenticator* key = nullptr;   // the cluster key: MAC on every datagram (may be null)
 };
 
 class Driver {

@@ -48,4 +48,11 @@ std::optional<config::Hosts> loadHostsFor(const std::string& program, const std:
   return hosts;
 }
 
+std::optional<std::string> keyFileFor(const config::Hosts& hosts) {
+  const char* env = std::getenv("PAXOS_KEY_FILE");
+  if (env && *env) return std::string(env);
+  if (!hosts.options.keyFile.empty()) return hosts.options.keyFile;
+  return std::nullopt;
+}
+
 }  // namespace paxos::net

@@ -23,4 +23,7 @@ int usageError(const std::string& program, const std::string& message);
 std::optional<config::Hosts> loadHostsFor(const std::string& program, const std::string& path,
                                           uint32_t uid, config::Kind kind);
 
+// The cluster key file: PAXOS_KEY_FILE, else the hosts file's key_file; nullopt without one.
+std::optional<std::string> keyFileFor(const config::Hosts& hosts);
+
 }  // namespace paxos::net

@@ -17,8 +17,10 @@ struct Counters {
   uint64_t sent = 0;
   uint64_t received = 0;
   uint64_t sendErrors = 0;
-  // Dropped, counted by the driver: did not decode; claimed a UID whose address it did not come
-  // from; refused by the core (another hosts hash, unknown UID, forged or absurd ballot).
+  // Dropped, counted by the driver: no valid MAC; did not decode; claimed a UID whose address it
+  // did not come from; refused by the core (another hosts hash, unknown UID, forged or absurd
+  // ballot).
+  uint64_t unauthenticated = 0;  // no valid MAC (with a cluster key)
   uint64_t malformed = 0;
   uint64_t wrongSender = 0;
   uint64_t refused = 0;

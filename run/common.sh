@@ -4,7 +4,7 @@
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BIN="$ROOT/build/bin"
-PACKAGES="cmake g++ libasio-dev libyaml-cpp-dev libspdlog-dev doctest-dev libcli11-dev nlohmann-json3-dev"
+PACKAGES="cmake g++ libasio-dev libyaml-cpp-dev libspdlog-dev doctest-dev libcli11-dev nlohmann-json3-dev libsodium-dev pkg-config"
 
 # Installs missing Debian packages (PACKAGES and any named) as root; otherwise prints the
 # apt-get line and exits 2.
@@ -39,13 +39,15 @@ new_run() {
   mkdir -p "$RUN_DIR" && cd "$RUN_DIR" || exit 2
 }
 
-# write_hosts P A L CLIENTS BASE: the seed's text format, localhost, consecutive ports.
+# write_hosts P A L CLIENTS BASE [MODE]: the seed's text format, localhost, consecutive ports;
+# MODE multi adds the MODE line (docs/HOSTS.md).
 write_hosts() {
-  local p=$1 a=$2 l=$3 clients=$4 base=$5 uid
+  local p=$1 a=$2 l=$3 clients=$4 base=$5 mode=${6:-} uid
   {
     echo "PROPOSERS $p"
     echo "ACCEPTORS $a"
     echo "LEARNERS $l"
+    [ -n "$mode" ] && echo "MODE $mode"
     for ((uid = 0; uid < p + a + l; uid++)); do echo "localhost $((base + uid)) con"; done
     for ((uid = p + a + l; uid < p + a + l + clients; uid++)); do echo "localhost $((base + uid)) cli"; done
   } >hosts.txt
@@ -75,8 +77,13 @@ kill_uid() {  # kill_uid INDEX: SIGKILL and reap at once (reaping quietly: bash 
     echo "uid ${UIDS[$1]} had already exited ($?) before KILL"
     return
   fi
-  { kill -KILL "$pid" && wait "$pid"; } 2>/dev/null
-  echo "killed uid ${UIDS[$1]}"
+  if kill -KILL "$pid" 2>/dev/null; then
+    wait "$pid" 2>/dev/null
+    echo "killed uid ${UIDS[$1]}"
+  else  # exited and already reaped by bash: not running, nothing to kill
+    wait "$pid"
+    echo "uid ${UIDS[$1]} had already exited ($?) before KILL"
+  fi
 }
 
 start_node() {  # start_node UID
@@ -90,6 +97,13 @@ start_client() {  # start_client UID VALUE DESIREDPROPOSER
   "$BIN/clidriver" "$1" "$2" "$3" --hosts hosts.txt $(debug_flag) $(trace_flag "$1") \
     ${CLIDRIVER_OPTS:-} \
     >"$1.out" 2>"$1.log" &
+  started "$1"
+}
+
+start_stream_client() {  # start_stream_client UID DESIREDPROPOSER FILE: multi mode, FILE's lines
+  "$BIN/clidriver" "$1" - "$2" --hosts hosts.txt $(debug_flag) $(trace_flag "$1") \
+    ${CLIDRIVER_OPTS:-} \
+    <"$3" >"$1.out" 2>"$1.log" &
   started "$1"
 }
 

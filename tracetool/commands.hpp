@@ -24,7 +24,8 @@ using VectorClock = std::map<uint32_t, uint64_t>;
 std::vector<VectorClock> vectorClocks(const Timeline& t);
 void writeShiviz(const Timeline& t, std::ostream& out);
 
-// Agreement, validity and integrity of the decide events: 0 if they hold, else 1.
+// Agreement, validity and integrity of the decide events; in multi mode also of the commit
+// and deliver events, and the order of deliveries (docs/TRACE.md): 0 if they hold, else 1.
 int check(const Timeline& t, std::ostream& out);
 
 struct Counts {
@@ -35,8 +36,10 @@ struct Stats {
   std::map<std::string, Counts> byType;  // "(malformed)" for a drop without a type
   std::map<std::pair<std::optional<uint32_t>, uint32_t>, Counts> byLink;  // (from, to)
   uint64_t electionMessages = 0;  // ELECT, ELECT_ACK, LEADER, LEADER_ACK sends
-  // Milliseconds; empty when the run never reached the phase's end points.
+  // Milliseconds; empty when the run never reached the phase's end points. Basic mode: paxos
+  // ends at the first decide. Multi mode (commit records): it ends at the last commit.
   std::optional<double> election, paxos, shutdown;
+  bool multi = false;
 };
 Stats stats(const Timeline& t);
 void writeStats(const Stats& s, std::ostream& out);

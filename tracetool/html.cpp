@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <map>
 #include <set>
 #include <sstream>
@@ -23,12 +24,13 @@ constexpr double kTop = 12;
 constexpr size_t kBandGap = 24;  // rows without a phase's traffic that split it into two bands
 
 const std::map<std::string, std::string> kColours = {
-    {"ELECT", "#1f77b4"},      {"ELECT_ACK", "#6baed6"}, {"LEADER", "#6a3d9a"},
-    {"LEADER_ACK", "#b39ddb"}, {"START", "#17becf"},     {"START_ACK", "#9edae5"},
-    {"START_Q", "#4db6ac"},    {"REQUEST", "#8c564b"},   {"PREPARE", "#ff7f0e"},
-    {"PROMISE", "#d4a000"},    {"ACCEPT", "#2ca02c"},    {"ACCEPTED", "#1b7837"},
-    {"NACK", "#d62728"},       {"DECIDED", "#e377c2"},   {"DONE", "#7f7f7f"},
-    {"DONE_ACK", "#bdbdbd"}};
+    {"ELECT", "#1f77b4"},      {"ELECT_ACK", "#6baed6"},   {"LEADER", "#6a3d9a"},
+    {"LEADER_ACK", "#b39ddb"}, {"START", "#17becf"},       {"START_ACK", "#9edae5"},
+    {"START_Q", "#4db6ac"},    {"REQUEST", "#8c564b"},     {"PREPARE", "#ff7f0e"},
+    {"PROMISE", "#d4a000"},    {"ACCEPT", "#2ca02c"},      {"ACCEPTED", "#1b7837"},
+    {"NACK", "#d62728"},       {"DECIDED", "#e377c2"},     {"DONE", "#7f7f7f"},
+    {"DONE_ACK", "#bdbdbd"},   {"PREPARE_ALL", "#c85a00"}, {"PROMISE_ALL", "#a07800"},
+    {"HEARTBEAT", "#969696"},  {"PROGRESS", "#c49c94"},    {"CATCHUP", "#f7b6d2"}};
 const std::map<std::string, std::string> kPhaseColours = {
     {"election", "#6a3d9a"}, {"phase1", "#ff7f0e"}, {"phase2", "#2ca02c"}, {"decide", "#e377c2"}};
 
@@ -53,7 +55,7 @@ svg text { font: 10px system-ui, sans-serif; fill: #333; }
 .msg.lost .line, .msg.orphan .line { stroke-dasharray: 5 3; }
 .cut { stroke: #b00000; stroke-width: 2.5; }
 .event .label { fill: #222; }
-.event.decide .label, .event.crash .label { font-weight: bold; }
+.event.decide .label, .event.commit .label, .event.crash .label { font-weight: bold; }
 .band .tint { opacity: 0.07; }
 .band .bar { opacity: 0.55; }
 pre { font-size: 12px; }
@@ -108,16 +110,18 @@ std::vector<Band> phaseBands(const Timeline& t) {
   for (size_t i = 0; i < t.records.size(); ++i) {
     const Record& r = t.records[i];
     std::string m = r.msg.value_or("");
-    std::string ballot =
-        (r.inst && *r.inst != 0 ? fmt::format("inst {} · ", *r.inst) : "") + r.ballot.value_or("?");
+    // One band per ballot, not per instance: in multi mode a ballot's phase 2 covers the slots
+    // of a whole leadership, and one band per slot would not fit beside the lanes.
+    std::string ballot = r.ballot.value_or("?");
     if (m == "ELECT" || m == "ELECT_ACK" || m == "LEADER" || m == "LEADER_ACK" ||
-        r.event == "elect")
+        (r.event == "elect" && r.value != "lead"))
       rows[{"election", "election"}].push_back(i);
-    else if (m == "PREPARE" || m == "PROMISE" || r.event == "promise")
+    else if (m == "PREPARE" || m == "PROMISE" || m == "PREPARE_ALL" || m == "PROMISE_ALL" ||
+             r.event == "promise" || r.event == "elect")  // a multi-mode proposer now leading
       rows[{"phase1", "phase 1 · " + ballot}].push_back(i);
     else if (m == "ACCEPT" || m == "ACCEPTED" || r.event == "accept")
       rows[{"phase2", "phase 2 · " + ballot}].push_back(i);
-    else if (m == "DECIDED" || r.event == "decide")
+    else if (m == "DECIDED" || r.event == "decide" || r.event == "commit" || r.event == "deliver")
       rows[{"decide", "decide"}].push_back(i);
   }
   std::vector<Band> bands;
@@ -214,12 +218,15 @@ void writeMessages(const Timeline& t, const Layout& L, std::ostream& out) {
 
 // The text beside an event mark; none for a timeout (its tooltip says enough).
 std::string markLabel(const Record& r) {
-  std::string value = shorten(r.value.value_or(""));
+  std::string value = shorten(printable(r.value.value_or(""), SIZE_MAX));
+  if (r.event == "elect" && r.value == "lead") return "leading " + r.ballot.value_or("");
   if (r.event == "elect") return "leader n" + value;
   if (r.event == "role") return value;
   if (r.event == "promise" || r.event == "accept")
     return r.event + " " + r.ballot.value_or("") + (value.empty() ? "" : " '" + value + "'");
   if (r.event == "decide") return "decide '" + value + "'";
+  if (r.event == "commit" || r.event == "deliver")
+    return fmt::format("{} {} '{}'", r.event, *r.inst, value);
   if (r.event == "drop") return "drop " + r.msg.value_or("malformed");
   if (r.event == "crash") return r.value ? "crash at " + value : "crash";
   if (r.event == "exit") return "exit " + value;
@@ -248,9 +255,12 @@ void writeEvent(const Timeline& t, size_t i, const Layout& L, std::ostream& out)
   } else if (r.event == "promise" || r.event == "accept") {
     shape = fmt::format("<circle cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"4\" fill=\"{}\"/>", x, y,
                         colour(r.event == "promise" ? "PROMISE" : "ACCEPTED"));
-  } else if (r.event == "decide") {
+  } else if (r.event == "decide" || r.event == "commit") {
     shape = fmt::format("<circle cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"6\" fill=\"{}\" stroke=\"#000\"/>",
                         x, y, colour("DECIDED"));
+  } else if (r.event == "deliver") {
+    shape = fmt::format("<circle cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"4\" fill=\"{}\"/>", x, y,
+                        colour("DECIDED"));
   } else if (r.event == "timeout") {
     shape = fmt::format(
         "<circle cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"3\" fill=\"#fff\" stroke=\"#888\"/>", x, y);
@@ -326,14 +336,14 @@ void writeLegend(const Timeline& t, std::ostream& out) {
          "<span class=\"item\"><span class=\"swatch dashed\" style=\"border-color:#555\"></span>"
          "received, sender's trace missing</span>"
          "<span class=\"item\">◆ leader known</span><span class=\"item\">■ role taken</span>"
-         "<span class=\"item\">● promise / accept / decide</span>"
+         "<span class=\"item\">● promise / accept / decide / commit / deliver</span>"
          "<span class=\"item\">○ timeout</span><span class=\"item\">▬ exit</span>"
          "<span class=\"item\" style=\"color:#b00000\">✕ crash, drop</span><br>";
   const std::pair<const char*, const char*> phases[] = {
       {"election", "election: ELECT/LEADER traffic"},
       {"phase1", "phase 1: PREPARE/PROMISE"},
       {"phase2", "phase 2: ACCEPT/ACCEPTED"},
-      {"decide", "decide: DECIDED, decide events"}};
+      {"decide", "decide: DECIDED, decide, commit and deliver events"}};
   for (const auto& [phase, text] : phases)
     out << fmt::format(
         "<span class=\"item\"><span class=\"swatch\" style=\"border-color:{};border-top-width:8px;"
@@ -360,14 +370,21 @@ void writeHtml(const Timeline& t, std::ostream& out) {
   L.height = kTop + static_cast<double>(t.records.size()) * kRow + 2 * kRow;
 
   std::map<std::string, std::set<uint32_t>> decided;
+  std::set<uint64_t> slots;  // multi mode: committed slots, and who committed or delivered
+  std::set<uint32_t> committers, deliverers;
   std::map<uint32_t, std::string> role;  // a lane's heading: its node's last role
   for (const auto& r : t.records) {
     if (r.event == "decide") decided[*r.value].insert(r.node);
+    if (r.event == "commit") slots.insert(*r.inst), committers.insert(r.node);
+    if (r.event == "deliver" && r.role != "client") deliverers.insert(r.node);
     role[r.node] = r.role;
   }
-  std::string decision = decided.empty() ? "nothing decided" : "decided";
+  std::string decision = decided.empty() && slots.empty() ? "nothing decided" : "decided";
   for (const auto& [value, nodes] : decided)
-    decision += fmt::format(" '{}' by {} node(s)", escape(value), nodes.size());
+    decision += fmt::format(" '{}' by {} node(s)", escape(printable(value)), nodes.size());
+  if (!slots.empty())
+    decision += fmt::format(" {} slot(s) (committed by {} node(s), delivered by {} learner(s))",
+                            slots.size(), committers.size(), deliverers.size());
   double span =
       static_cast<double>(std::max_element(t.records.begin(), t.records.end(),
                                            [](const auto& a, const auto& b) { return a.ts < b.ts; })

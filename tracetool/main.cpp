@@ -43,7 +43,9 @@ int main(int argc, char** argv) {
   auto* merge = command("merge", "one line per record, in causal order", false);
   auto* html = command("html", "a self-contained HTML page drawing the run", true);
   auto* shiviz = command("shiviz", "a log with vector clocks for ShiViz", true);
-  auto* checker = command("check", "agreement, validity and integrity of the decisions", false);
+  auto* checker = command(
+      "check", "agreement, validity and integrity of the decisions; in multi mode also order",
+      false);
   command("stats", "messages per type and link, election messages, time per phase", false);
   try {
     app.parse(argc, argv);

@@ -23,9 +23,9 @@ constexpr std::array<std::string_view, 12> kFields = {
     "ts", "node", "seq", "role", "event", "msg", "mid", "from", "to", "inst", "ballot", "value"};
 const std::set<std::string, std::less<>> kRoles = {"electing", "proposer", "acceptor", "learner",
                                                    "client"};
-const std::set<std::string, std::less<>> kEvents = {"send",   "recv",  "drop",    "timeout",
-                                                    "elect",  "role",  "promise", "accept",
-                                                    "decide", "crash", "exit"};
+const std::set<std::string, std::less<>> kEvents = {
+    "send",   "recv",   "drop",   "timeout", "elect", "role", "promise",
+    "accept", "decide", "commit", "deliver", "crash", "exit"};
 
 // Compiled once: building a std::regex costs far more than matching one.
 const std::regex kType("[A-Z][A-Z_]*");
@@ -101,13 +101,29 @@ void checkMessage(const Record& r, const Reader& read) {
   }
 }
 
-std::string oneLine(const std::string& text) {
+}  // namespace
+
+std::string printable(std::string_view text, size_t most) {
   std::string out;
-  for (char c : text) out += c == '\n' ? std::string("\\n") : c == '\r' ? "\\r" : std::string(1, c);
+  for (size_t i = 0; i < text.size(); ++i) {
+    auto byte = static_cast<unsigned char>(text[i]);
+    std::string unit = byte == '\n'                  ? std::string("\\n")
+                       : byte == '\r'                ? std::string("\\r")
+                       : byte < 0x20 || byte == 0x7f ? fmt::format("\\x{:02x}", byte)
+                                                     : std::string(1, text[i]);
+    if (out.size() + unit.size() > most) {
+      // Cut on a UTF-8 character boundary, and say how long the value really was.
+      auto continues = [](char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; };
+      if (continues(text[i])) {  // the character under the cut began in `out`: drop all of it
+        while (!out.empty() && continues(out.back())) out.pop_back();
+        if (!out.empty()) out.pop_back();
+      }
+      return out + fmt::format("… ({} bytes)", text.size());
+    }
+    out += unit;
+  }
   return out;
 }
-
-}  // namespace
 
 Record parseRecord(std::string_view line, const std::string& where) {
   Json object;
@@ -143,6 +159,11 @@ Record parseRecord(std::string_view line, const std::string& where) {
     read.fail("ballot", "expected \"round.uid\", found '" + *r.ballot + "'");
   r.value = read.text("value", true);
   if (r.event == "decide" && !r.value) read.fail("value", "a decide needs the decided value");
+  // Multi mode: a slot decided (its batch described) or one client value delivered from it.
+  if ((r.event == "commit" || r.event == "deliver") && !r.value)
+    read.fail("value", "a " + r.event + " needs its value");
+  if ((r.event == "commit" || r.event == "deliver") && !r.inst)
+    read.fail("inst", "a " + r.event + " needs its slot");
   checkMessage(r, read);
   return r;
 }
@@ -220,8 +241,9 @@ bool isMessage(const Record& r) {
 
 const std::vector<std::string>& messageTypes() {
   static const std::vector<std::string> types = {
-      "ELECT",   "ELECT_ACK", "LEADER", "LEADER_ACK", "START", "START_ACK", "START_Q", "REQUEST",
-      "PREPARE", "PROMISE",   "ACCEPT", "ACCEPTED",   "NACK",  "DECIDED",   "DONE",    "DONE_ACK"};
+      "ELECT",   "ELECT_ACK", "LEADER",      "LEADER_ACK",  "START",     "START_ACK", "START_Q",
+      "REQUEST", "PREPARE",   "PROMISE",     "ACCEPT",      "ACCEPTED",  "NACK",      "DECIDED",
+      "DONE",    "DONE_ACK",  "PREPARE_ALL", "PROMISE_ALL", "HEARTBEAT", "PROGRESS",  "CATCHUP"};
   return types;
 }
 
@@ -232,8 +254,10 @@ std::string describe(const Record& r) {
   if (r.inst) text += fmt::format(" inst {}", *r.inst);
   if (r.ballot) text += " ballot " + *r.ballot;
   if (r.value) {
-    std::string value = oneLine(*r.value);
-    if (r.event == "elect")
+    std::string value = printable(*r.value);
+    if (r.event == "elect" && r.value == "lead")
+      text += " leading";  // multi mode: this proposer's phase 1 for every slot succeeded
+    else if (r.event == "elect")
       text += " leader n" + value;
     else if (r.event == "role")
       text += " " + value;

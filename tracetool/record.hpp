@@ -51,6 +51,10 @@ bool isMessage(const Record& r);  // send, recv or drop
 // The message types of docs/PROTOCOL.md in protocol order, for tables and legends.
 const std::vector<std::string>& messageTypes();
 
+// A value as one line of text: control bytes escaped (\n, \r, \xNN), and cut after `most`
+// characters with its length in bytes (multi mode's ACCEPT carries a binary batch of commands).
+std::string printable(std::string_view text, size_t most = 100);
+
 // The record in words, without time and node: "recv PREPARE inst 0 ballot 1.0 from n0 [0:5]".
 std::string describe(const Record& r);
 

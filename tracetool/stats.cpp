@@ -11,7 +11,7 @@ namespace paxos::tracetool {
 Stats stats(const Timeline& t) {
   static const std::set<std::string> kElection = {"ELECT", "ELECT_ACK", "LEADER", "LEADER_ACK"};
   Stats s;
-  std::optional<int64_t> elected, firstPrepare, firstDecide, lastExit;
+  std::optional<int64_t> elected, firstPrepare, firstDecide, lastCommit, lastExit;
   for (const Record& r : t.records) {
     if (isMessage(r)) {
       Counts& type = s.byType[r.msg.value_or("(malformed)")];
@@ -28,8 +28,13 @@ Stats stats(const Timeline& t) {
     // Records are in causal order, not ts order, so "first" and "last" compare ts.
     auto earliest = [&](std::optional<int64_t>& at) { at = std::min(at.value_or(r.ts), r.ts); };
     if (r.event == "elect" || r.event == "role") earliest(elected);
-    if (r.event == "send" && r.msg == "PREPARE") earliest(firstPrepare);
+    if (r.event == "send" && (r.msg == "PREPARE" || r.msg == "PREPARE_ALL")) earliest(firstPrepare);
     if (r.event == "decide") earliest(firstDecide);
+    // Multi mode: the log is being decided until its last slot is committed.
+    if (r.event == "commit") {
+      s.multi = true;
+      lastCommit = std::max(lastCommit.value_or(r.ts), r.ts);
+    }
     if (r.event == "exit") lastExit = std::max(lastExit.value_or(r.ts), r.ts);
   }
   auto span = [](std::optional<int64_t> from, std::optional<int64_t> to) -> std::optional<double> {
@@ -37,8 +42,9 @@ Stats stats(const Timeline& t) {
     return static_cast<double>(*to - *from) / 1e6;
   };
   s.election = span(t.t0, elected);
-  s.paxos = span(firstPrepare, firstDecide);
-  s.shutdown = span(firstDecide, lastExit);
+  std::optional<int64_t> decided = s.multi ? lastCommit : firstDecide;
+  s.paxos = span(firstPrepare, decided);
+  s.shutdown = span(decided, lastExit);
   return s;
 }
 
@@ -70,10 +76,13 @@ void writeStats(const Stats& s, std::ostream& out) {
   auto time = [](std::optional<double> ms) {
     return ms ? fmt::format("{:9.3f} ms", *ms) : fmt::format("{:>12}", "-");
   };
+  const char* decided = s.multi ? "last commit" : "first decide";
   out << "\ntime per phase\n"
       << "  election  " << time(s.election) << "  first record to first elect/role\n"
-      << "  paxos     " << time(s.paxos) << "  first PREPARE send to first decide\n"
-      << "  shutdown  " << time(s.shutdown) << "  first decide to last exit\n";
+      << "  paxos     " << time(s.paxos)
+      << fmt::format("  first {} send to {}\n", s.multi ? "PREPARE or PREPARE_ALL" : "PREPARE",
+                     decided)
+      << "  shutdown  " << time(s.shutdown) << fmt::format("  {} to last exit\n", decided);
 }
 
 }  // namespace paxos::tracetool

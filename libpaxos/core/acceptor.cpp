@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "wire/batch.hpp"
+
 namespace paxos::core {
 
 using wire::Message;
@@ -34,17 +36,20 @@ void Acceptor::receive(const Message& m, Outbox& out) {
   AcceptorState& s = instances_[m.instance];
   wire::Ballot promised = std::max(s.promised, promisedAll_);
   if (m.ballot < promised) return nack(m, promised, out);
+  AcceptorState before = s;
   s.promised = m.ballot;
   if (m.type == Type::accept) {
     s.acceptedBallot = m.ballot;
     s.acceptedValue = m.value;
   }
-  out.persist.emplace_back(m.instance, s);
+  if (s != before) out.persist.emplace_back(m.instance, s);  // a resend changes nothing
+  // Multi mode's values are batches: traced decoded.
+  auto shown = [&](const std::string& v) { return cluster_.multi() ? wire::describeBatch(v) : v; };
   if (m.type == Type::accept)
-    out.event("accept", m.instance, m.ballot, m.value);
+    out.event("accept", m.instance, m.ballot, shown(m.value));
   else
     out.event("promise", m.instance, m.ballot,
-              s.acceptedBallot.none() ? std::nullopt : std::optional(s.acceptedValue));
+              s.acceptedBallot.none() ? std::nullopt : std::optional(shown(s.acceptedValue)));
 
   Message reply;
   reply.instance = m.instance;
@@ -89,8 +94,8 @@ void Acceptor::prepareAll(const Message& m, Outbox& out) {
   // A per-slot promise above b (from a proposer recovering that slot) still stands: ACCEPT checks
   // both, so promising b here only ever raises the floor.
   if (m.ballot < promisedAll_) return nack(m, promisedAll_, out);
+  if (m.ballot != promisedAll_) out.persistPromisedAll = m.ballot;  // a resend changes nothing
   promisedAll_ = m.ballot;
-  out.persistPromisedAll = promisedAll_;
   Message reply;
   reply.type = Type::promiseAll;
   reply.ballot = m.ballot;

@@ -10,7 +10,7 @@ using wire::Message;
 using wire::Type;
 
 namespace {
-constexpr int kSendsBeforeFailover = 3;
+constexpr int kSendsBeforeFailover = 3;  // resend periods without an answer
 }
 
 Client::Client(const Cluster& cluster, const Timing& timing, uint32_t self,
@@ -59,7 +59,7 @@ void Client::receive(Time now, const Message& m, Outbox& out) {
         exited_ = true;
       } else if (phase_ == Phase::waitingStart) {
         phase_ = Phase::requesting;
-        sendsToThisProposer_ = 1;
+        askedSince_ = now;
         out.note(Level::info,
                  fmt::format("START from {} (leader {}); proposing {} value{} to "
                              "proposer {}",
@@ -107,7 +107,7 @@ void Client::onDecided(Time now, const Message& m, Outbox& out) {
     open_.erase(index);
     ++answered_;
     lastProgress_ = now;
-    sendsToThisProposer_ = 0;
+    askedSince_ = now;
     out.output.push_back(fmt::format("decided {} {}", m.instance, c.value));
     out.event("deliver", m.instance, {}, c.value);
   }
@@ -139,13 +139,14 @@ void Client::send(size_t index, Outbox& out) const {
 }
 
 void Client::resend(Time now, Outbox& out) {
-  if (sendsToThisProposer_ == kSendsBeforeFailover && cluster_.proposers().size() > 1) {
-    sendsToThisProposer_ = 0;
+  // A proposer that has answered nothing for three resend periods looks dead: try the next.
+  if (now - askedSince_ >= kSendsBeforeFailover * timing_.requestRetry &&
+      cluster_.proposers().size() > 1) {
+    askedSince_ = now;
     proposerIndex_ = (proposerIndex_ + 1) % cluster_.proposers().size();
     out.note(Level::info, fmt::format("no answer: failing over to proposer {}",
                                       cluster_.proposers()[proposerIndex_]));
   }
-  ++sendsToThisProposer_;
   for (auto& [index, sentAt] : open_) {
     if (now - sentAt < timing_.requestRetry) continue;
     sentAt = now;

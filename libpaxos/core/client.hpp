@@ -55,8 +55,8 @@ class Client : public Actor {
   size_t proposerIndex_;
   Phase phase_ = Phase::waitingStart;
   Time lastProgress_{};
-  Time retryAt_{};  // next START_QUERY while waiting for START
-  int sendsToThisProposer_ = 0;
+  Time retryAt_{};         // next START_QUERY while waiting for START
+  Time askedSince_{};      // this proposer asked since then (and no answer since)
   size_t nextToSend_ = 0;  // index of the first value never sent
   size_t firstOpen_ = 0;   // index of the first value not yet answered
   size_t answered_ = 0;

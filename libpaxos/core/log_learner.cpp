@@ -12,9 +12,6 @@ using wire::Message;
 using wire::Type;
 
 namespace {
-// Request ids remembered per client. A client keeps at most Timing::window (<= this) requests in
-// flight, so a resent request is always among the remembered ones.
-constexpr size_t kRemembered = 4096;
 constexpr uint64_t kCatchupSlots = 64;  // as the acceptors and learners answer per CATCHUP
 }  // namespace
 
@@ -49,6 +46,11 @@ void LogLearner::receive(Time now, const Message& m, Outbox& out) {
         tallies_.erase(tallies_.begin(), tallies_.lower_bound(next_));
         drain(now, out);
       }
+      return;
+    case Type::request:  // the leader's: a resend of a value it saw decided
+      if (cluster_.roleOf(m.from) != wire::Role::proposer) return;
+      if (auto slot = requests_.slotOf(m.uid, m.request))
+        answer({m.uid, m.request, m.value}, *slot, out);
       return;
     case Type::catchup:
       if (cluster_.roleOf(m.from) != wire::Role::learner) return;
@@ -111,23 +113,12 @@ void LogLearner::deliver(uint64_t slot, const std::string& value, Outbox& out) {
   }
   std::map<uint32_t, std::vector<wire::Command>> answers;  // client -> its commands in the slot
   for (auto& c : *commands) {
-    Delivered& d = delivered_[c.client];
-    if (auto it = d.slotOf.find(c.request); it != d.slotOf.end()) {
-      // Proposed twice (a resend reached a new leader): delivered once, at its first slot,
-      // which is what the client is told again.
-      Message again;
-      again.type = Type::decided;
-      again.instance = it->second;
-      again.value = wire::encodeBatch({c});
-      out.send(c.client, std::move(again));
+    if (requests_.contains(c.client, c.request)) {
+      // Proposed twice: delivered once, at its first slot, which the client is told again.
+      if (auto first = requests_.slotOf(c.client, c.request)) answer(c, *first, out);
       continue;
     }
-    if (c.request <= d.forgottenUpTo) continue;
-    d.slotOf.emplace(c.request, slot);
-    if (d.slotOf.size() > kRemembered) {
-      d.forgottenUpTo = d.slotOf.begin()->first;
-      d.slotOf.erase(d.slotOf.begin());
-    }
+    requests_.add(c.client, c.request, slot);
     out.output.push_back(c.value);
     out.event("deliver", slot, {}, c.value);
     answers[c.client].push_back(std::move(c));
@@ -143,12 +134,26 @@ void LogLearner::deliver(uint64_t slot, const std::string& value, Outbox& out) {
   }
 }
 
+void LogLearner::answer(const wire::Command& c, uint64_t slot, Outbox& out) const {
+  if (!cluster_.isClient(c.client)) return;
+  Message m;
+  m.type = Type::decided;
+  m.instance = slot;
+  m.value = wire::encodeBatch({c});
+  out.send(c.client, std::move(m));
+}
+
 void LogLearner::catchup(Time now, Outbox& out) {
   uint64_t end = known_;
   if (!ready_.empty()) end = std::min(end, ready_.begin()->first);  // only the gap
   end = std::min(end, next_ + kCatchupSlots);
   catchupAt_ = now + timing_.catchupDelay;
   if (end <= next_) return;
+  // Asked before for this very gap and still missing it: no learner has it, and no majority of
+  // acceptors reports it under one ballot (a recovery cut short leaves them split over two).
+  // The leader runs both phases for it again (LogProposer::onCatchup).
+  bool again = askedFrom_ == next_;
+  askedFrom_ = next_;
   askedUpTo_ = end;
   out.note(Level::debug, fmt::format("missing slots {}..{}: asking", next_, end - 1));
   Message m;
@@ -158,6 +163,8 @@ void LogLearner::catchup(Time now, Outbox& out) {
   for (uint32_t learner : cluster_.learners())
     if (learner != self_) out.send(learner, m);
   for (uint32_t acceptor : cluster_.acceptors()) out.send(acceptor, m);
+  if (again)
+    for (uint32_t proposer : cluster_.proposers()) out.send(proposer, m);
 }
 
 void LogLearner::report(Outbox& out) {

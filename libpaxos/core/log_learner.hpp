@@ -13,7 +13,9 @@
 #include "core/cluster.hpp"
 #include "core/outbox.hpp"
 #include "core/progress.hpp"
+#include "core/request_log.hpp"
 #include "core/timing.hpp"
+#include "wire/batch.hpp"
 
 namespace paxos::core {
 
@@ -33,16 +35,13 @@ class LogLearner {
     std::set<uint32_t> acceptors;
     std::string value;
   };
-  // What was delivered for one client: request id -> slot, for the most recent requests.
-  struct Delivered {
-    std::map<uint64_t, uint64_t> slotOf;
-    uint64_t forgottenUpTo = 0;  // ids at or below were delivered and are no longer listed
-  };
 
   void onAccepted(Time now, const wire::Message& m, Outbox& out);
   void learn(Time now, uint64_t slot, std::string value, Outbox& out);
   void drain(Time now, Outbox& out);  // delivers the ready slots that are next in order
   void deliver(uint64_t slot, const std::string& value, Outbox& out);
+  // Tells a client again where one of its values was delivered.
+  void answer(const wire::Command& c, uint64_t slot, Outbox& out) const;
   void catchup(Time now, Outbox& out);
   void report(Outbox& out);
 
@@ -50,12 +49,13 @@ class LogLearner {
   const Timing& timing_;
   uint32_t self_;
   uint64_t next_ = 0;
-  uint64_t known_ = 0;      // slots below this exist (heard of), delivered or not
-  uint64_t askedUpTo_ = 0;  // end of the last CATCHUP range
+  uint64_t known_ = 0;                 // slots below this exist (heard of), delivered or not
+  uint64_t askedUpTo_ = 0;             // end of the last CATCHUP range
+  std::optional<uint64_t> askedFrom_;  // start of the last CATCHUP range
   std::map<uint64_t, std::map<wire::Ballot, Tally>> tallies_;
   std::map<uint64_t, std::string> ready_;  // decided, waiting for an earlier slot
   std::map<uint64_t, std::string> log_;    // delivered, kept for learners that catch up
-  std::map<uint32_t, Delivered> delivered_;
+  RequestLog requests_;                    // what was delivered, and where
   Progress progress_;
   Time catchupAt_{};
   Time reportAt_{};

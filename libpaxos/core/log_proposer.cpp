@@ -40,10 +40,10 @@ void LogProposer::follow(Time now, Outbox& out) {
   uint32_t lead = leader();
   if (lead == self_ && state_ == State::following) {
     bool highest = self_ == cluster_.proposers().back();
-    out.note(Level::info,
-             highest ? std::string("the highest proposer: taking the lead")
-                     : fmt::format("no proposer above me heard for {} ms: taking the lead",
-                                   timing_.leaderTimeout.count() / 1000000));
+    out.note(Level::info, highest
+                              ? std::string("the highest proposer: taking the lead")
+                              : fmt::format("no proposer above me heard for {} ms: taking the lead",
+                                            timing_.leaderTimeout.count() / 1000000));
     prepare(now, out);
   } else if (lead != self_ && state_ != State::following) {
     stepDown(out, fmt::format("proposer {} is alive and outranks me", lead));
@@ -77,6 +77,9 @@ void LogProposer::receive(Time now, const Message& m, Outbox& out) {
     case Type::request:
       onRequest(now, m, out);
       break;
+    case Type::catchup:
+      onCatchup(now, m, out);
+      break;
     case Type::heartbeat:
       // The leader's decided prefix: where this proposer starts if it ever takes over.
       if (!m.ballot.none()) decidedBelow(m.instance);
@@ -86,6 +89,10 @@ void LogProposer::receive(Time now, const Message& m, Outbox& out) {
       // every learner delivered it. Either way those slots are decided.
       progress_.report(m.from, m.instance);
       if (cluster_.roleOf(m.from) != wire::Role::proposer) decidedBelow(m.instance);
+      // An acceptor forgot the slots below: every learner has them, none needs them run again.
+      if (cluster_.roleOf(m.from) == wire::Role::acceptor)
+        std::erase_if(inFlight_,
+                      [&](const auto& e) { return e.second.again && e.first < m.instance; });
       break;
     case Type::promiseAll:
       onPromiseAll(now, m, out);
@@ -114,9 +121,36 @@ void LogProposer::onRequest(Time now, const Message& m, Outbox& out) {
   }
   Key key{m.uid, m.request};
   if (queued_.contains(key)) return;  // a resend of a value already on its way
+  if (decided_.contains(m.uid, m.request) && referred_.insert(key).second) {
+    // Decided already: its answer was lost. The learners know where they delivered it. If the
+    // client asks again (a learner that restarted has forgotten it), it is proposed again: the
+    // learners deliver only its first copy.
+    if (referred_.size() > RequestLog::kRemembered) referred_.erase(referred_.begin());
+    for (uint32_t learner : cluster_.learners()) out.send(learner, m);
+    return;
+  }
   queued_.insert(key);
   queue_.push_back({m.uid, m.request, m.value});
   (void)now;
+}
+
+// A learner that asked twice for slots it lacks and got nothing: no learner has them, and the
+// acceptors' acceptances there may be split over ballots (a leader's recovery cut short by a
+// crash, a NACK, or by hearing the slot was decided), so no majority reports one ballot. Both
+// phases again at our ballot are safe for a decided slot (P2c makes us propose the chosen value)
+// and leave a majority under one ballot, whose ACCEPTEDs the learners learn from.
+void LogProposer::onCatchup(Time now, const Message& m, Outbox& out) {
+  if (state_ != State::leading || cluster_.roleOf(m.from) != wire::Role::learner) return;
+  // Slots from commit_ on are in flight or decided by us already, under our ballot.
+  uint64_t end = std::min({m.request, commit_, m.instance + uint64_t(timing_.pipeline)});
+  for (uint64_t slot = m.instance; slot < end; ++slot) {
+    if (inFlight_.contains(slot)) continue;
+    Slot& s = inFlight_[slot];
+    s.recovering = true;
+    s.again = true;
+    s.resendAt = now + timing_.phaseRetry;
+    sendPhase(slot, s, out);
+  }
 }
 
 void LogProposer::onPromiseAll(Time now, const Message& m, Outbox& out) {
@@ -216,7 +250,10 @@ void LogProposer::fill(Time now, Outbox& out) {
 void LogProposer::decided(uint64_t slot, Outbox& out) {
   auto it = inFlight_.find(slot);
   out.event("commit", slot, ballot_, wire::describeBatch(it->second.value));
-  for (const auto& c : it->second.commands) queued_.erase({c.client, c.request});
+  for (const auto& c : it->second.commands) {
+    queued_.erase({c.client, c.request});
+    decided_.add(c.client, c.request, slot);
+  }
   inFlight_.erase(it);
   if (slot < commit_) return;
   above_.insert(slot);
@@ -228,8 +265,13 @@ void LogProposer::decidedBelow(uint64_t slot) {
   while (above_.contains(commit_)) ++commit_;
   above_.erase(above_.begin(), above_.lower_bound(commit_));
   if (state_ != State::leading) return;
-  // Another leader or a learner says these are decided: stop working on them.
+  // Another leader or a learner says these are decided: stop working on them (unless a learner
+  // asked for them to be run again).
   for (auto it = inFlight_.begin(); it != inFlight_.end() && it->first < commit_;) {
+    if (it->second.again) {
+      ++it;
+      continue;
+    }
     for (const auto& c : it->second.commands) queued_.erase({c.client, c.request});
     it = inFlight_.erase(it);
   }

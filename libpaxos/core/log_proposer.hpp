@@ -18,6 +18,7 @@
 #include "core/cluster.hpp"
 #include "core/outbox.hpp"
 #include "core/progress.hpp"
+#include "core/request_log.hpp"
 #include "core/timing.hpp"
 #include "wire/batch.hpp"
 
@@ -44,6 +45,7 @@ class LogProposer {
   enum class State { following, preparing, backingOff, leading };
   struct Slot {
     bool recovering = false;  // phase 1 for this slot: an earlier leader may have left a value
+    bool again = false;       // decided already, run again for a learner (onCatchup)
     std::map<uint32_t, std::pair<wire::Ballot, std::string>> promises;
     std::set<uint32_t> acceptedBy;
     std::vector<wire::Command> commands;  // ours, to re-queue if this ballot fails
@@ -60,6 +62,7 @@ class LogProposer {
   void onAccepted(const wire::Message& m, Outbox& out);
   void onNack(Time now, const wire::Message& m, Outbox& out);
   void onRequest(Time now, const wire::Message& m, Outbox& out);
+  void onCatchup(Time now, const wire::Message& m, Outbox& out);
   void fill(Time now, Outbox& out);  // starts phase 2 for queued commands, pipeline permitting
   void decided(uint64_t slot, Outbox& out);
   void decidedBelow(uint64_t slot);
@@ -87,7 +90,9 @@ class LogProposer {
   uint64_t next_ = 0;         // the next free slot
   std::map<uint64_t, Slot> inFlight_;
   std::deque<wire::Command> queue_;
-  std::set<Key> queued_;  // in queue_ or in flight: a retried request is not proposed twice
+  std::set<Key> queued_;    // in queue_ or in flight: a retried request is not proposed twice
+  RequestLog decided_;      // decided under this proposer's lead: a resend goes to the learners
+  std::set<Key> referred_;  // resends sent to the learners once
   Progress progress_;
 };
 

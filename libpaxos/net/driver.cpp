@@ -72,14 +72,14 @@ void Driver::onDatagram(std::span<const uint8_t> bytes) {
   // (docs/FAULTS.md).
   if (!transport_.cameFrom(message->from)) {
     ++transport_.counters().wrongSender;
-    record(trace::TraceWriter::forMessage("drop", *message, transport_.self()));
+    record(trace::TraceWriter::forMessage("drop", *message, transport_.self(), hooks_.batches));
     spdlog::debug("{}: dropped {} claiming uid {} from another address", hooks_.label(),
                   wire::describe(*message, hooks_.batches), message->from);
     return;
   }
   if (faults_.drop()) {
     ++transport_.counters().injectedDrops;
-    record(trace::TraceWriter::forMessage("drop", *message, transport_.self()));
+    record(trace::TraceWriter::forMessage("drop", *message, transport_.self(), hooks_.batches));
     spdlog::debug("{}: drop (injected) {} from {}", hooks_.label(),
                   wire::describe(*message, hooks_.batches), message->from);
     return;
@@ -102,7 +102,7 @@ void Driver::handle(const wire::Message& message) {
   if (exitCode_) return;
   spdlog::debug("{}: recv {} from {}", hooks_.label(), wire::describe(message, hooks_.batches),
                 message.from);
-  record(trace::TraceWriter::forMessage("recv", message, transport_.self()));
+  record(trace::TraceWriter::forMessage("recv", message, transport_.self(), hooks_.batches));
   if (auto event = crashEventOf(message.type); event && faults_.crashNow(*event)) crash(*event);
   actor_.receive(now(), message, out_);
   apply(out_);
@@ -140,7 +140,7 @@ void Driver::apply(core::Outbox& out) {
     envelope.message.seq = ++sent_;
     spdlog::debug("{}: send {} to {}", hooks_.label(),
                   wire::describe(envelope.message, hooks_.batches), envelope.to);
-    record(trace::TraceWriter::forMessage("send", envelope.message, envelope.to));
+    record(trace::TraceWriter::forMessage("send", envelope.message, envelope.to, hooks_.batches));
     auto datagram = wire::encode(envelope.message);
     if (hooks_.key) hooks_.key->seal(datagram);
     transport_.send(envelope.to, datagram);

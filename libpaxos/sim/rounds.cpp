@@ -7,13 +7,10 @@ RoundsResult runRounds(const RoundsConfig& config, uint64_t seed, bool trace) {
   std::uniform_real_distribution<> coin(0, 1);
   int n = config.numProc;
 
-  Setup setup;
-  setup.proposers = n;
-  setup.acceptors = n;
-  setup.learners = 1;
-  setup.values.clear();
+  Setup setup =
+      config.multi ? multiSetup(n, n, 1, config.numRounds, config.values) : basicSetup(n, n, 1, {});
   for (int r = 0; r < config.numRounds; ++r) {
-    setup.values.push_back(coin(rng) < 0.5 ? "0" : "1");
+    if (!config.multi) setup.values.push_back(coin(rng) < 0.5 ? "0" : "1");
     setup.desired.push_back(uint32_t(r % n));
   }
   FaultMix faults;
@@ -26,7 +23,7 @@ RoundsResult runRounds(const RoundsConfig& config, uint64_t seed, bool trace) {
   for (int r = 0; r < config.numRounds; ++r) {
     RoundOutcome round;
     round.proposer = uint32_t(r % n);
-    round.proposed = setup.values[r];
+    if (!config.multi) round.proposed = setup.values[r];
     for (uint32_t node = 0; node < uint32_t(n); ++node) {
       bool down = coin(rng) < config.crashProbability;
       for (uint32_t uid : {node, node + n}) {  // its proposer and its acceptor
@@ -41,7 +38,9 @@ RoundsResult runRounds(const RoundsConfig& config, uint64_t seed, bool trace) {
     uint32_t client = uint32_t(2 * n + 1 + r);
     sim.startClient(client);
     bool safe = sim.runUntil(config.roundLength * (r + 1));
+    round.client = client;
     round.decided = sim.clientDecision(client);
+    round.slots = sim.clientSlots(client);
     result.rounds.push_back(round);
     if (!safe) break;
   }
@@ -52,7 +51,8 @@ RoundsResult runRounds(const RoundsConfig& config, uint64_t seed, bool trace) {
 
 std::vector<std::string> paxosEvents(const std::vector<std::string>& trace) {
   static const char* kept[] = {"PREPARE", "PROMISE", "ACCEPT",  "NACK",      "DECIDED",
-                               "REQUEST", "CRASH",   "RESTART", "PARTITION", "HEAL"};
+                               "REQUEST", "CRASH",   "RESTART", "PARTITION", "HEAL",
+                               "CATCHUP", "DELIVER", "SKIP"};
   std::vector<std::string> events;
   for (const auto& line : trace)
     for (const char* word : kept)

@@ -15,7 +15,8 @@ using wire::Type;
 namespace {
 
 core::Cluster makeCluster(const Setup& s) {
-  return core::Cluster(s.proposers, s.acceptors, s.learners, int(s.values.size()), 0x5eed);
+  return core::Cluster(s.proposers, s.acceptors, s.learners, s.clients(), 0x5eed,
+                       s.multi ? config::Mode::multi : config::Mode::basic);
 }
 
 std::string ms(Time t) {
@@ -24,13 +25,39 @@ std::string ms(Time t) {
 
 }  // namespace
 
+Setup basicSetup(int proposers, int acceptors, int learners, std::vector<std::string> values) {
+  Setup setup;
+  setup.proposers = proposers;
+  setup.acceptors = acceptors;
+  setup.learners = learners;
+  setup.values = std::move(values);
+  return setup;
+}
+
+Setup multiSetup(int proposers, int acceptors, int learners, int clients, int valuesPerClient) {
+  Setup setup;
+  setup.proposers = proposers;
+  setup.acceptors = acceptors;
+  setup.learners = learners;
+  setup.values.clear();
+  setup.multi = true;
+  for (int c = 0; c < clients; ++c) {
+    int uid = proposers + acceptors + learners + c;
+    auto& stream = setup.streams.emplace_back();
+    for (int v = 0; v < valuesPerClient; ++v) stream.push_back(fmt::format("c{}v{}", uid, v));
+  }
+  return setup;
+}
+
 Simulation::Simulation(const Setup& setup, const FaultMix& faults, uint64_t seed, bool trace)
     : setup_(setup), faults_(faults), cluster_(makeCluster(setup)), rng_(seed), tracing_(trace) {
   // Nothing gives up or idles out in virtual time: liveness is judged by the simulator.
   timing_.clientTimeout = std::chrono::hours(1);
   timing_.idleTimeout = std::chrono::hours(1);
   slots_.resize(cluster_.size());
+  logEnd_.resize(cluster_.size());
   for (auto& v : setup_.values) proposed_.insert(v);
+  if (setup_.multi) checker_.emplace(cluster_, setup_.streams, trace);
   for (int uid = 0; uid < cluster_.consensusCount(); ++uid) startNode(uid);
 }
 
@@ -38,11 +65,17 @@ void Simulation::startNode(uint32_t uid) {
   Slot& slot = slots_[uid];
   core::DurableState recovered;
   if (disk_.contains(uid)) recovered = disk_[uid];
-  if (!faults_.durableAcceptors) recovered.acceptor.clear();
+  if (!faults_.durableAcceptors) {
+    recovered.acceptor.clear();
+    recovered.promisedAll = {};
+    recovered.trimmedBelow = 0;
+  }
   slot.actor = std::make_unique<core::Node>(cluster_, timing_, uid, rng_(), recovered);
   slot.up = true;
   ++slot.incarnation;
   slot.decisions = 0;
+  logEnd_[uid] = 0;
+  if (checker_ && cluster_.roleOf(uid) == wire::Role::learner) checker_->learnerStarted(uid);
   core::Outbox out;
   slot.actor->start(now_, out);
   apply(uid, out);
@@ -53,8 +86,12 @@ void Simulation::startClient(uint32_t uid) {
   uint32_t desired =
       index < setup_.desired.size() ? setup_.desired[index] : uint32_t(index % setup_.proposers);
   Slot& slot = slots_[uid];
-  slot.actor =
-      std::make_unique<core::Client>(cluster_, timing_, uid, setup_.values[index], desired);
+  if (setup_.multi)
+    slot.actor =
+        std::make_unique<core::Client>(cluster_, timing_, uid, setup_.streams[index], desired);
+  else
+    slot.actor =
+        std::make_unique<core::Client>(cluster_, timing_, uid, setup_.values[index], desired);
   slot.up = true;
   core::Outbox out;
   slot.actor->start(now_, out);
@@ -81,6 +118,10 @@ std::optional<std::string> Simulation::clientDecision(uint32_t uid) const {
   return it->second;
 }
 
+std::vector<std::optional<uint64_t>> Simulation::clientSlots(uint32_t uid) const {
+  return checker_ ? checker_->clientSlots(uid) : std::vector<std::optional<uint64_t>>{};
+}
+
 void Simulation::log(const std::string& event) {
   if (tracing_) result_.trace.push_back(event);
 }
@@ -95,10 +136,12 @@ bool Simulation::crosses(uint32_t a, uint32_t b) const {
 
 void Simulation::apply(uint32_t uid, core::Outbox& out) {
   core::applyDurable(out, disk_[uid]);
+  if (checker_) checkLog(uid, out);
+  result_.messages += out.messages.size();
   std::uniform_real_distribution<> coin(0, 1);
   bool faulty = now_ < faults_.faultsEnd;
   for (auto& [to, message] : out.messages) {
-    if (message.type == Type::decided) {
+    if (message.type == Type::decided && !checker_) {
       if (!proposed_.contains(message.value))
         violate(fmt::format("validity: n{} sent DECIDED {}, never proposed", uid, message.value));
       if (result_.decided && *result_.decided != message.value)
@@ -107,7 +150,8 @@ void Simulation::apply(uint32_t uid, core::Outbox& out) {
       if (!result_.decided) result_.decided = message.value;
     }
     if (faulty && coin(rng_) < faults_.loss) {
-      log(fmt::format("{} n{}->n{} LOST {}", ms(now_), uid, to, wire::describe(message)));
+      log(fmt::format("{} n{}->n{} LOST {}", ms(now_), uid, to,
+                      wire::describe(message, checker_.has_value())));
       continue;
     }
     int copies = faulty && coin(rng_) < faults_.duplicate ? 2 : 1;
@@ -117,7 +161,7 @@ void Simulation::apply(uint32_t uid, core::Outbox& out) {
       network_.push({now_ + Duration(delay), seq_++, to, message});
     }
   }
-  if (out.decided) {
+  if (out.decided && !checker_) {
     if (++slots_[uid].decisions > 1) violate(fmt::format("integrity: n{} decided twice", uid));
     if (!proposed_.contains(*out.decided))
       violate(fmt::format("validity: n{} decided {}, never proposed", uid, *out.decided));
@@ -131,14 +175,52 @@ void Simulation::apply(uint32_t uid, core::Outbox& out) {
     slots_[uid].up = false;  // exited by itself (a node once every client is done)
     slots_[uid].actor.reset();
   }
+  if (slots_[uid].up) slots_[uid].wake = slots_[uid].actor->nextWake();
   out.clear();
+}
+
+// Multi mode: what this step of `uid` delivered, accepted, promised or printed, judged by the
+// LogChecker before the network can lose any of it.
+void Simulation::checkLog(uint32_t uid, const core::Outbox& out) {
+  switch (cluster_.roleOf(uid)) {
+    case wire::Role::acceptor:
+      checker_->acceptorStep(uid, out);
+      break;
+    case wire::Role::learner: {
+      uint64_t before = logEnd_[uid];
+      uint64_t after = static_cast<const core::Node&>(*slots_[uid].actor).logEnd();
+      // Acceptors forgot the slots below the PROGRESS they sent: a restarted learner skips them.
+      if (input_ && input_->type == Type::progress &&
+          cluster_.roleOf(input_->from) == wire::Role::acceptor && input_->instance > before &&
+          after >= input_->instance)
+        checker_->learnerSkipped(uid, input_->instance);
+      checker_->learnerStep(uid, out, before, after);
+      logEnd_[uid] = after;
+      break;
+    }
+    case wire::Role::none:
+      if (cluster_.isClient(uid)) checker_->clientStep(uid, out);
+      break;
+    default:
+      break;
+  }
+  if (tracing_)
+    for (auto& line : checker_->takeDeliveries()) log(fmt::format("{} {}", ms(now_), line));
+  if (checker_->violation()) violate(*checker_->violation());
+}
+
+bool Simulation::allDecided() const {
+  if (checker_) return checker_->complete();
+  for (uint32_t uid : cluster_.clients())
+    if (!clientDecisions_.contains(uid)) return false;
+  return true;
 }
 
 // The acceptor-side invariants: a promise never goes down (across restarts, for durable
 // acceptors), and no two values are each accepted by a majority at any time (agreement
 // judged from the acceptors themselves, whether or not any learner saw it).
 void Simulation::check(uint32_t uid) {
-  if (cluster_.roleOf(uid) != wire::Role::acceptor || !slots_[uid].up) return;
+  if (checker_ || cluster_.roleOf(uid) != wire::Role::acceptor || !slots_[uid].up) return;
   const auto& node = static_cast<const core::Node&>(*slots_[uid].actor);
   for (const auto& [instance, state] : node.acceptorStates()) {
     if (instance != 0) continue;
@@ -208,7 +290,7 @@ bool Simulation::step(Time limit) {
   uint32_t waker = 0;
   for (uint32_t uid = 0; uid < slots_.size(); ++uid) {
     if (!slots_[uid].up) continue;
-    auto w = slots_[uid].actor->nextWake();
+    auto w = slots_[uid].wake;
     if (w && (!wake || *w < *wake)) wake = w, waker = uid;
   }
   if (!restartAt_.empty()) {
@@ -230,11 +312,14 @@ bool Simulation::step(Time limit) {
     now_ = std::max(now_, d.at);
     if (!slots_[d.to].up || crosses(d.message.from, d.to)) {
       log(fmt::format("{} n{}->n{} DROPPED {}", ms(now_), d.message.from, d.to,
-                      wire::describe(d.message)));
+                      wire::describe(d.message, checker_.has_value())));
     } else {
-      log(fmt::format("{} n{}->n{} {}", ms(now_), d.message.from, d.to, wire::describe(d.message)));
+      log(fmt::format("{} n{}->n{} {}", ms(now_), d.message.from, d.to,
+                      wire::describe(d.message, checker_.has_value())));
       slots_[d.to].actor->receive(now_, d.message, out);
+      input_ = &d.message;
       apply(d.to, out);
+      input_ = nullptr;
       check(d.to);
     }
   } else {
@@ -260,13 +345,19 @@ bool Simulation::runUntil(Time until) {
 Result Simulation::run() {
   for (uint32_t uid : cluster_.clients()) startClient(uid);
   Time deadline = faults_.faultsEnd + faults_.livenessBound;
-  while (!result_.violation && step(deadline)) {
-    bool allDone = true;
-    for (uint32_t uid : cluster_.clients()) allDone &= clientDecisions_.contains(uid);
-    if (allDone) break;
-  }
+  while (!result_.violation && step(deadline))
+    if (allDecided()) break;
   result_.end = now_;
-  if (!result_.violation && clientDecisions_.size() < cluster_.clients().size())
+  if (checker_) {
+    result_.repeats = checker_->repeats();
+    result_.duplicates = checker_->duplicates();
+    result_.slots = checker_->slotsChosen();
+  }
+  if (result_.violation || allDecided()) return result_;
+  if (checker_)
+    violate(fmt::format("liveness: by {} ({} after faults stopped): {}", ms(now_),
+                        ms(faults_.livenessBound), checker_->progress()));
+  else
     violate(fmt::format("liveness: {} of {} clients decided by {} ({} after faults stopped)",
                         clientDecisions_.size(), cluster_.clients().size(), ms(now_),
                         ms(faults_.livenessBound)));

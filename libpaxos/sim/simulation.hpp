@@ -5,7 +5,9 @@
 //
 // After every step the invariants of DESIGN §7 are checked: validity, agreement (over what
 // learners, proposers and clients were told, and over what a majority of acceptors accepted),
-// integrity, and that no acceptor ever lowers its promise, across restarts too.
+// integrity, and that no acceptor ever lowers its promise, across restarts too. In multi mode
+// (a replicated log) the same ideas are checked per slot and over the learners' output
+// sequences (LogChecker).
 #pragma once
 
 #include <cstdint>
@@ -22,6 +24,7 @@
 #include "core/actor.hpp"
 #include "core/cluster.hpp"
 #include "core/timing.hpp"
+#include "sim/log_checker.hpp"
 
 namespace paxos::sim {
 
@@ -42,22 +45,37 @@ struct FaultMix {
   Duration partitionMax = std::chrono::milliseconds(150);
   Time faultsEnd = std::chrono::milliseconds(600);
   Duration livenessBound = std::chrono::seconds(5);  // after faultsEnd, every client decides
-  bool durableAcceptors = true;  // false: a restarted acceptor forgets (a broken variant)
-  bool randomCrashes = true;     // false: the caller crashes and restarts nodes itself
+  // false: a restarted acceptor forgets its promises and acceptances (a broken variant)
+  bool durableAcceptors = true;
+  bool randomCrashes = true;  // false: the caller crashes and restarts nodes itself
 };
 
 struct Setup {
   int proposers = 2, acceptors = 3, learners = 2;
-  std::vector<std::string> values = {"a", "b", "c"};  // one client per value
+  std::vector<std::string> values = {"a", "b", "c"};  // basic mode: one client per value
   std::vector<uint32_t> desired;                      // per client; default i % proposers
+  // Multi mode (a replicated log): one client per stream, which submits the stream's values in
+  // order (Timing::window in flight). Values must be unique across streams (see multiSetup).
+  bool multi = false;
+  std::vector<std::vector<std::string>> streams;
+  int clients() const { return int(multi ? streams.size() : values.size()); }
 };
+
+// Basic mode: one client per value.
+Setup basicSetup(int proposers, int acceptors, int learners, std::vector<std::string> values);
+// Multi mode: `clients` clients, the one with UID u streaming "c<u>v0", "c<u>v1", ...
+Setup multiSetup(int proposers, int acceptors, int learners, int clients, int valuesPerClient);
 
 struct Result {
   std::optional<std::string> violation;  // what broke, if anything
   std::vector<std::string> trace;        // events up to the violation (when tracing)
-  std::optional<std::string> decided;
+  std::optional<std::string> decided;    // basic mode
   uint64_t steps = 0;
-  Time end{};
+  uint64_t messages = 0;    // sent by every actor, before loss and duplication
+  uint64_t repeats = 0;     // multi mode: values delivered again after a skip (LogChecker)
+  uint64_t duplicates = 0;  // multi mode: extra copies of values in the chosen log
+  uint64_t slots = 0;       // multi mode: slots chosen
+  Time end{};               // when the run stopped (all decided, a violation, or the bound)
 };
 
 class Simulation {
@@ -72,6 +90,8 @@ class Simulation {
   bool runUntil(Time until);
   Time now() const { return now_; }
   std::optional<std::string> clientDecision(uint32_t uid) const;
+  // Multi mode: the slot each of the client's values was decided at (by index), so far.
+  std::vector<std::optional<uint64_t>> clientSlots(uint32_t uid) const;
   const Result& result() const { return result_; }
   // Adds client actors lazily: a client not yet started is not running.
   void startClient(uint32_t uid);
@@ -88,7 +108,8 @@ class Simulation {
     std::unique_ptr<core::Actor> actor;
     bool up = false;
     int incarnation = 0;
-    int decisions = 0;  // this incarnation
+    int decisions = 0;         // this incarnation
+    std::optional<Time> wake;  // actor->nextWake(), which changes only when the actor steps
   };
 
   bool step(Time limit);
@@ -96,6 +117,8 @@ class Simulation {
   void injectFaults();
   bool crosses(uint32_t a, uint32_t b) const;
   void check(uint32_t uid);
+  void checkLog(uint32_t uid, const core::Outbox& out);  // multi mode, before loss
+  bool allDecided() const;
   void violate(std::string what);
   void log(const std::string& event);
   void startNode(uint32_t uid);
@@ -118,6 +141,9 @@ class Simulation {
   std::map<wire::Ballot, std::pair<std::string, std::set<uint32_t>>> acceptances_;
   std::map<uint32_t, std::string> clientDecisions_;
   std::set<std::string> proposed_;
+  std::optional<LogChecker> checker_;  // multi mode
+  std::vector<uint64_t> logEnd_;  // multi mode: each learner's Node::logEnd after its last step
+  const wire::Message* input_ = nullptr;  // the message being delivered, while it is
   Result result_;
 };
 

@@ -4,11 +4,14 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <array>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
+#include <optional>
+#include <span>
 
 #include "wire/bytes.hpp"
 
@@ -16,34 +19,201 @@ namespace paxos::storage {
 
 namespace {
 
+// File format, version 4 (little-endian, as wire::Writer writes):
+//   header: u32 magic, u8 version, u64 hosts hash, u32 UID, u64 snapshot end, u32 CRC-32 of these
+//   records to the end of the file, each: u32 length, u32 CRC-32 of the length, payload,
+//     u32 CRC-32 of everything before it in the record
+//   payload: items, each a kind byte and its fields (Kind below); a record is one step's changes,
+//     replayed with core::applyDurable.
+// The records before "snapshot end" were renamed into place whole, so only a record after it can
+// be a torn append. The length's own checksum tells a damaged length (refused) from a record that
+// runs past the end of the file (torn).
 constexpr uint32_t kMagic = 0x53415850;  // "PXAS"
-constexpr uint8_t kVersion = 3;          // 2: with the proposer round; 3: multi mode
+constexpr uint8_t kVersion = 4;          // 2: proposer round; 3: multi mode; 4: a log of records
+constexpr uint8_t kSnapshotVersion = 3;  // one whole-file snapshot: read, then rewritten as 4
+constexpr size_t kHeaderBytes = 4 + 1 + 8 + 4 + 8 + 4;
+constexpr size_t kFrameBytes = 4 + 4 + 4;              // length, its checksum, the record's
+constexpr size_t kSnapshotRecordBytes = 64 * 1024;     // a snapshot's records are cut near this
+constexpr uint64_t kCompactFactor = 4;                 // the log may grow to 4x its snapshot ...
+constexpr uint64_t kCompactSlack = uint64_t{1} << 20;  // ... plus 1 MiB, then it is compacted
 
+enum Kind : uint8_t {
+  kSlot = 1,         // u64 instance, ballot promised, ballot accepted, bytes value
+  kRound = 2,        // u64 proposer round
+  kPromisedAll = 3,  // ballot
+  kTrim = 4,         // u64 trimmedBelow (erases the instances below it)
+};
+
+constexpr std::array<uint32_t, 256> kCrcTable = [] {
+  std::array<uint32_t, 256> table{};
+  for (uint32_t n = 0; n < 256; ++n) {
+    uint32_t c = n;
+    for (int k = 0; k < 8; ++k) c = (c >> 1) ^ (0xedb88320 & (0 - (c & 1)));
+    table[n] = c;
+  }
+  return table;
+}();
+
+// CRC-32 (IEEE 802.3, as zlib), the same as version 3's.
 uint32_t crc32(std::span<const uint8_t> bytes) {
   uint32_t crc = 0xffffffff;
-  for (uint8_t b : bytes) {
-    crc ^= b;
-    for (int k = 0; k < 8; ++k) crc = (crc >> 1) ^ (0xedb88320 & (0 - (crc & 1)));
-  }
+  for (uint8_t b : bytes) crc = (crc >> 8) ^ kCrcTable[(crc ^ b) & 0xff];
   return ~crc;
 }
 
-void writeAll(int fd, const std::vector<uint8_t>& bytes, const std::string& path) {
+uint32_t u32At(std::span<const uint8_t> bytes, size_t at) {
+  return wire::Reader(bytes.subspan(at, 4)).u32();
+}
+
+void putU32At(std::vector<uint8_t>& bytes, size_t at, uint32_t v) {
+  for (int i = 0; i < 4; ++i) bytes[at + i] = uint8_t(v >> (8 * i));
+}
+
+// Opens a record at the end of `bytes`; closeRecord fills in its length and checksums.
+size_t openRecord(std::vector<uint8_t>& bytes) {
+  bytes.resize(bytes.size() + 8);
+  return bytes.size() - 8;
+}
+
+void closeRecord(std::vector<uint8_t>& bytes, size_t at) {
+  putU32At(bytes, at, uint32_t(bytes.size() - at - 8));
+  putU32At(bytes, at + 4, crc32(std::span(bytes).subspan(at, 4)));
+  wire::Writer(bytes).u32(crc32(std::span(bytes).subspan(at)));
+}
+
+void putSlot(wire::Writer& w, uint64_t instance, const core::AcceptorState& s) {
+  w.u8(kSlot);
+  w.u64(instance);
+  w.ballot(s.promised);
+  w.ballot(s.acceptedBallot);
+  w.bytes(s.acceptedValue);
+}
+
+// One step's changes as one record.
+std::vector<uint8_t> encodeStep(const core::Outbox& step) {
+  std::vector<uint8_t> bytes;
+  size_t at = openRecord(bytes);
+  wire::Writer w(bytes);
+  for (const auto& [instance, s] : step.persist) putSlot(w, instance, s);
+  if (step.persistRound) {
+    w.u8(kRound);
+    w.u64(*step.persistRound);
+  }
+  if (step.persistPromisedAll) {
+    w.u8(kPromisedAll);
+    w.ballot(*step.persistPromisedAll);
+  }
+  if (step.persistTrim) {
+    w.u8(kTrim);
+    w.u64(*step.persistTrim);
+  }
+  closeRecord(bytes, at);
+  return bytes;
+}
+
+// A whole file holding `d`. The trim goes first, in a record of its own: replayed as a step it
+// erases the slots saved before it, and `d` may hold slots below it saved after the trim.
+std::vector<uint8_t> encodeSnapshot(const core::DurableState& d, uint64_t hash, uint32_t uid) {
+  std::vector<uint8_t> bytes(kHeaderBytes);
+  wire::Writer w(bytes);
+  size_t at = openRecord(bytes);
+  w.u8(kRound);
+  w.u64(d.proposerRound);
+  w.u8(kPromisedAll);
+  w.ballot(d.promisedAll);
+  w.u8(kTrim);
+  w.u64(d.trimmedBelow);
+  closeRecord(bytes, at);
+  at = openRecord(bytes);
+  for (const auto& [instance, s] : d.acceptor) {
+    if (bytes.size() - at > kSnapshotRecordBytes) {
+      closeRecord(bytes, at);
+      at = openRecord(bytes);
+    }
+    putSlot(w, instance, s);
+  }
+  if (bytes.size() - at > 8) {
+    closeRecord(bytes, at);
+  } else {
+    bytes.resize(at);  // no slots
+  }
+  std::vector<uint8_t> header;
+  wire::Writer h(header);
+  h.u32(kMagic);
+  h.u8(kVersion);
+  h.u64(hash);
+  h.u32(uid);
+  h.u64(bytes.size());
+  h.u32(crc32(header));
+  std::copy(header.begin(), header.end(), bytes.begin());
+  return bytes;
+}
+
+// A record's changes, or none if its payload is malformed (an unknown kind, a field cut short, a
+// field given twice, nothing at all).
+std::optional<core::Outbox> decodeStep(std::span<const uint8_t> payload) {
+  wire::Reader r(payload);
+  core::Outbox step;
+  auto once = [&](auto& field, auto value) {
+    if (field) r.fail();
+    field = value;
+  };
+  while (r.ok() && !r.atEnd()) {
+    switch (r.u8()) {
+      case kSlot: {
+        uint64_t instance = r.u64();
+        core::AcceptorState s;
+        s.promised = r.ballot();
+        s.acceptedBallot = r.ballot();
+        s.acceptedValue = r.bytes();
+        step.persist.emplace_back(instance, std::move(s));
+        break;
+      }
+      case kRound:
+        once(step.persistRound, r.u64());
+        break;
+      case kPromisedAll:
+        once(step.persistPromisedAll, r.ballot());
+        break;
+      case kTrim:
+        once(step.persistTrim, r.u64());
+        break;
+      default:
+        r.fail();
+    }
+  }
+  if (!r.ok() || !step.mustPersist()) return std::nullopt;
+  return step;
+}
+
+// Roughly what encodeSnapshot(d) would take, without building it.
+uint64_t snapshotSize(const core::DurableState& d) {
+  uint64_t size = kHeaderBytes + 2 * kFrameBytes + 1 + 8 + 1 + 12 + 1 + 8;
+  for (const auto& [instance, s] : d.acceptor) size += 1 + 8 + 12 + 12 + 2 + s.acceptedValue.size();
+  return size;
+}
+
+[[noreturn]] void fail(const std::string& path, const char* what) {
+  throw StorageError(fmt::format("{}: cannot {}: {}", path, what, std::strerror(errno)));
+}
+
+void writeAt(int fd, std::span<const uint8_t> bytes, uint64_t offset, const std::string& path) {
   size_t done = 0;
   while (done < bytes.size()) {
-    ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    ssize_t n = ::pwrite(fd, bytes.data() + done, bytes.size() - done, off_t(offset + done));
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw StorageError(fmt::format("{}: cannot write: {}", path, std::strerror(errno)));
+    if (n < 0) fail(path, "write");
     done += size_t(n);
   }
 }
 
 void syncPath(const std::string& path, int flags) {
-  int fd = ::open(path.c_str(), flags);
+  int fd = ::open(path.c_str(), flags | O_CLOEXEC);
   if (fd < 0 || ::fsync(fd) != 0) {
     int error = errno;
     if (fd >= 0) ::close(fd);
-    throw StorageError(fmt::format("{}: cannot fsync: {}", path, std::strerror(error)));
+    errno = error;
+    fail(path, "fsync");
   }
   ::close(fd);
 }
@@ -59,99 +229,181 @@ NodeStore::NodeStore(const std::string& dir, uint32_t uid, uint64_t hostsHash, b
   std::error_code error;
   std::filesystem::create_directories(dir, error);
   if (error) throw StorageError(fmt::format("{}: cannot create: {}", dir, error.message()));
-  state_ = load();
+  load();
 }
 
-core::DurableState NodeStore::load() const {
-  std::ifstream in(path_, std::ios::binary);
-  if (!in) {
-    // Only a missing file is a first start: one we cannot open (permissions, no descriptors
-    // left) holds promises we must not forget.
-    int error = errno;
-    std::error_code missing;
-    if (!std::filesystem::exists(path_, missing) && !missing) return {};
+NodeStore::~NodeStore() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void NodeStore::load() {
+  // Only a missing file is a first start: one we cannot open or read (permissions, no
+  // descriptors left) holds promises we must not forget.
+  std::vector<uint8_t> bytes;
+  int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0 && errno == ENOENT) return;
+  int error = fd < 0 ? errno : 0;
+  while (fd >= 0 && error == 0) {
+    size_t had = bytes.size();
+    bytes.resize(had + 65536);
+    ssize_t n = ::read(fd, bytes.data() + had, 65536);
+    if (n < 0 && errno != EINTR) error = errno;
+    bytes.resize(had + size_t(std::max<ssize_t>(n, 0)));
+    if (n == 0) break;
+  }
+  if (fd >= 0) ::close(fd);
+  if (error != 0)
     throw StorageError(
         fmt::format("{}: cannot read: {}; refusing to start", path_, std::strerror(error)));
-  }
-  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), {});
+
   auto corrupt = [&](const std::string& why) {
     return StorageError(
         fmt::format("{}: {}; refusing to start (move it away to start afresh, "
                     "which forgets this acceptor's promises)",
                     path_, why));
   };
-  if (bytes.size() < 4) throw corrupt("torn or corrupt state file (too short)");
-  std::span<const uint8_t> body(bytes.data(), bytes.size() - 4);
-  wire::Reader trailer(std::span<const uint8_t>(bytes).subspan(bytes.size() - 4));
-  if (trailer.u32() != crc32(body)) throw corrupt("torn or corrupt state file (bad checksum)");
+  auto checkOwner = [&](uint64_t hash, uint32_t uid) {
+    if (hash != hostsHash_)
+      throw corrupt(fmt::format("written by another cluster (hosts hash {:016x}, ours {:016x})",
+                                hash, hostsHash_));
+    if (uid != uid_) throw corrupt(fmt::format("written by UID {}, not {}", uid, uid_));
+  };
+  std::span<const uint8_t> all(bytes);
+  if (all.size() < 5) throw corrupt("torn or corrupt state file (too short)");
+  wire::Reader r(all);
+  uint32_t magic = r.u32();
+  uint8_t version = r.u8();
+  if (magic != kMagic || (version != kVersion && version != kSnapshotVersion))
+    throw corrupt("not an acceptor state file");
 
-  wire::Reader r(body);
-  if (r.u32() != kMagic || r.u8() != kVersion) throw corrupt("not an acceptor state file");
+  if (version == kSnapshotVersion) {  // the whole state, then a CRC-32 of all of it
+    if (all.size() < 4 + 5) throw corrupt("torn or corrupt state file (too short)");
+    if (u32At(all, all.size() - 4) != crc32(all.first(all.size() - 4)))
+      throw corrupt("torn or corrupt state file (bad checksum)");
+    wire::Reader v3(all.subspan(5, all.size() - 4 - 5));
+    uint64_t hash = v3.u64();
+    uint32_t uid = v3.u32();
+    checkOwner(hash, uid);
+    state_.proposerRound = v3.u64();
+    state_.promisedAll = v3.ballot();
+    state_.trimmedBelow = v3.u64();
+    uint32_t count = v3.u32();
+    for (uint32_t i = 0; i < count && v3.ok(); ++i) {
+      uint64_t instance = v3.u64();
+      core::AcceptorState& s = state_.acceptor[instance];
+      s.promised = v3.ballot();
+      s.acceptedBallot = v3.ballot();
+      s.acceptedValue = v3.bytes();
+    }
+    if (!v3.ok() || !v3.atEnd()) throw corrupt("malformed state file");
+    compactAt_ = 0;  // needsSnapshot_ stays: the next save writes version 4
+    return;
+  }
+
+  if (all.size() < kHeaderBytes) throw corrupt("torn or corrupt state file (too short)");
   uint64_t hash = r.u64();
   uint32_t uid = r.u32();
-  if (hash != hostsHash_)
-    throw corrupt(fmt::format("written by another cluster (hosts hash {:016x}, ours {:016x})", hash,
-                              hostsHash_));
-  if (uid != uid_) throw corrupt(fmt::format("written by UID {}, not {}", uid, uid_));
-  core::DurableState state;
-  state.proposerRound = r.u64();
-  state.promisedAll = r.ballot();
-  state.trimmedBelow = r.u64();
-  uint32_t count = r.u32();
-  for (uint32_t i = 0; i < count && r.ok(); ++i) {
-    uint64_t instance = r.u64();
-    core::AcceptorState s;
-    s.promised = r.ballot();
-    s.acceptedBallot = r.ballot();
-    s.acceptedValue = r.bytes();
-    state.acceptor[instance] = s;
+  uint64_t snapshotEnd = r.u64();
+  if (r.u32() != crc32(all.first(kHeaderBytes - 4)))
+    throw corrupt("torn or corrupt state file (bad header checksum)");
+  checkOwner(hash, uid);
+  if (snapshotEnd < kHeaderBytes) throw corrupt("malformed state file (header)");
+  if (all.size() < snapshotEnd) throw corrupt("torn or corrupt state file (too short)");
+
+  size_t at = kHeaderBytes;
+  while (at < all.size()) {
+    // Past the snapshot, a record cut short, or failing its checksum with nothing after it, is
+    // an append torn by a crash before its fsync returned, so before the step's replies left.
+    bool appended = at >= snapshotEnd;
+    size_t left = all.size() - at;
+    auto zeros = [&] {  // a file system may extend the file before the data lands
+      for (size_t i = at; i < all.size(); ++i)
+        if (all[i] != 0) return false;
+      return true;
+    };
+    if (left < 8 && appended) break;
+    if (left < 8) throw corrupt("malformed state file (snapshot end)");
+    uint32_t length = u32At(all, at);
+    if (u32At(all, at + 4) != crc32(all.subspan(at, 4))) {
+      if (appended && zeros()) break;
+      throw corrupt(fmt::format("torn or corrupt state file (bad record length at byte {})", at));
+    }
+    if (left < kFrameBytes || length > left - kFrameBytes) {
+      if (appended) break;
+      throw corrupt("malformed state file (snapshot end)");
+    }
+    size_t next = at + kFrameBytes + length;
+    if (u32At(all, next - 4) != crc32(all.subspan(at, 8 + length))) {
+      if (appended && next == all.size()) break;
+      throw corrupt(fmt::format("torn or corrupt state file (bad checksum at byte {})", at));
+    }
+    auto step = decodeStep(all.subspan(at + 8, length));
+    if (!step || (!appended && next > snapshotEnd))
+      throw corrupt(fmt::format("malformed state file (record at byte {})", at));
+    core::applyDurable(*step, state_);
+    at = next;
   }
-  if (!r.ok() || !r.atEnd()) throw corrupt("malformed state file");
-  return state;
+  end_ = at;
+  tornTail_ = at < all.size();
+  needsSnapshot_ = false;
+  compactAt_ = kCompactFactor * snapshotSize(state_) + kCompactSlack;
 }
 
 void NodeStore::save(const core::Outbox& step) {
+  if (!step.mustPersist()) return;
+  for (const auto& [instance, s] : step.persist)
+    if (s.acceptedValue.size() > wire::kMaxBytes)  // a longer value could not be read back
+      throw StorageError(fmt::format("{}: instance {}: value of {} bytes, more than {}", path_,
+                                     instance, s.acceptedValue.size(), wire::kMaxBytes));
   core::applyDurable(step, state_);
-  write();
+  std::vector<uint8_t> record = encodeStep(step);
+  if (needsSnapshot_ || end_ + record.size() > compactAt_) {
+    writeSnapshot();
+  } else {
+    append(record);
+  }
 }
 
-void NodeStore::write() {
-  std::vector<uint8_t> bytes;
-  wire::Writer w(bytes);
-  w.u32(kMagic);
-  w.u8(kVersion);
-  w.u64(hostsHash_);
-  w.u32(uid_);
-  w.u64(state_.proposerRound);
-  w.ballot(state_.promisedAll);
-  w.u64(state_.trimmedBelow);
-  w.u32(uint32_t(state_.acceptor.size()));
-  for (const auto& [instance, s] : state_.acceptor) {
-    w.u64(instance);
-    w.ballot(s.promised);
-    w.ballot(s.acceptedBallot);
-    w.bytes(s.acceptedValue);
-  }
-  w.u32(crc32(bytes));
-
-  std::string temporary = path_ + ".tmp";
-  int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  if (fd < 0)
-    throw StorageError(fmt::format("{}: cannot open: {}", temporary, std::strerror(errno)));
+void NodeStore::append(const std::vector<uint8_t>& record) {
   try {
-    writeAll(fd, bytes, temporary);
+    if (fd_ < 0) {
+      fd_ = ::open(path_.c_str(), O_WRONLY | O_CLOEXEC);
+      if (fd_ < 0) fail(path_, "open");
+      std::remove((path_ + ".tmp").c_str());  // a crash's leftover from a snapshot
+    }
+    if (tornTail_ && ::ftruncate(fd_, off_t(end_)) != 0) fail(path_, "cut a torn record");
+    tornTail_ = false;
+    writeAt(fd_, record, end_, path_);
+    if (sync_ && ::fsync(fd_) != 0) fail(path_, "fsync");
+  } catch (...) {
+    tornTail_ = true;       // part of the record may be there
+    needsSnapshot_ = true;  // state_ holds the step, the file may not
+    throw;
+  }
+  end_ += record.size();
+}
+
+void NodeStore::writeSnapshot() {
+  needsSnapshot_ = true;  // until the new file is durably in place
+  std::vector<uint8_t> bytes = encodeSnapshot(state_, hostsHash_, uid_);
+  std::string temporary = path_ + ".tmp";
+  int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) fail(temporary, "open");
+  try {
+    writeAt(fd, bytes, 0, temporary);
+    if (sync_ && ::fsync(fd) != 0) fail(temporary, "fsync");
+    if (std::rename(temporary.c_str(), path_.c_str()) != 0) fail(path_, "rename");
   } catch (...) {
     ::close(fd);
     throw;
   }
-  if (sync_ && ::fsync(fd) != 0) {
-    ::close(fd);
-    throw StorageError(fmt::format("{}: cannot fsync: {}", temporary, std::strerror(errno)));
-  }
-  ::close(fd);
-  if (std::rename(temporary.c_str(), path_.c_str()) != 0)
-    throw StorageError(fmt::format("{}: cannot rename: {}", path_, std::strerror(errno)));
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = fd;  // renamed: it is the log now
+  end_ = bytes.size();
+  tornTail_ = false;
+  compactAt_ = kCompactFactor * end_ + kCompactSlack;
   if (sync_) syncPath(dir_, O_RDONLY | O_DIRECTORY);  // makes the rename itself durable
+  needsSnapshot_ = false;
 }
 
 }  // namespace paxos::storage

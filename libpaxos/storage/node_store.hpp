@@ -1,17 +1,25 @@
 // A node's durable state (an acceptor's promises and acceptances, a proposer's highest round):
-// one file, DIR/node-UID.state, replaced atomically (write a
-// temporary file, fsync it, rename it over the old one, fsync the directory) before the
-// acceptor's reply leaves. A crash at any point leaves either the old or the new state whole.
+// one append-only log, DIR/node-UID.state. Each save appends one record holding the step's
+// changes with a single write, then fsyncs the file, before the acceptor's reply leaves; its cost
+// does not grow with the number of instances stored. When the log has grown well past what a
+// snapshot of the live state would take, it is replaced atomically by such a snapshot (write a
+// temporary file, fsync it, rename it over the log, fsync the directory); the first save creates
+// the file the same way.
 //
-// The file names the cluster (hosts hash) and the UID, and ends with a checksum: a file from
-// another cluster, or a torn or corrupt one, is refused with a one-line StorageError rather
-// than trusted, because a wrong promise silently breaks agreement.
+// The file names the cluster (hosts hash) and the UID, and every record carries a checksum. The
+// only damage accepted is a torn tail: the last record incomplete or failing its checksum, with
+// nothing after it, which is a crash in the middle of an append whose reply never left; that
+// record is ignored and cut away at the next save. Anything else (a file from another cluster or
+// UID, a damaged header or snapshot, a bad record followed by more) is refused with a one-line
+// StorageError rather than trusted, because a wrong promise silently breaks agreement. A file in
+// the previous format (version 3, one whole-file snapshot) is read and rewritten at the next save.
 #pragma once
 
 #include <cstdint>
 #include <map>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "core/outbox.hpp"
 
@@ -24,22 +32,27 @@ class StorageError : public std::runtime_error {
 
 class NodeStore {
  public:
-  // Creates DIR if needed and reads what an earlier run saved. `sync`: fsync file and
-  // directory (false only for benchmarks). Throws StorageError.
+  // Creates DIR if needed and reads what an earlier run saved; does not write. `sync`: fsync
+  // file and directory (false only for benchmarks). Throws StorageError.
   NodeStore(const std::string& dir, uint32_t uid, uint64_t hostsHash, bool sync);
+  ~NodeStore();
+  NodeStore(const NodeStore&) = delete;
+  NodeStore& operator=(const NodeStore&) = delete;
 
   // What is saved: after construction, the state to recover (empty on a first start).
   const std::map<uint64_t, core::AcceptorState>& state() const { return state_.acceptor; }
   const core::DurableState& durable() const { return state_; }
-  // Records a step's durable changes (core::applyDurable) on top of what is saved. Throws
-  // StorageError.
+  // Records a step's durable changes (core::applyDurable) on top of what is saved: durable (with
+  // `sync`) when it returns. Throws StorageError; after one, the next save rewrites the whole
+  // state.
   void save(const core::Outbox& step);
 
   const std::string& path() const { return path_; }
 
  private:
-  core::DurableState load() const;
-  void write();
+  void load();
+  void append(const std::vector<uint8_t>& record);
+  void writeSnapshot();
 
   std::string dir_;
   std::string path_;
@@ -47,6 +60,11 @@ class NodeStore {
   uint64_t hostsHash_;
   bool sync_;
   core::DurableState state_;
+  int fd_ = -1;                // the log, open for writing from the first save on
+  uint64_t end_ = 0;           // where the next record goes: the end of the last whole record
+  bool tornTail_ = false;      // bytes past end_ (a torn append) to cut before appending
+  bool needsSnapshot_ = true;  // no file, an old format, or a failed write: rewrite it whole
+  uint64_t compactAt_ = 0;     // log size past which the next save writes a snapshot instead
 };
 
 }  // namespace paxos::storage

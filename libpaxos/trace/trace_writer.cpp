@@ -7,6 +7,8 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "wire/batch.hpp"
+
 namespace paxos::trace {
 
 using wire::Type;
@@ -22,21 +24,28 @@ TraceWriter::~TraceWriter() {
   std::fclose(file_);
 }
 
-Record TraceWriter::forMessage(std::string event, const wire::Message& m, uint32_t to) {
+Record TraceWriter::forMessage(std::string event, const wire::Message& m, uint32_t to,
+                               bool batches) {
   Record r = Record::of(std::move(event));
   r.msg = m.type;
   r.seq = m.seq;
   r.from = m.from;
   r.to = to;
-  if (m.type >= Type::request && m.type <= Type::decided)
-    r.instance = m.instance;  // election, START and DONE belong to no instance
+  // Election, START and DONE belong to no instance.
+  if ((m.type >= Type::request && m.type <= Type::decided) || m.type >= Type::prepareAll)
+    r.instance = m.instance;
   switch (m.type) {
     case Type::prepare:
     case Type::promise:
     case Type::accept:
     case Type::accepted:
     case Type::nack:
+    case Type::prepareAll:
+    case Type::promiseAll:
       r.ballot = m.ballot;
+      break;
+    case Type::heartbeat:
+      if (!m.ballot.none()) r.ballot = m.ballot;
       break;
     default:
       break;
@@ -54,6 +63,8 @@ Record TraceWriter::forMessage(std::string event, const wire::Message& m, uint32
     default:
       break;
   }
+  // Multi mode's slot values are batches: shown decoded, as in the logs.
+  if (batches && r.value && m.type != Type::request) r.value = wire::describeBatch(*r.value);
   return r;
 }
 

@@ -40,7 +40,9 @@ class TraceWriter {
   // `role` is the writer's role now; `ts` nanoseconds on the monotonic clock.
   void write(int64_t ts, const std::string& role, const Record& record);
   // A send, recv or drop of a decoded message: type, mid, from, to and the fields it carries.
-  static Record forMessage(std::string event, const wire::Message& message, uint32_t to);
+  // `batches`: multi mode, whose slot values are shown as decoded batches (wire::describeBatch).
+  static Record forMessage(std::string event, const wire::Message& message, uint32_t to,
+                           bool batches = false);
 
  private:
   std::FILE* file_;

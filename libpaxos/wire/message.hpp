@@ -42,7 +42,8 @@ enum class Type : uint8_t {
   heartbeat,   // proposer -> all: ballot it leads with (none: not leading), uid = leader it
                // follows, instance = decided prefix, request = trim point (all learners have it)
   progress,    // learner -> proposers: instance = next slot it will deliver
-  catchup,     // learner -> learners and acceptors: resend slots [instance, request)
+  catchup,     // learner -> learners and acceptors (asked again: proposers too, the leader
+               // runs them again): resend slots [instance, request)
 };
 inline constexpr uint8_t kMaxType = static_cast<uint8_t>(Type::catchup);
 

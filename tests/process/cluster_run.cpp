@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 namespace paxos::test {
 
@@ -35,6 +36,7 @@ Cluster::Cluster(Scenario scenario, int runIndex)
   std::ostringstream out;
   out << "PROPOSERS " << scenario_.proposers << "\nACCEPTORS " << scenario_.acceptors
       << "\nLEARNERS " << scenario_.learners << "\n";
+  if (scenario_.multi) out << "MODE multi\n";
   auto ports = freeUdpPorts(size());
   for (int uid = 0; uid < size(); ++uid)
     out << "localhost " << ports[uid] << (uid < consensus_ ? " con\n" : " cli\n");
@@ -51,6 +53,11 @@ void Cluster::start(int uid) {
     const ClientSpec& c = s.clients[uid - consensus_];
     argv.push_back(c.value);
     argv.push_back(std::to_string(c.desired));
+    if (auto lines = s.stdinLines.find(uid); lines != s.stdinLines.end()) {
+      stdin_[uid] = dir_ + "/" + std::to_string(uid) + ".in";
+      std::ofstream in(stdin_[uid]);
+      for (const auto& line : lines->second) in << line << "\n";
+    }
   }
   if (auto rewrite = s.hostsFor.find(uid); rewrite != s.hostsFor.end()) {
     std::string own = dir_ + "/hosts-" + std::to_string(uid) + ".txt";
@@ -92,7 +99,9 @@ void Cluster::spawn(int uid, std::vector<std::string> argv) {
   if (pids_.empty()) started_ = std::chrono::steady_clock::now();
   auto& pids = pids_[uid];
   std::string files = base(uid, int(pids.size()));
-  pids.push_back(group_.spawn(argv, files + ".out", files + ".log"));
+  auto in = stdin_.find(uid);
+  pids.push_back(
+      group_.spawn(argv, files + ".out", files + ".log", in == stdin_.end() ? "" : in->second));
 }
 
 void Cluster::kill(int uid) {
@@ -109,6 +118,22 @@ bool Cluster::waitAll() {
                                        std::chrono::milliseconds(0)));
   finished_ = std::chrono::steady_clock::now();
   return allExited_;
+}
+
+size_t Cluster::stdoutLines(int uid) const {
+  std::string text = readFile(base(uid, int(pids_.at(uid).size()) - 1) + ".out");
+  return size_t(std::count(text.begin(), text.end(), '\n'));
+}
+
+bool Cluster::pollLines(int uid, const std::function<bool(size_t lines)>& enough) {
+  auto deadline = started_ + scenario_.limit;
+  for (;;) {
+    // Whether it had exited is asked before its output is read, so nothing it printed is missed.
+    bool exited = group_.exited(pids_.at(uid).back());
+    if (enough(stdoutLines(uid))) return true;
+    if (exited || std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
 }
 
 int Cluster::status(int uid) const {

@@ -15,13 +15,14 @@
 namespace paxos::test {
 
 struct ClientSpec {
-  std::string value;
+  std::string value;  // "-" in multi mode: propose each line of stdin (Scenario::stdinLines)
   int desired = 0;
 };
 
 struct Scenario {
   std::string name;
   int proposers = 1, acceptors = 1, learners = 1;
+  bool multi = false;  // the hosts file says MODE multi: a replicated log (docs/HOSTS.md)
   std::vector<ClientSpec> clients;
   std::map<int, std::vector<std::string>> extraArgs;  // per UID, e.g. {"--crash-at", "accept"}
   std::vector<std::string> nodeArgs;                  // for every condriver
@@ -31,6 +32,8 @@ struct Scenario {
   std::chrono::milliseconds limit{20000};             // every process must exit by then
   // Per UID: rewrites the hosts file that process reads (to start it with another cluster's).
   std::map<int, std::function<std::string(std::string)>> hostsFor;
+  // Per client UID: its stdin, written to RUNFOLDER/UID.in (else it inherits the test's stdin).
+  std::map<int, std::vector<std::string>> stdinLines;
 };
 
 struct Outcome {
@@ -75,6 +78,15 @@ class Cluster {
   // Waits until everything exited; at the limit, kills the rest and returns false.
   bool waitAll();
 
+  // Lines the latest start of uid has printed on stdout so far.
+  size_t stdoutLines(int uid) const;
+  // Polls the stdout of the latest start of uid every millisecond until `enough` holds for its
+  // line count; false if uid exited first (its output checked once more) or the limit passed.
+  bool pollLines(int uid, const std::function<bool(size_t lines)>& enough);
+  bool waitForLines(int uid, size_t lines) {
+    return pollLines(uid, [lines](size_t n) { return n >= lines; });
+  }
+
   // Of the latest start of uid: exit code, 128+signal if killed, -1 while running.
   int status(int uid) const;
   int restarts(int uid) const { return int(pids_.at(uid).size()) - 1; }
@@ -93,6 +105,7 @@ class Cluster {
   ProcessGroup group_;
   std::map<int, std::vector<pid_t>> pids_;        // uid -> one pid per start
   std::map<int, std::vector<std::string>> argv_;  // uid -> command line of the first start
+  std::map<int, std::string> stdin_;              // uid -> its stdin file, if it has one
   std::chrono::steady_clock::time_point started_, finished_;
   bool allExited_ = false;
 };

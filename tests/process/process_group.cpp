@@ -34,9 +34,10 @@ ProcessGroup::~ProcessGroup() {
 }
 
 pid_t ProcessGroup::spawn(const std::vector<std::string>& argv, const std::string& out,
-                          const std::string& err) {
+                          const std::string& err, const std::string& in) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
+  if (!in.empty()) posix_spawn_file_actions_addopen(&actions, 0, in.c_str(), O_RDONLY, 0);
   posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   posix_spawnattr_t attr;
@@ -80,6 +81,11 @@ bool ProcessGroup::awaitChild(std::chrono::steady_clock::time_point deadline) {
   timespec timeout{static_cast<time_t>(ns / 1000000000), static_cast<long>(ns % 1000000000)};
   sigtimedwait(&set, nullptr, &timeout);
   return true;
+}
+
+bool ProcessGroup::exited(pid_t pid) {
+  reap();
+  return status_.at(pid) != -1;
 }
 
 bool ProcessGroup::waitFor(pid_t pid, std::chrono::steady_clock::time_point deadline) {

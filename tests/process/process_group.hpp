@@ -18,8 +18,10 @@ class ProcessGroup {
   ProcessGroup(const ProcessGroup&) = delete;
   ProcessGroup& operator=(const ProcessGroup&) = delete;
 
-  // Runs argv[0] with stdout and stderr redirected to the given files.
-  pid_t spawn(const std::vector<std::string>& argv, const std::string& out, const std::string& err);
+  // Runs argv[0] with stdout and stderr redirected to the given files, and stdin from `in`
+  // (empty: the test's own stdin).
+  pid_t spawn(const std::vector<std::string>& argv, const std::string& out, const std::string& err,
+              const std::string& in = "");
   void kill(pid_t pid);
   // Reaps children until all have exited or `limit` passes (then kills the rest); returns
   // whether all exited within the limit. Waits on SIGCHLD, never polls with sleeps.
@@ -27,6 +29,9 @@ class ProcessGroup {
   // Reaps children until `pid` has exited or `deadline` passes, without killing anything;
   // returns whether it exited. Children that exit meanwhile keep their status.
   bool waitFor(pid_t pid, std::chrono::steady_clock::time_point deadline);
+
+  // Reaps whatever has exited, without waiting; whether `pid` has.
+  bool exited(pid_t pid);
 
   // Exit code, or 128+signal for a killed child, or -1 while running.
   int status(pid_t pid) const { return status_.at(pid); }

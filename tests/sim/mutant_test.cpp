@@ -17,7 +17,7 @@ TEST_CASE("the simulator finds a violation in the broken build (" PAXOS_MUTANT_N
   f.duplicate = 0.2;
   f.crashPerStep = 0.02;
   f.partitionPerStep = 0.005;
-  Setup setup{3, 3, 2, {"a", "b", "c", "d"}, {}};
+  Setup setup = basicSetup(3, 3, 2, {"a", "b", "c", "d"});
   std::optional<uint64_t> caught;
   std::string what;
   for (uint64_t seed = 1; seed <= 20000 && !caught; ++seed) {

@@ -1,8 +1,10 @@
 // The protocol core under the deterministic simulator: thousands of seeds of mixed faults with
 // the invariants checked after every step, reproducibility from a seed, liveness once faults
-// stop, and a broken variant (an acceptor that forgets on restart) that must be caught.
+// stop, and a broken variant (an acceptor that forgets on restart) that must be caught; the same
+// for multi mode (a replicated log), whose invariants the LogChecker checks.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <iostream>
 
@@ -25,10 +27,24 @@ FaultMix mixed() {
 }
 
 std::vector<Setup> setups() {
-  Setup single{1, 3, 1, {"a", "b", "c", "d"}, {}};
-  Setup competing{3, 3, 2, {"a", "b", "c", "d"}, {}};
-  Setup five{2, 5, 2, {"x", "y", "z"}, {}};
+  Setup single = basicSetup(1, 3, 1, {"a", "b", "c", "d"});
+  Setup competing = basicSetup(3, 3, 2, {"a", "b", "c", "d"});
+  Setup five = basicSetup(2, 5, 2, {"x", "y", "z"});
   return {single, competing, five};
+}
+
+// Multi mode: every client streams its values ("c<uid>v<i>") into one log.
+std::vector<Setup> multiSetups() {
+  return {multiSetup(2, 3, 2, 2, 20),   // the shape of the run scripts
+          multiSetup(1, 3, 1, 3, 10),   // one learner: every restart of it skips ahead
+          multiSetup(3, 3, 3, 2, 15)};  // proposers competing for the lead
+}
+
+std::string eventsOf(const Setup& setup, const FaultMix& faults, uint64_t seed) {
+  Result replay = simulate(setup, faults, seed, true);
+  std::string trace;
+  for (auto& line : paxosEvents(replay.trace)) trace += "\n  " + line;
+  return trace;
 }
 
 }  // namespace
@@ -43,12 +59,8 @@ TEST_CASE("10,000 seeds of mixed faults: no violation, and every client decides 
     Result r = simulate(setup, mixed(), seed);
     steps += r.steps;
     ++runs;
-    if (r.violation) {
-      Result replay = simulate(setup, mixed(), seed, true);
-      std::string trace;
-      for (auto& line : paxosEvents(replay.trace)) trace += "\n  " + line;
-      FAIL("seed " << seed << ": " << *r.violation << trace);
-    }
+    if (r.violation)
+      FAIL("seed " << seed << ": " << *r.violation << eventsOf(setup, mixed(), seed));
     REQUIRE(r.decided.has_value());
   }
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -112,4 +124,89 @@ TEST_CASE("broken variant caught: an acceptor that forgets its promise on restar
   for (uint64_t seed = 1; seed <= 2000 && !found; ++seed)
     found += simulate(setups()[1], f, seed).violation.has_value();
   CHECK(found == 1);
+}
+
+TEST_CASE(
+    "multi mode, 2,400 seeds of mixed faults: the log's invariants hold, and once faults "
+    "stop every value is decided and every learner delivers it") {
+  constexpr uint64_t kSeeds = 2400;
+  auto t0 = std::chrono::steady_clock::now();
+  uint64_t steps = 0, messages = 0, repeats = 0, repeatRuns = 0, duplicates = 0, slots = 0;
+  Time slowest{};
+  const auto all = multiSetups();
+  for (uint64_t seed = 1; seed <= kSeeds; ++seed) {
+    const Setup& setup = all[seed % all.size()];
+    Result r = simulate(setup, mixed(), seed);
+    if (r.violation)
+      FAIL("seed " << seed << ": " << *r.violation << eventsOf(setup, mixed(), seed));
+    steps += r.steps;
+    messages += r.messages;
+    repeats += r.repeats;
+    repeatRuns += r.repeats > 0;
+    duplicates += r.duplicates;
+    slots += r.slots;
+    slowest = std::max(slowest, r.end);
+  }
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::cout << kSeeds << " multi-mode seeds of mixed faults, " << steps / kSeeds << " steps and "
+            << messages / kSeeds << " messages each, " << int(kSeeds / secs)
+            << " seeds/s, 0 violations; every run complete by " << slowest.count() / 1000000
+            << " ms; " << slots / kSeeds << " slots and " << duplicates / kSeeds
+            << " extra copies of values in the log per run; " << repeats
+            << " values delivered again after a learner skipped ahead (in " << repeatRuns
+            << " runs)\n";
+}
+
+TEST_CASE("multi mode: a seed reproduces a run exactly") {
+  Setup setup = multiSetups()[0];
+  Result a = simulate(setup, mixed(), 42, true);
+  Result b = simulate(setup, mixed(), 42, true);
+  CHECK(a.trace == b.trace);
+  CHECK(a.steps == b.steps);
+  CHECK(simulate(setup, mixed(), 43, true).trace != a.trace);
+}
+
+TEST_CASE("multi mode: with two of three acceptors crashed for good, liveness is reported") {
+  FaultMix f;
+  f.loss = 0;
+  f.duplicate = 0;
+  f.randomCrashes = false;
+  f.faultsEnd = std::chrono::seconds(100);
+  f.livenessBound = std::chrono::seconds(1);
+  Simulation sim(multiSetups()[0], f, 7, false);  // acceptors are n2-n4
+  sim.crash(3);
+  sim.crash(4);
+  Result r = sim.run();
+  REQUIRE(r.violation.has_value());
+  CHECK(r.violation->find("liveness") == 0);
+  CHECK(r.violation->find("clients 0 of 40 values") != std::string::npos);
+}
+
+TEST_CASE("multi mode, broken variant caught: an acceptor that forgets its promises on restart") {
+  FaultMix f = mixed();
+  f.durableAcceptors = false;
+  std::optional<std::string> caught;
+  for (uint64_t seed = 1; seed <= 200 && !caught; ++seed)
+    caught = simulate(multiSetups()[0], f, seed).violation;
+  REQUIRE(caught.has_value());
+  CHECK((caught->find("agreement") == 0 || caught->find("acceptor") == 0));
+}
+
+TEST_CASE("paxos-sim --multi rounds: 150 seeds with crashes every round, one log throughout") {
+  RoundsConfig config;
+  config.numProc = 5;
+  config.crashProbability = 0.3;
+  config.numRounds = 8;
+  config.multi = true;
+  config.values = 10;
+  size_t decided = 0;
+  for (uint64_t seed = 1; seed <= 150; ++seed) {
+    auto result = runRounds(config, seed);
+    INFO("seed " << seed);
+    REQUIRE_FALSE(result.violation.has_value());
+    for (auto& round : result.rounds)
+      decided += size_t(std::count_if(round.slots.begin(), round.slots.end(),
+                                      [](auto& slot) { return slot.has_value(); }));
+  }
+  CHECK(decided > 150 * 8 * 10 / 2);  // most values decide within their round
 }

@@ -1,18 +1,24 @@
 // The acceptor's durable state (storage/node_store): what one run saves, the next recovers
-// exactly; anything that is not a whole file of this cluster and this UID is refused, because
-// an acceptor that trusts a wrong or torn promise silently breaks agreement.
+// exactly; anything that is not a file of this cluster and this UID, whole but for a torn last
+// append, is refused, because an acceptor that trusts a wrong or torn promise silently breaks
+// agreement. A torn last append (a crash before its fsync returned, so before its replies left)
+// is recovered as the state before it.
 #include "storage/node_store.hpp"
 
 #include <doctest/doctest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <random>
 
+#include "wire/bytes.hpp"
+
 using paxos::core::AcceptorState;
+using paxos::core::DurableState;
 using paxos::storage::NodeStore;
 using paxos::storage::StorageError;
 namespace fs = std::filesystem;
@@ -116,6 +122,31 @@ std::string refusal(const TempDir& dir) {
   return "";
 }
 
+// The state a new store on `dir` recovers, every part of it.
+DurableState recoverAll(const TempDir& dir) {
+  return NodeStore(dir.str(), kUid, kHostsHash, true).durable();
+}
+
+void checkSame(const DurableState& got, const DurableState& want) {
+  CHECK(got.acceptor == want.acceptor);
+  CHECK(got.proposerRound == want.proposerRound);
+  CHECK((got.promisedAll == want.promisedAll));
+  CHECK(got.trimmedBelow == want.trimmedBelow);
+}
+
+// A step with several changes of every kind, to be made durable all together or not at all.
+core::Outbox mixedStep() {
+  core::Outbox out;
+  out.persist = {{1, {.promised = {9, 2}, .acceptedBallot = {9, 2}, .acceptedValue = "nine"}},
+                 {77, promiseOnly(9, 2)}};
+  out.persistRound = 12;
+  out.persistPromisedAll = wire::Ballot{9, 2};
+  return out;
+}
+
+// A record's first 8 bytes are its length and the length's checksum; its last 4, its checksum.
+constexpr size_t kRecordHead = 8;
+
 }  // namespace
 
 TEST_CASE("store: a fresh directory is created, recovers nothing, and has no file until a save") {
@@ -186,7 +217,8 @@ TEST_CASE("store: another UID's file copied to this UID's name is refused") {
   CHECK(error.find("written by UID " + std::to_string(kUid + 1)) != std::string::npos);
 }
 
-TEST_CASE("store: a file torn at any length is refused, never read as a smaller state") {
+// The first save writes a snapshot and renames it into place whole: no crash tears it.
+TEST_CASE("store: a first save's file torn at any length is refused, never read as smaller") {
   TempDir dir;
   std::vector<char> whole = savedSample(dir);
   for (size_t length = 0; length < whole.size(); ++length) {
@@ -197,7 +229,7 @@ TEST_CASE("store: a file torn at any length is refused, never read as a smaller 
   }
 }
 
-TEST_CASE("store: one changed byte anywhere in the file is refused") {
+TEST_CASE("store: one changed byte anywhere in a first save's file is refused") {
   TempDir dir;
   std::vector<char> whole = savedSample(dir);
   for (uint8_t mask : {0x01, 0x80, 0xff}) {
@@ -214,12 +246,301 @@ TEST_CASE("store: one changed byte anywhere in the file is refused") {
   CHECK(recover(dir) == asState(sampleChanges()));
 }
 
-TEST_CASE("store: trailing bytes after a whole file are refused") {
+TEST_CASE("store: a later save appends one record and leaves the earlier bytes alone") {
+  TempDir dir;
+  NodeStore store(dir.str(), kUid, kHostsHash, true);
+  store.save(step(sampleChanges()));
+  std::vector<char> first = readBytes(dir.stateFile());
+  store.save(step({{5, promiseOnly(1, 0)}}));
+  std::vector<char> second = readBytes(dir.stateFile());
+  REQUIRE(second.size() > first.size());
+  CHECK(std::equal(first.begin(), first.end(), second.begin()));
+  CHECK(second.size() - first.size() < 100);  // one slot, not the whole state again
+}
+
+TEST_CASE("store: an append torn anywhere recovers the state before it, and the next save works") {
+  TempDir dir;
+  {
+    NodeStore store(dir.str(), kUid, kHostsHash, true);
+    store.save(step(sampleChanges()));  // A
+  }
+  std::vector<char> a = readBytes(dir.stateFile());
+  DurableState stateA = recoverAll(dir);
+  NodeStore(dir.str(), kUid, kHostsHash, true).save(mixedStep());  // B, on top of A
+  std::vector<char> ab = readBytes(dir.stateFile());
+  // C on top of A alone: what a file with a torn B must turn into at C's save.
+  core::Outbox c = step({{3, promiseOnly(4, 1)}});
+  c.persistTrim = 1;
+  writeBytes(dir.stateFile(), a);
+  NodeStore(dir.str(), kUid, kHostsHash, true).save(c);
+  std::vector<char> ac = readBytes(dir.stateFile());
+  DurableState stateAC = recoverAll(dir);
+  REQUIRE(stateAC.acceptor.count(0) == 0);  // the trim erased instance 0
+
+  for (size_t length = a.size(); length < ab.size(); ++length) {
+    CAPTURE(length);
+    writeBytes(dir.stateFile(), {ab.begin(), ab.begin() + length});
+    NodeStore store(dir.str(), kUid, kHostsHash, true);
+    checkSame(store.durable(), stateA);  // none of B: it was one step
+    store.save(c);
+    CHECK(readBytes(dir.stateFile()) == ac);  // the torn bytes were cut, not built upon
+    checkSame(recoverAll(dir), stateAC);
+  }
+  writeBytes(dir.stateFile(), ab);  // and whole, B is there
+  DurableState stateAB = stateA;
+  core::applyDurable(mixedStep(), stateAB);
+  checkSame(recoverAll(dir), stateAB);
+}
+
+TEST_CASE("store: an append whose bytes never landed (zeros) is a torn append") {
+  TempDir dir;
+  std::vector<char> a = savedSample(dir);
+  NodeStore(dir.str(), kUid, kHostsHash, true).save(mixedStep());
+  std::vector<char> ab = readBytes(dir.stateFile());
+  // The file system grew the file but wrote none, or only the start, of the record.
+  for (size_t kept : {size_t(0), kRecordHead, ab.size() - a.size() - 4}) {
+    CAPTURE(kept);
+    std::vector<char> bytes = ab;
+    std::fill(bytes.begin() + long(a.size() + kept), bytes.end(), '\0');
+    writeBytes(dir.stateFile(), bytes);
+    CHECK(recover(dir) == asState(sampleChanges()));
+  }
+  // Zeros after a whole file, too, whatever their number.
+  writeBytes(dir.stateFile(), ab);
+  DurableState stateAB = recoverAll(dir);
+  for (size_t zeros : {size_t(1), size_t(7), size_t(8), size_t(4096)}) {
+    CAPTURE(zeros);
+    std::vector<char> bytes = ab;
+    bytes.resize(bytes.size() + zeros, '\0');
+    writeBytes(dir.stateFile(), bytes);
+    checkSame(recoverAll(dir), stateAB);
+  }
+}
+
+TEST_CASE("store: bytes after the last record that are not the start of one are refused") {
+  TempDir dir;
+  savedSample(dir);
+  NodeStore(dir.str(), kUid, kHostsHash, true).save(mixedStep());
+  std::vector<char> bytes = readBytes(dir.stateFile());
+  bytes.insert(bytes.end(), 16, char(0xab));  // a length whose checksum fails, and not zeros
+  writeBytes(dir.stateFile(), bytes);
+  CHECK(refusal(dir).find("bad record length") != std::string::npos);
+}
+
+TEST_CASE("store: one changed byte in the header or any record but the last is refused") {
+  TempDir dir;
+  std::vector<char> a = savedSample(dir);
+  NodeStore(dir.str(), kUid, kHostsHash, true).save(mixedStep());
+  size_t lastStart = readBytes(dir.stateFile()).size();
+  NodeStore(dir.str(), kUid, kHostsHash, true).save(step({{5, promiseOnly(1, 0)}}));
+  std::vector<char> whole = readBytes(dir.stateFile());
+  DurableState beforeLast = recoverAll(dir);
+  beforeLast.acceptor.erase(5);
+  for (uint8_t mask : {0x01, 0x80, 0xff}) {
+    for (size_t at = 0; at < whole.size(); ++at) {
+      CAPTURE(at);
+      CAPTURE(int(mask));
+      std::vector<char> bytes = whole;
+      bytes[at] = char(bytes[at] ^ mask);
+      writeBytes(dir.stateFile(), bytes);
+      if (at < lastStart + kRecordHead) {
+        CHECK_FALSE(refusal(dir).empty());
+      } else {
+        // The last record's payload or checksum: indistinguishable from an append torn by a
+        // crash, so it is dropped, and only it.
+        checkSame(recoverAll(dir), beforeLast);
+      }
+    }
+  }
+}
+
+TEST_CASE("store: the proposer round, the promise for every slot and the trim survive") {
+  TempDir dir;
+  core::Outbox out;
+  out.persistRound = 41;
+  out.persistPromisedAll = wire::Ballot{6, 2};
+  {
+    NodeStore store(dir.str(), kUid, kHostsHash, true);
+    store.save(out);  // the first save: a snapshot
+    store.save(step(sampleChanges()));
+  }
+  DurableState d = recoverAll(dir);
+  CHECK(d.proposerRound == 41);
+  CHECK((d.promisedAll == wire::Ballot{6, 2}));
+  CHECK(d.trimmedBelow == 0);
+  core::Outbox later;
+  later.persistRound = 43;
+  later.persistPromisedAll = wire::Ballot{7, 0};
+  later.persistTrim = 2;
+  NodeStore(dir.str(), kUid, kHostsHash, true).save(later);  // an append
+  d = recoverAll(dir);
+  CHECK(d.proposerRound == 43);
+  CHECK((d.promisedAll == wire::Ballot{7, 0}));
+  CHECK(d.trimmedBelow == 2);
+}
+
+TEST_CASE("store: a trim erases the instances below it; a later save below it is kept") {
+  TempDir dir;
+  State expected = asState(sampleChanges());
+  {
+    NodeStore store(dir.str(), kUid, kHostsHash, true);
+    store.save(step(sampleChanges()));  // instances 0, 1, 42 and the largest
+    core::Outbox trim;
+    trim.persistTrim = 42;
+    store.save(trim);
+    expected.erase(0);
+    expected.erase(1);
+    CHECK(store.state() == expected);
+    CHECK(recover(dir) == expected);
+    store.save(step({{7, promiseOnly(3, 0)}}));  // as core::applyDurable does: kept until a trim
+    expected[7] = promiseOnly(3, 0);
+    CHECK(recover(dir) == expected);
+  }
+  // The same after a snapshot: replayed, its trim does not erase the slot saved after it.
+  DurableState model = recoverAll(dir);
+  NodeStore store(dir.str(), kUid, kHostsHash, false);
+  for (int i = 0; i < 5000; ++i) {  // ~1.7 MiB of appends: at least one snapshot
+    core::Outbox fill = step({{1000 + uint64_t(i) % 10,
+                               {.promised = {1, 0},
+                                .acceptedBallot = {1, 0},
+                                .acceptedValue = std::string(300, char('a' + i % 26))}}});
+    store.save(fill);
+    core::applyDurable(fill, model);
+  }
+  CHECK(fs::file_size(dir.stateFile()) < (1 << 20));  // compacted
+  checkSame(recoverAll(dir), model);
+  CHECK(recover(dir).count(7) == 1);
+}
+
+TEST_CASE("store: a long stream of steps is compacted; the file stays bounded, the state exact") {
+  TempDir dir;
+  std::mt19937_64 random(7);
+  DurableState model;
+  uint64_t largest = 0;
+  uint64_t shrinks = 0;
+  {
+    NodeStore store(dir.str(), kUid, kHostsHash, false);
+    uint64_t previous = 0;
+    for (uint64_t slot = 0; slot < 20000; ++slot) {  // multi mode: accept, trim behind
+      core::Outbox out;
+      std::string value(50 + random() % 200, char('a' + slot % 26));
+      out.persist.push_back(
+          {slot, {.promised = {3, 1}, .acceptedBallot = {3, 1}, .acceptedValue = value}});
+      if (random() % 4 == 0) out.persist.push_back({slot + 1, promiseOnly(3, 1)});
+      if (slot % 100 == 99) out.persistTrim = slot - 50;
+      if (slot % 1000 == 0) out.persistRound = slot;
+      if (slot % 3000 == 0) out.persistPromisedAll = wire::Ballot{slot, 1};
+      store.save(out);
+      core::applyDurable(out, model);
+      uint64_t size = fs::file_size(dir.stateFile());
+      largest = std::max(largest, size);
+      shrinks += size < previous;
+      previous = size;
+    }
+    checkSame(store.durable(), model);
+  }
+  CHECK(shrinks >= 3);  // ~4 MB appended in all
+  // At most 4x a snapshot of the live state (~150 slots, ~30 KB) plus 1 MiB.
+  CHECK(largest < (1 << 20) + 256 * 1024);
+  checkSame(recoverAll(dir), model);
+  CHECK(recoverAll(dir).acceptor.size() < 200);
+  CHECK_FALSE(fs::exists(dir.stateFile() + ".tmp"));
+}
+
+TEST_CASE("store: random steps of every kind, with restarts, recover as core::applyDurable says") {
+  TempDir dir;
+  std::mt19937_64 random(11);
+  DurableState model;
+  for (int run = 0; run < 5; ++run) {
+    NodeStore store(dir.str(), kUid, kHostsHash, false);
+    checkSame(store.durable(), model);
+    for (int i = 0; i < 3000; ++i) {
+      core::Outbox out;
+      for (uint64_t n = random() % 4; n > 0; --n) {
+        uint64_t instance = model.trimmedBelow + random() % 400;
+        if (random() % 10 == 0) instance = random() % (model.trimmedBelow + 1);  // below a trim
+        std::string value(random() % 600, char('a' + random() % 26));
+        out.persist.push_back({instance,
+                               {.promised = {random() % 9 + 1, uint32_t(random() % 3)},
+                                .acceptedBallot = {random() % 9, uint32_t(random() % 3)},
+                                .acceptedValue = value}});
+      }
+      if (random() % 20 == 0) out.persistRound = random();
+      if (random() % 20 == 0) out.persistPromisedAll = wire::Ballot{random() % 99, 1};
+      if (random() % 50 == 0) out.persistTrim = model.trimmedBelow + random() % 100;
+      store.save(out);
+      core::applyDurable(out, model);
+      if (i % 100 == 0) checkSame(recoverAll(dir), model);  // a reader beside the writer
+    }
+  }
+  checkSame(recoverAll(dir), model);
+}
+
+TEST_CASE("store: a value longer than a message can carry is refused and nothing is saved") {
+  TempDir dir;
+  NodeStore store(dir.str(), kUid, kHostsHash, true);
+  store.save(step(sampleChanges()));
+  AcceptorState tooLong{.promised = {1, 0}, .acceptedBallot = {1, 0}, .acceptedValue = ""};
+  tooLong.acceptedValue = std::string(8193, 'x');
+  CHECK_THROWS_AS(store.save(step({{9, tooLong}})), StorageError);
+  CHECK(store.state() == asState(sampleChanges()));
+  CHECK(recover(dir) == asState(sampleChanges()));
+}
+
+// Version 3 wrote the whole state, then a CRC-32 of it, at every save.
+TEST_CASE("store: a version 3 file is read, and rewritten as version 4 at the next save") {
+  TempDir dir;
+  fs::create_directories(dir.str());
+  std::vector<uint8_t> bytes;
+  wire::Writer w(bytes);
+  w.u32(0x53415850);
+  w.u8(3);
+  w.u64(kHostsHash);
+  w.u32(kUid);
+  w.u64(5);          // proposer round
+  w.ballot({4, 1});  // promisedAll
+  w.u64(0);          // trimmedBelow
+  w.u32(uint32_t(sampleChanges().size()));
+  for (const auto& [instance, s] : sampleChanges()) {
+    w.u64(instance);
+    w.ballot(s.promised);
+    w.ballot(s.acceptedBallot);
+    w.bytes(s.acceptedValue);
+  }
+  uint32_t crc = 0xffffffff;
+  for (uint8_t b : bytes) {
+    crc ^= b;
+    for (int k = 0; k < 8; ++k) crc = (crc >> 1) ^ (0xedb88320 & (0 - (crc & 1)));
+  }
+  w.u32(~crc);
+  std::vector<char> v3(bytes.begin(), bytes.end());
+  writeBytes(dir.stateFile(), v3);
+  DurableState d = recoverAll(dir);
+  CHECK(d.acceptor == asState(sampleChanges()));
+  CHECK(d.proposerRound == 5);
+  CHECK((d.promisedAll == wire::Ballot{4, 1}));
+
+  std::vector<char> flipped = v3;
+  flipped[20] ^= 1;
+  writeBytes(dir.stateFile(), flipped);
+  CHECK(refusal(dir).find("bad checksum") != std::string::npos);
+  writeBytes(dir.stateFile(), v3);
+
+  NodeStore(dir.str(), kUid, kHostsHash, true).save(step({{5, promiseOnly(1, 0)}}));
+  CHECK(readBytes(dir.stateFile())[4] == 4);  // the version byte
+  State expected = asState(sampleChanges());
+  expected[5] = promiseOnly(1, 0);
+  d = recoverAll(dir);
+  CHECK(d.acceptor == expected);
+  CHECK(d.proposerRound == 5);
+}
+
+TEST_CASE("store: a file of an unknown version is refused") {
   TempDir dir;
   std::vector<char> bytes = savedSample(dir);
-  bytes.push_back('\0');
+  bytes[4] = 9;
   writeBytes(dir.stateFile(), bytes);
-  CHECK_FALSE(refusal(dir).empty());
+  CHECK(refusal(dir).find("not an acceptor state file") != std::string::npos);
 }
 
 TEST_CASE("store: a leftover .tmp from a crash in the middle of a save is ignored") {
@@ -233,7 +554,7 @@ TEST_CASE("store: a leftover .tmp from a crash in the middle of a save is ignore
     writeBytes(dir.stateFile() + ".tmp", partial);
     NodeStore store(dir.str(), kUid, kHostsHash, true);
     CHECK(store.state() == asState(sampleChanges()));
-    // The next save overwrites the leftover rather than appending to it.
+    // The next save removes the leftover rather than appending to it.
     store.save(step({{5, promiseOnly(1, 0)}}));
     CHECK_FALSE(fs::exists(dir.stateFile() + ".tmp"));
     State expected = asState(sampleChanges());

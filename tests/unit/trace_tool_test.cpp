@@ -61,6 +61,8 @@ class TraceDir {
   void event(int us, uint32_t node, const char* role, const char* event, Extra e = {}) {
     add(us, node, role, event, nullptr, nullptr, std::nullopt, std::nullopt, e);
   }
+  // The node's next record starts a new run (seq 1), appended to the same file.
+  void restart(uint32_t node) { seq_[node] = 0; }
   // Writes every node's file, or leaves one out as if its trace were lost.
   void write(std::optional<uint32_t> without = std::nullopt) const {
     for (const auto& [node, lines] : lines_) {
@@ -181,6 +183,121 @@ std::string output(F write) {
 }
 
 }  // namespace
+
+// A multi-mode run (MODE multi): proposer n1 leads with ballot 1.1 after PREPARE_ALL to acceptor
+// n2, clients n7 and n8 send a1, a2 and b1, b2; slot 0 holds a1 and b1, slot 1 a2, slot 2 b2
+// and a resent copy of a2 that learners n5 and n6 skip. n1, n5 and n6 commit each slot; the
+// learners deliver each value once, in slot order, and tell the clients. `Faults` bends it.
+struct Faults {
+  std::string n6Slot1 = "1 value: c7#2 'a2'";  // n6's commit of slot 1
+  std::string n5Slot0Extra = "";               // a value n5 also delivers from slot 0
+  bool n6OutOfOrder = false;                   // n6 delivers slot 1 before slot 0
+  bool n6DeliversCopy = false;                 // n6 delivers the resent a2 again from slot 2
+  int n7ToldA2At = 1;                          // the slot n7 is told for a2
+};
+
+void writeLogRun(TraceDir& d, const Faults& f = {}) {
+  const std::string batch[] = {"2 values: c7#1 'a1', c8#1 'b1'", "1 value: c7#2 'a2'",
+                               "2 values: c8#2 'b2', c7#2 'a2'"};
+  struct Request {
+    uint32_t client;
+    const char* mid;
+    const char* value;
+  };
+  const Request requests[] = {
+      {7, "7:1", "a1"}, {7, "7:2", "a2"}, {8, "8:1", "b1"}, {8, "8:2", "b2"}, {7, "7:3", "a2"}};
+  for (int k = 0; k < 5; ++k)  // the last is a2 again: a resend
+    d.send(100 + k, requests[k].client, "client", "REQUEST", requests[k].mid, 1,
+           {.value = requests[k].value});
+  d.send(110, 1, "proposer", "PREPARE_ALL", "1:1", 2);
+  d.recv(111, 2, "acceptor", "PREPARE_ALL", "1:1", 1);
+  d.event(112, 2, "acceptor", "promise", {.ballot = "1.1"});  // for every slot: inst null
+  d.send(113, 2, "acceptor", "PROMISE_ALL", "2:1", 1);
+  d.recv(114, 1, "proposer", "PROMISE_ALL", "2:1", 2);
+  d.event(115, 1, "proposer", "elect", {.ballot = "1.1", .value = "lead"});
+  for (int k = 0; k < 5; ++k)
+    d.recv(120 + k, 1, "proposer", "REQUEST", requests[k].mid, requests[k].client,
+           {.value = requests[k].value});
+  // Binary batches as the core writes them: control bytes in the value.
+  const std::string wire = std::string("\x07\0\0\0\x01\0a1", 8);
+  for (int slot = 0; slot < 3; ++slot) {
+    int us = 200 + 100 * slot;
+    std::string mid1 = "1:" + std::to_string(2 + slot), mid2 = "2:" + std::to_string(2 + 3 * slot);
+    d.send(us, 1, "proposer", "ACCEPT", mid1.c_str(), 2,
+           {.inst = slot, .ballot = "1.1", .value = wire});
+    d.recv(us + 1, 2, "acceptor", "ACCEPT", mid1.c_str(), 1,
+           {.inst = slot, .ballot = "1.1", .value = wire});
+    d.event(us + 2, 2, "acceptor", "accept", {.inst = slot, .ballot = "1.1", .value = wire});
+    std::string to5 = "2:" + std::to_string(3 + 3 * slot),
+                to6 = "2:" + std::to_string(4 + 3 * slot);
+    d.send(us + 3, 2, "acceptor", "ACCEPTED", mid2.c_str(), 1,
+           {.inst = slot, .ballot = "1.1", .value = wire});
+    d.send(us + 4, 2, "acceptor", "ACCEPTED", to5.c_str(), 5,
+           {.inst = slot, .ballot = "1.1", .value = wire});
+    d.send(us + 5, 2, "acceptor", "ACCEPTED", to6.c_str(), 6,
+           {.inst = slot, .ballot = "1.1", .value = wire});
+    d.recv(us + 6, 1, "proposer", "ACCEPTED", mid2.c_str(), 2,
+           {.inst = slot, .ballot = "1.1", .value = wire});
+    d.event(us + 7, 1, "proposer", "commit", {.inst = slot, .ballot = "1.1", .value = batch[slot]});
+    d.recv(us + 8, 5, "learner", "ACCEPTED", to5.c_str(), 2,
+           {.inst = slot, .ballot = "1.1", .value = wire});
+    d.event(us + 9, 5, "learner", "commit", {.inst = slot, .value = batch[slot]});
+    d.recv(us + 10, 6, "learner", "ACCEPTED", to6.c_str(), 2,
+           {.inst = slot, .ballot = "1.1", .value = wire});
+    d.event(us + 11, 6, "learner", "commit",
+            {.inst = slot, .value = slot == 1 ? f.n6Slot1 : batch[slot]});
+  }
+  auto deliver = [&](int us, uint32_t node, int slot, const char* value) {
+    d.event(us, node, node < 7 ? "learner" : "client", "deliver", {.inst = slot, .value = value});
+  };
+  for (uint32_t learner : {5u, 6u}) {
+    int us = learner == 5 ? 500 : 520;
+    if (learner == 6 && f.n6OutOfOrder) deliver(us, learner, 1, "a2");
+    deliver(us + 1, learner, 0, "a1");
+    deliver(us + 2, learner, 0, "b1");
+    if (learner == 5 && !f.n5Slot0Extra.empty())
+      deliver(us + 3, learner, 0, f.n5Slot0Extra.c_str());
+    if (!(learner == 6 && f.n6OutOfOrder)) deliver(us + 4, learner, 1, "a2");
+    deliver(us + 5, learner, 2, "b2");
+    if (learner == 6 && f.n6DeliversCopy) deliver(us + 6, learner, 2, "a2");
+  }
+  d.send(540, 5, "learner", "DECIDED", "5:1", 7, {.inst = 0, .value = wire});
+  d.send(541, 5, "learner", "DECIDED", "5:2", 8, {.inst = 0, .value = wire});
+  d.send(542, 5, "learner", "DECIDED", "5:3", 7, {.inst = f.n7ToldA2At, .value = wire});
+  d.send(543, 5, "learner", "DECIDED", "5:4", 8, {.inst = 2, .value = wire});
+  d.recv(550, 7, "client", "DECIDED", "5:1", 5, {.inst = 0, .value = wire});
+  deliver(551, 7, 0, "a1");
+  d.recv(552, 8, "client", "DECIDED", "5:2", 5, {.inst = 0, .value = wire});
+  deliver(553, 8, 0, "b1");
+  d.recv(554, 7, "client", "DECIDED", "5:3", 5, {.inst = f.n7ToldA2At, .value = wire});
+  deliver(555, 7, f.n7ToldA2At, "a2");
+  d.recv(556, 8, "client", "DECIDED", "5:4", 5, {.inst = 2, .value = wire});
+  deliver(557, 8, 2, "b2");
+  d.send(560, 1, "proposer", "HEARTBEAT", "1:5", 5);
+  d.recv(561, 5, "learner", "HEARTBEAT", "1:5", 1);
+  d.send(562, 5, "learner", "PROGRESS", "5:5", 1);
+  d.recv(563, 1, "proposer", "PROGRESS", "5:5", 5);
+  d.send(564, 6, "learner", "CATCHUP", "6:1", 5);
+  d.recv(565, 5, "learner", "CATCHUP", "6:1", 6);
+  int us = 600;
+  for (auto [node, role] : std::initializer_list<std::pair<uint32_t, const char*>>{{7, "client"},
+                                                                                   {8, "client"},
+                                                                                   {1, "proposer"},
+                                                                                   {2, "acceptor"},
+                                                                                   {5, "learner"},
+                                                                                   {6, "learner"}})
+    d.event(us++, node, role, "exit", {.value = "0"});
+}
+
+std::string checkLog(const Faults& f, int* code = nullptr) {
+  TraceDir d;
+  writeLogRun(d, f);
+  d.write();
+  std::ostringstream out;
+  int result = check(loadTimeline({d.str()}), out);
+  if (code) *code = result;
+  return out.str();
+}
 
 TEST_CASE("trace merge: happens-before decides the order, even against the clocks") {
   Timeline t = run();
@@ -423,6 +540,28 @@ TEST_CASE("trace records: a bad line is refused with FILE:LINE and the reason") 
   CHECK(error(R"("1.0")", R"("1")") ==
         "run/1.trace.jsonl:7: ballot: expected \"round.uid\", found '1'");
 
+  // Multi mode's commit and deliver need their slot and value.
+  const std::string commit =
+      R"({"ts":5,"node":5,"seq":1,"role":"learner","event":"commit","msg":null,"mid":null,)"
+      R"("from":null,"to":null,"inst":3,"ballot":null,"value":"no-op"})";
+  CHECK(describe(parseRecord(commit, "a:1")) == "commit inst 3 value 'no-op'");
+  auto refused = [&](const std::string& from, const std::string& to) {
+    std::string line = commit;
+    line.replace(line.find(from), from.size(), to);
+    try {
+      parseRecord(line, "m:2");
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  CHECK(refused(R"("value":"no-op")", R"("value":null)") == "m:2: value: a commit needs its value");
+  CHECK(refused(R"("inst":3)", R"("inst":null)") == "m:2: inst: a commit needs its slot");
+  CHECK(refused(R"("commit","msg":null)", R"("deliver","msg":null)") == "accepted");
+  CHECK(refused(R"("commit","msg":null,"mid":null,"from":null,"to":null,"inst":3)",
+                R"("deliver","msg":null,"mid":null,"from":null,"to":null,"inst":null)") ==
+        "m:2: inst: a deliver needs its slot");
+
   // In a file: the line number is counted from 1, and seq must run 1, 2, 3...
   TraceDir d;
   std::ofstream(d.str() + "/1.trace.jsonl") << good << "\n" << good << "\n";
@@ -476,4 +615,117 @@ TEST_CASE("trace records: a restarted process starts again at seq 1; a gap or a 
       loadTimeline({file}),
       (file + ":1: recv [0:1] cannot follow its send at " + file + ":2: no causal order").c_str(),
       InputError);
+}
+
+TEST_CASE("trace check, multi mode: agreement per slot, integrity, validity, order, replicas") {
+  int code = -1;
+  SUBCASE("a correct log") {
+    CHECK(checkLog({}, &code) ==
+          "ok: 3 slots committed by 3 nodes, 4 values delivered by 2 learners, 4 answers to 2 "
+          "clients\n");
+    CHECK(code == 0);
+  }
+  SUBCASE("two values committed for one slot") {
+    std::string out = checkLog({.n6Slot1 = "1 value: c8#2 'b2'"}, &code);
+    CHECK(code == 1);
+    CHECK(out.find("agreement violated: slot 1 committed as '1 value: c7#2 'a2'' and "
+                   "'1 value: c8#2 'b2''\n") == 0);
+    CHECK(count(out, "\"event\":\"commit\"") == 3);  // all three commits of slot 1
+  }
+  SUBCASE("a delivered value nobody requested") {
+    std::string out = checkLog({.n5Slot0Extra = "x9"}, &code);
+    CHECK(code == 1);
+    CHECK(out.find("validity violated: 'x9' delivered 1 time(s), but no client sent it in a "
+                   "REQUEST\n") == 0);
+    // n6 did not deliver it from slot 0: the replicas differ as well.
+    CHECK(out.find("replica agreement violated: learners delivered different values from slot "
+                   "0:\n  n5: 3 value(s); not delivered by all: 'x9'\n  n6: 2 value(s)\n") !=
+          std::string::npos);
+  }
+  SUBCASE("a learner delivering out of slot order") {
+    std::string out = checkLog({.n6OutOfOrder = true}, &code);
+    CHECK(code == 1);
+    CHECK(out.find("order violated: n6 delivered slot 0 after slot 1 (1 step(s) back in this "
+                   "process)\n") == 0);
+  }
+  SUBCASE("a client told another slot than the learners delivered its value from") {
+    std::string out = checkLog({.n7ToldA2At = 2}, &code);
+    CHECK(code == 1);
+    CHECK(out.find("order violated: client n7 was told 1 value(s) decided at other slots than "
+                   "the learners delivered them; first 'a2' at slot 2, learners at slot 1\n") == 0);
+  }
+  SUBCASE("a learner that delivers a copy the other skipped") {
+    std::string out = checkLog({.n6DeliversCopy = true}, &code);
+    CHECK(code == 1);
+    CHECK(out.find("replica agreement violated: learners delivered different values from slot "
+                   "2:\n  n5: 1 value(s)\n  n6: 2 value(s); not delivered by all: 'a2'\n") == 0);
+    CHECK(count(out, "\"event\":\"deliver\"") == 1);  // only the record that differs
+  }
+}
+
+TEST_CASE("trace check, multi mode: a restarted node may commit and deliver again, alike") {
+  TraceDir d;
+  writeLogRun(d);
+  // n5 restarts and learns the log again from slot 0: the same commits, the same deliveries.
+  d.restart(5);
+  d.event(700, 5, "learner", "role", {.value = "learner"});
+  const char* values[] = {"2 values: c7#1 'a1', c8#1 'b1'", "1 value: c7#2 'a2'"};
+  d.event(701, 5, "learner", "commit", {.inst = 0, .value = values[0]});
+  d.event(702, 5, "learner", "deliver", {.inst = 0, .value = "a1"});
+  d.event(703, 5, "learner", "deliver", {.inst = 0, .value = "b1"});
+  d.event(704, 5, "learner", "commit", {.inst = 1, .value = values[1]});
+  d.event(705, 5, "learner", "deliver", {.inst = 1, .value = "a2"});
+  SUBCASE("with the same values") {
+    d.write();
+    std::ostringstream out;
+    CHECK(check(loadTimeline({d.str()}), out) == 0);
+    CHECK(out.str().starts_with("ok: 3 slots committed by 3 nodes"));
+  }
+  SUBCASE("with another value") {
+    d.event(706, 5, "learner", "commit", {.inst = 2, .value = "no-op"});
+    d.write();
+    std::ostringstream out;
+    CHECK(check(loadTimeline({d.str()}), out) == 1);
+    CHECK(out.str().find("agreement violated: slot 2 committed as '2 values: c8#2 'b2', c7#2 "
+                         "'a2'' and 'no-op'\n") == 0);
+    CHECK(out.str().find("integrity violated: n5 committed slot 2 as '2 values: c8#2 'b2', c7#2 "
+                         "'a2'' and 'no-op'\n") != std::string::npos);
+  }
+}
+
+TEST_CASE("trace merge, html and stats, multi mode: commit, deliver, binary values") {
+  TraceDir d;
+  writeLogRun(d);
+  d.write();
+  Timeline t = loadTimeline({d.str()});
+  std::string text = output([&](auto& out) { writeMerge(t, out); });
+  CHECK(text.find("n1 proposer  elect ballot 1.1 leading\n") != std::string::npos);
+  CHECK(text.find("n2 acceptor  promise ballot 1.1\n") != std::string::npos);
+  CHECK(text.find("n5 learner   commit inst 1 value '1 value: c7#2 'a2''\n") != std::string::npos);
+  CHECK(text.find("n7 client    deliver inst 0 value 'a1'\n") != std::string::npos);
+  CHECK(text.find("send ACCEPT inst 0 ballot 1.1 value '\\x07\\x00\\x00\\x00\\x01\\x00a1' to n2") !=
+        std::string::npos);
+
+  std::string html = output([&](auto& out) { writeHtml(t, out); });
+  CHECK(html.find("3 slot(s) (committed by 3 node(s), delivered by 2 learner(s))</h1>") !=
+        std::string::npos);
+  CHECK(count(html, "data-event=\"commit\"") == 9);
+  CHECK(count(html, "data-event=\"deliver\"") == 12);
+  CHECK(count(html, ">leading 1.1</text>") == 1);
+  CHECK(count(html, ">commit 2 '2 values: c8#2 'b2', c7…'</text>") == 3);
+  for (char c = 1; c < 0x20; ++c)
+    if (c != '\n') CHECK(html.find(c) == std::string::npos);
+  CHECK(html.find('\0') == std::string::npos);
+  for (const char* phase : {"phase2", "decide"})
+    CHECK(count(html, std::string("data-phase=\"") + phase + "\"") == 1);
+  // The core writes PREPARE_ALL and PROMISE_ALL without their ballot: they band apart ("?").
+  CHECK(count(html, "data-phase=\"phase1\"") == 2);
+
+  Stats s = stats(t);
+  CHECK(s.multi);
+  CHECK(s.byType.at("PREPARE_ALL") == Counts{1, 1, 0});
+  CHECK(s.paxos == doctest::Approx(0.411 - 0.110));  // PREPARE_ALL -> n6's commit of slot 2
+  std::string table = output([&](auto& out) { writeStats(s, out); });
+  CHECK(table.find("  PREPARE_ALL         1      1      0\n") != std::string::npos);
+  CHECK(table.find("first PREPARE or PREPARE_ALL send to last commit") != std::string::npos);
 }

@@ -1,0 +1,48 @@
+// Which requests of each client are in the log, and at which slot (multi mode). A value can be
+// proposed more than once (a client resends, a new leader gets the resend): learners deliver only
+// its first copy, and the leader sends a resend of a decided value to the learners, who answer
+// it, rather than proposing it again. Only the most recent kRemembered ids per client are kept;
+// a client keeps at most Timing::window (<= 1024) consecutive ids open, so a resend is always
+// among them.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+
+namespace paxos::core {
+
+class RequestLog {
+ public:
+  static constexpr size_t kRemembered = 4096;
+
+  // The slot that holds request `id` of `client`, if it is remembered.
+  std::optional<uint64_t> slotOf(uint32_t client, uint64_t id) const {
+    auto c = clients_.find(client);
+    if (c == clients_.end()) return std::nullopt;
+    auto it = c->second.slots.find(id);
+    if (it == c->second.slots.end()) return std::nullopt;
+    return it->second;
+  }
+  // Whether the request is in the log: remembered, or old enough to have been forgotten.
+  bool contains(uint32_t client, uint64_t id) const {
+    auto c = clients_.find(client);
+    return c != clients_.end() && (id <= c->second.forgottenUpTo || c->second.slots.contains(id));
+  }
+  void add(uint32_t client, uint64_t id, uint64_t slot) {
+    Client& c = clients_[client];
+    c.slots.emplace(id, slot);
+    if (c.slots.size() <= kRemembered) return;
+    c.forgottenUpTo = c.slots.begin()->first;
+    c.slots.erase(c.slots.begin());
+  }
+
+ private:
+  struct Client {
+    std::map<uint64_t, uint64_t> slots;  // request id -> slot
+    uint64_t forgottenUpTo = 0;          // ids at or below are in the log, no longer listed
+  };
+  std::map<uint32_t, Client> clients_;
+};
+
+}  // namespace paxos::core

@@ -120,10 +120,10 @@ after_launch() {
   done
 }
 
-# Waits for every process, then prints the leader, each role, each client's answer, and
-# whether they agree. Returns non-zero if a process failed or clients disagree.
-report() {
-  local status=0 i rc uid t1
+# Waits for every process (but those KILL reaped) and stops the watchdog; sets T1 (ns) to when
+# the last one exited. Returns non-zero if a process exited non-zero, and says which.
+wait_all() {
+  local status=0 i rc uid
   for i in "${!PIDS[@]}"; do
     uid=${UIDS[$i]}
     to_kill "$uid" && continue  # reaped by kill_uid
@@ -133,8 +133,17 @@ report() {
       status=1
     fi
   done
-  t1=$(date +%s%N)
+  T1=$(date +%s%N)
   { kill "$WATCHDOG" && wait "$WATCHDOG"; } 2>/dev/null
+  return $status
+}
+
+# Waits for every process, then prints the leader, each role, each client's answer, and
+# whether they agree. Returns non-zero if a process failed or clients disagree.
+report() {
+  local status=0 uid t1
+  wait_all || status=1
+  t1=$T1
   local leader
   leader=$(grep -ho 'summary: uid [0-9]* role [a-z]* leader [0-9-]*' ./*.log | awk '{print $7}' | sort -u | tr '\n' ' ')
   echo "leader: ${leader:-none}"

@@ -48,18 +48,9 @@ check_logs() {
 
 # Waits for every process, then prints who led, each node and client, and checks the logs.
 report_multi() {
-  local status=0 i rc uid t1 total=0
-  for i in "${!PIDS[@]}"; do
-    uid=${UIDS[$i]}
-    to_kill "$uid" && continue  # reaped by kill_uid
-    wait "${PIDS[$i]}"; rc=$?
-    if [ $rc != 0 ]; then
-      echo "uid $uid exited $rc (log: $RUN_DIR/$uid.log)"
-      status=1
-    fi
-  done
-  t1=$(date +%s%N)
-  { kill "$WATCHDOG" && wait "$WATCHDOG"; } 2>/dev/null
+  local status=0 uid t1 total=0
+  wait_all || status=1
+  t1=$T1
   echo "leaders:"
   grep -h "leading with ballot" [0-9]*.log | sort | sed 's/ info  / /; s/^/  /'
   for uid in "${UIDS[@]}"; do

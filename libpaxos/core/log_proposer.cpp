@@ -220,8 +220,7 @@ void LogProposer::onNack(Time now, const Message& m, Outbox& out) {
     for (auto& c : s.commands) queue_.push_back(std::move(c));
   inFlight_.clear();
   nacks_ = std::min(nacks_ + 1, 16);
-  auto ceiling = std::min<Duration>(timing_.backoffMax, timing_.backoffBase * (1 << nacks_));
-  auto wait = Duration(std::uniform_int_distribution<int64_t>(0, ceiling.count())(rng_));
+  auto wait = randomBackoff(timing_, nacks_, rng_);
   state_ = State::backingOff;
   wakeAt_ = now + wait;
   out.note(Level::info, fmt::format("ballot {} NACKed by {} (promised {}): retry in {} us",

@@ -89,11 +89,8 @@ void Proposer::onPromise(Time now, const Message& m, Outbox& out) {
 void Proposer::onNack(Time now, const Message& m, Outbox& out) {
   highestRoundSeen_ = std::max(highestRoundSeen_, m.accepted.round);
   if (m.ballot != ballot_ || (phase_ != Phase::preparing && phase_ != Phase::accepting)) return;
-  // Randomised exponential backoff keeps two duelling proposers from pre-empting each other
-  // forever (FLP: no deterministic way out).
   nacks_ = std::min(nacks_ + 1, 16);
-  auto ceiling = std::min<Duration>(timing_.backoffMax, timing_.backoffBase * (1 << nacks_));
-  auto wait = Duration(std::uniform_int_distribution<int64_t>(0, ceiling.count())(rng_));
+  auto wait = randomBackoff(timing_, nacks_, rng_);
   phase_ = Phase::backingOff;
   wakeAt_ = now + wait;
   out.note(Level::info, fmt::format("inst 0 ballot {} NACKed by {}: promised {}; retry in {} us",

@@ -2,7 +2,9 @@
 // every call. The core never reads a clock, so a simulator can run it on virtual time.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
+#include <random>
 
 namespace paxos::core {
 
@@ -32,5 +34,13 @@ struct Timing {
   size_t batchBytes = 8000;        // most bytes of commands one slot carries
   int window = 64;                 // values a streaming client keeps in flight
 };
+
+// After the k-th NACK in a row a proposer waits uniform(0, min(backoffMax, backoffBase * 2^k))
+// before a higher ballot: randomised exponential backoff keeps two duelling proposers from
+// pre-empting each other forever (FLP: no deterministic way out).
+inline Duration randomBackoff(const Timing& t, int nacks, std::mt19937_64& rng) {
+  auto ceiling = std::min<Duration>(t.backoffMax, t.backoffBase * (1 << std::min(nacks, 16)));
+  return Duration(std::uniform_int_distribution<int64_t>(0, ceiling.count())(rng));
+}
 
 }  // namespace paxos::core

@@ -30,7 +30,7 @@ namespace {
 // runs past the end of the file (torn).
 constexpr uint32_t kMagic = 0x53415850;  // "PXAS"
 constexpr uint8_t kVersion = 4;          // 2: proposer round; 3: multi mode; 4: a log of records
-constexpr uint8_t kSnapshotVersion = 3;  // one whole-file snapshot: read, then rewritten as 4
+constexpr uint8_t kPreviousVersion = 3;  // one whole-file snapshot: read, rewritten as 4
 constexpr size_t kHeaderBytes = 4 + 1 + 8 + 4 + 8 + 4;
 constexpr size_t kFrameBytes = 4 + 4 + 4;              // length, its checksum, the record's
 constexpr size_t kSnapshotRecordBytes = 64 * 1024;     // a snapshot's records are cut near this
@@ -218,6 +218,119 @@ void syncPath(const std::string& path, int flags) {
   ::close(fd);
 }
 
+// Damage found in a file; NodeStore::load words it as a refusal.
+struct Damaged {
+  std::string why;
+};
+
+// The file's bytes, or none if there is no file. Only a missing file is a first start: one we
+// cannot open or read (permissions, no descriptors left) holds promises we must not forget.
+std::optional<std::vector<uint8_t>> readFile(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0 && errno == ENOENT) return std::nullopt;
+  std::vector<uint8_t> bytes;
+  int error = fd < 0 ? errno : 0;
+  while (fd >= 0 && error == 0) {
+    size_t had = bytes.size();
+    bytes.resize(had + 65536);
+    ssize_t n = ::read(fd, bytes.data() + had, 65536);
+    if (n < 0 && errno != EINTR) error = errno;
+    bytes.resize(had + size_t(std::max<ssize_t>(n, 0)));
+    if (n == 0) break;
+  }
+  if (fd >= 0) ::close(fd);
+  if (error != 0)
+    throw StorageError(
+        fmt::format("{}: cannot read: {}; refusing to start", path, std::strerror(error)));
+  return bytes;
+}
+
+struct Header {
+  uint8_t version;
+  uint64_t hash;
+  uint32_t uid;
+  uint64_t snapshotEnd;  // version 4
+};
+
+// Checks what identifies the file: magic, version, and the header's checksum (version 3: the
+// whole file's).
+Header readHeader(std::span<const uint8_t> all) {
+  if (all.size() < 5) throw Damaged{"torn or corrupt state file (too short)"};
+  wire::Reader r(all);
+  Header h{};
+  uint32_t magic = r.u32();
+  h.version = r.u8();
+  if (magic != kMagic || (h.version != kVersion && h.version != kPreviousVersion))
+    throw Damaged{"not an acceptor state file"};
+  size_t checked = h.version == kVersion ? kHeaderBytes - 4 : all.size() - 4;
+  if (all.size() < kHeaderBytes) throw Damaged{"torn or corrupt state file (too short)"};
+  if (u32At(all, checked) != crc32(all.first(checked)))
+    throw Damaged{h.version == kVersion ? "torn or corrupt state file (bad header checksum)"
+                                        : "torn or corrupt state file (bad checksum)"};
+  h.hash = r.u64();
+  h.uid = r.u32();
+  if (h.version == kVersion) h.snapshotEnd = r.u64();
+  return h;
+}
+
+// Version 3, after its header: u64 proposer round, ballot promisedAll, u64 trimmedBelow, u32
+// count, that many (u64 instance, ballot promised, ballot accepted, bytes value), u32 CRC-32.
+core::DurableState readVersion3(std::span<const uint8_t> all) {
+  wire::Reader r(all.subspan(4 + 1 + 8 + 4, all.size() - 4 - (4 + 1 + 8 + 4)));
+  core::DurableState d;
+  d.proposerRound = r.u64();
+  d.promisedAll = r.ballot();
+  d.trimmedBelow = r.u64();
+  uint32_t count = r.u32();
+  for (uint32_t i = 0; i < count && r.ok(); ++i) {
+    core::AcceptorState& s = d.acceptor[r.u64()];
+    s.promised = r.ballot();
+    s.acceptedBallot = r.ballot();
+    s.acceptedValue = r.bytes();
+  }
+  if (!r.ok() || !r.atEnd()) throw Damaged{"malformed state file"};
+  return d;
+}
+
+// Replays a version 4 file's records into `d`; returns where the last whole record ends. Past
+// the snapshot, a record cut short, or zeros, or one failing its checksum with nothing after it,
+// is an append torn by a crash before its fsync returned, so before the step's replies left: it
+// and what follows are ignored. Any other damage throws.
+size_t replay(std::span<const uint8_t> all, uint64_t snapshotEnd, core::DurableState& d) {
+  if (snapshotEnd < kHeaderBytes) throw Damaged{"malformed state file (header)"};
+  if (all.size() < snapshotEnd) throw Damaged{"torn or corrupt state file (too short)"};
+  size_t at = kHeaderBytes;
+  for (; at < all.size();) {
+    bool appended = at >= snapshotEnd;  // the snapshot was renamed into place whole
+    size_t left = all.size() - at;
+    auto zeros = [&] {  // a file system may extend the file before the data lands
+      return std::all_of(all.begin() + long(at), all.end(), [](uint8_t b) { return b == 0; });
+    };
+    if (left < 8 && appended) break;
+    if (left < 8) throw Damaged{"malformed state file (snapshot end)"};
+    uint32_t length = u32At(all, at);
+    if (u32At(all, at + 4) != crc32(all.subspan(at, 4))) {
+      if (appended && zeros()) break;
+      throw Damaged{fmt::format("torn or corrupt state file (bad record length at byte {})", at)};
+    }
+    if (left < kFrameBytes || length > left - kFrameBytes) {
+      if (appended) break;
+      throw Damaged{"malformed state file (snapshot end)"};
+    }
+    size_t next = at + kFrameBytes + length;
+    if (u32At(all, next - 4) != crc32(all.subspan(at, 8 + length))) {
+      if (appended && next == all.size()) break;
+      throw Damaged{fmt::format("torn or corrupt state file (bad checksum at byte {})", at)};
+    }
+    auto step = decodeStep(all.subspan(at + 8, length));
+    if (!step || (!appended && next > snapshotEnd))
+      throw Damaged{fmt::format("malformed state file (record at byte {})", at)};
+    core::applyDurable(*step, d);
+    at = next;
+  }
+  return at;
+}
+
 }  // namespace
 
 NodeStore::NodeStore(const std::string& dir, uint32_t uid, uint64_t hostsHash, bool sync)
@@ -237,114 +350,28 @@ NodeStore::~NodeStore() {
 }
 
 void NodeStore::load() {
-  // Only a missing file is a first start: one we cannot open or read (permissions, no
-  // descriptors left) holds promises we must not forget.
-  std::vector<uint8_t> bytes;
-  int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0 && errno == ENOENT) return;
-  int error = fd < 0 ? errno : 0;
-  while (fd >= 0 && error == 0) {
-    size_t had = bytes.size();
-    bytes.resize(had + 65536);
-    ssize_t n = ::read(fd, bytes.data() + had, 65536);
-    if (n < 0 && errno != EINTR) error = errno;
-    bytes.resize(had + size_t(std::max<ssize_t>(n, 0)));
-    if (n == 0) break;
-  }
-  if (fd >= 0) ::close(fd);
-  if (error != 0)
+  auto bytes = readFile(path_);
+  if (!bytes) return;  // a first start: the first save writes a snapshot
+  std::span<const uint8_t> all(*bytes);
+  try {
+    Header header = readHeader(all);
+    if (header.hash != hostsHash_)
+      throw Damaged{fmt::format("written by another cluster (hosts hash {:016x}, ours {:016x})",
+                                header.hash, hostsHash_)};
+    if (header.uid != uid_)
+      throw Damaged{fmt::format("written by UID {}, not {}", header.uid, uid_)};
+    if (header.version == kPreviousVersion) {
+      state_ = readVersion3(all);
+      return;  // needsSnapshot_ stays: the next save writes version 4
+    }
+    end_ = replay(all, header.snapshotEnd, state_);
+  } catch (const Damaged& damage) {
     throw StorageError(
-        fmt::format("{}: cannot read: {}; refusing to start", path_, std::strerror(error)));
-
-  auto corrupt = [&](const std::string& why) {
-    return StorageError(
         fmt::format("{}: {}; refusing to start (move it away to start afresh, "
                     "which forgets this acceptor's promises)",
-                    path_, why));
-  };
-  auto checkOwner = [&](uint64_t hash, uint32_t uid) {
-    if (hash != hostsHash_)
-      throw corrupt(fmt::format("written by another cluster (hosts hash {:016x}, ours {:016x})",
-                                hash, hostsHash_));
-    if (uid != uid_) throw corrupt(fmt::format("written by UID {}, not {}", uid, uid_));
-  };
-  std::span<const uint8_t> all(bytes);
-  if (all.size() < 5) throw corrupt("torn or corrupt state file (too short)");
-  wire::Reader r(all);
-  uint32_t magic = r.u32();
-  uint8_t version = r.u8();
-  if (magic != kMagic || (version != kVersion && version != kSnapshotVersion))
-    throw corrupt("not an acceptor state file");
-
-  if (version == kSnapshotVersion) {  // the whole state, then a CRC-32 of all of it
-    if (all.size() < 4 + 5) throw corrupt("torn or corrupt state file (too short)");
-    if (u32At(all, all.size() - 4) != crc32(all.first(all.size() - 4)))
-      throw corrupt("torn or corrupt state file (bad checksum)");
-    wire::Reader v3(all.subspan(5, all.size() - 4 - 5));
-    uint64_t hash = v3.u64();
-    uint32_t uid = v3.u32();
-    checkOwner(hash, uid);
-    state_.proposerRound = v3.u64();
-    state_.promisedAll = v3.ballot();
-    state_.trimmedBelow = v3.u64();
-    uint32_t count = v3.u32();
-    for (uint32_t i = 0; i < count && v3.ok(); ++i) {
-      uint64_t instance = v3.u64();
-      core::AcceptorState& s = state_.acceptor[instance];
-      s.promised = v3.ballot();
-      s.acceptedBallot = v3.ballot();
-      s.acceptedValue = v3.bytes();
-    }
-    if (!v3.ok() || !v3.atEnd()) throw corrupt("malformed state file");
-    compactAt_ = 0;  // needsSnapshot_ stays: the next save writes version 4
-    return;
+                    path_, damage.why));
   }
-
-  if (all.size() < kHeaderBytes) throw corrupt("torn or corrupt state file (too short)");
-  uint64_t hash = r.u64();
-  uint32_t uid = r.u32();
-  uint64_t snapshotEnd = r.u64();
-  if (r.u32() != crc32(all.first(kHeaderBytes - 4)))
-    throw corrupt("torn or corrupt state file (bad header checksum)");
-  checkOwner(hash, uid);
-  if (snapshotEnd < kHeaderBytes) throw corrupt("malformed state file (header)");
-  if (all.size() < snapshotEnd) throw corrupt("torn or corrupt state file (too short)");
-
-  size_t at = kHeaderBytes;
-  while (at < all.size()) {
-    // Past the snapshot, a record cut short, or failing its checksum with nothing after it, is
-    // an append torn by a crash before its fsync returned, so before the step's replies left.
-    bool appended = at >= snapshotEnd;
-    size_t left = all.size() - at;
-    auto zeros = [&] {  // a file system may extend the file before the data lands
-      for (size_t i = at; i < all.size(); ++i)
-        if (all[i] != 0) return false;
-      return true;
-    };
-    if (left < 8 && appended) break;
-    if (left < 8) throw corrupt("malformed state file (snapshot end)");
-    uint32_t length = u32At(all, at);
-    if (u32At(all, at + 4) != crc32(all.subspan(at, 4))) {
-      if (appended && zeros()) break;
-      throw corrupt(fmt::format("torn or corrupt state file (bad record length at byte {})", at));
-    }
-    if (left < kFrameBytes || length > left - kFrameBytes) {
-      if (appended) break;
-      throw corrupt("malformed state file (snapshot end)");
-    }
-    size_t next = at + kFrameBytes + length;
-    if (u32At(all, next - 4) != crc32(all.subspan(at, 8 + length))) {
-      if (appended && next == all.size()) break;
-      throw corrupt(fmt::format("torn or corrupt state file (bad checksum at byte {})", at));
-    }
-    auto step = decodeStep(all.subspan(at + 8, length));
-    if (!step || (!appended && next > snapshotEnd))
-      throw corrupt(fmt::format("malformed state file (record at byte {})", at));
-    core::applyDurable(*step, state_);
-    at = next;
-  }
-  end_ = at;
-  tornTail_ = at < all.size();
+  tornTail_ = end_ < all.size();
   needsSnapshot_ = false;
   compactAt_ = kCompactFactor * snapshotSize(state_) + kCompactSlack;
 }

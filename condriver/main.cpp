@@ -3,6 +3,7 @@
 
 #include <CLI/CLI.hpp>
 #include <asio.hpp>
+#include <charconv>
 #include <cstdio>
 #include <random>
 #include <regex>
@@ -62,7 +63,17 @@ int main(int argc, char** argv) {
   app.add_option("--trace", traceFile,
                  "write a JSON-lines trace of every event to FILE "
                  "(docs/TRACE.md)");
-  app.add_option("--seed", seed, "seed for backoff and injected faults (default: random)");
+  app.add_option("--seed", seed, "seed for backoff and injected faults (default: random)")
+      ->check(CLI::Validator(
+          [](std::string& text) {
+            // CLI11 would wrap "-1" and clamp an overflow into a uint64_t without a word.
+            uint64_t parsed;
+            auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), parsed);
+            return error == std::errc() && end == text.data() + text.size()
+                       ? std::string()
+                       : "expected an integer 0.." + std::to_string(UINT64_MAX) + ", found " + text;
+          },
+          "UINT64"));
   core::Timing timing;
   auto leaderTimeoutMs =
       std::chrono::duration_cast<std::chrono::milliseconds>(timing.leaderTimeout).count();

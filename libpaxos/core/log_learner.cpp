@@ -32,6 +32,9 @@ void LogLearner::receive(Time now, const Message& m, Outbox& out) {
       return;
     case Type::progress:
       if (cluster_.roleOf(m.from) == wire::Role::learner) {
+        // Another learner has delivered further: those slots exist (this one may have been cut
+        // off while they were decided) and can be fetched.
+        known_ = std::max(known_, m.instance);
         progress_.report(m.from, m.instance);
         uint64_t everywhere = progress_.everywhere();
         log_.erase(log_.begin(), log_.lower_bound(everywhere));

@@ -335,7 +335,10 @@ void LogProposer::tick(Time now, Outbox& out) {
     for (auto& [slot, s] : inFlight_) {
       if (now < s.resendAt) continue;
       sendPhase(slot, s, out);
-      s.resendAt = now + timing_.phaseRetry;
+      // Backing off exponentially: a cut-off or dead acceptor is not flooded with every slot.
+      s.resends = std::min(s.resends + 1, 3);
+      s.resendAt =
+          now + std::min<Duration>(timing_.phaseRetry * (1 << s.resends), timing_.retryMax);
     }
   }
   follow(now, out);

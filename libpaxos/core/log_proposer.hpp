@@ -51,6 +51,7 @@ class LogProposer {
     std::vector<wire::Command> commands;  // ours, to re-queue if this ballot fails
     std::string value;
     Time resendAt{};
+    int resends = 0;
   };
   using Key = std::pair<uint32_t, uint64_t>;  // (client, request)
 

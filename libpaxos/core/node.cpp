@@ -83,9 +83,7 @@ void Node::dispatch(Time now, const Message& m, Outbox& out) {
   }
   // Heartbeats and progress reports go on while nothing happens: only a heartbeat that reports
   // new decisions keeps a node from its idle timeout.
-  bool news = m.type == Type::heartbeat ? m.instance > heardPrefix_ : m.type != Type::progress;
-  if (m.type == Type::heartbeat) heardPrefix_ = std::max(heardPrefix_, m.instance);
-  if (news) lastHeard_ = now;
+  if (isNews(m)) lastHeard_ = now;
   election_.heardFrom(m.from);
   bool knewLeader = election_.leader().has_value();
 
@@ -149,6 +147,21 @@ void Node::dispatch(Time now, const Message& m, Outbox& out) {
       return;
   }
   if (!knewLeader && election_.leader()) onLeaderKnown(now, out);
+}
+
+bool Node::isNews(const Message& m) {
+  if (!cluster_.multi()) return true;
+  // Multi mode: heartbeats and progress reports go on while nothing happens, and so do resends
+  // for a slot that cannot be decided (a majority of acceptors gone). Only a heartbeat with new
+  // decisions, or a message about a slot never heard of, keeps a node from its idle timeout.
+  bool slotted = (m.type >= Type::prepare && m.type <= Type::decided) ||
+                 m.type == Type::promiseAll || m.type == Type::catchup;
+  bool news = m.type == Type::heartbeat  ? m.instance > heardSlot_
+              : m.type == Type::progress ? false
+              : slotted                  ? m.instance >= heardSlot_
+                                         : true;
+  if (m.type == Type::heartbeat || slotted) heardSlot_ = std::max(heardSlot_, m.instance + slotted);
+  return news;
 }
 
 void Node::onDone(Time now, const Message& m, Outbox& out) {

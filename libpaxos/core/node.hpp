@@ -51,6 +51,7 @@ class Node : public Actor {
   void stamp(Outbox& out, size_t from);
   void exit(Outbox& out, const std::string& why);
   void onDone(Time now, const wire::Message& m, Outbox& out);
+  bool isNews(const wire::Message& m);  // keeps the node from its idle timeout
   // Multi mode: once every client is done, exits when the learners have the whole log.
   void drain(Time now, Outbox& out);
 
@@ -69,10 +70,10 @@ class Node : public Actor {
   std::set<uint32_t> doneClients_;
   uint64_t doneEnd_ = 0;  // multi mode: the log must reach this for every client's values
   std::optional<Time> allDoneAt_;
-  std::optional<Time> reachedEndAt_;  // a multi-mode learner that has every client value
+  std::optional<Time> reachedEndAt_;   // a multi-mode learner that has every client value
   std::set<uint32_t> wrongHashPeers_;  // warned about once each
   Time lastHeard_{};
-  uint64_t heardPrefix_ = 0;  // multi mode: highest decided prefix a heartbeat reported
+  uint64_t heardSlot_ = 0;  // multi mode: every slot below was heard of (for the idle timeout)
   int electionMessages_ = 0;
 };
 

@@ -37,9 +37,9 @@ Cluster::Cluster(Scenario scenario, int runIndex)
   out << "PROPOSERS " << scenario_.proposers << "\nACCEPTORS " << scenario_.acceptors
       << "\nLEARNERS " << scenario_.learners << "\n";
   if (scenario_.multi) out << "MODE multi\n";
-  auto ports = freeUdpPorts(size());
-  for (int uid = 0; uid < size(); ++uid)
-    out << "localhost " << ports[uid] << (uid < consensus_ ? " con\n" : " cli\n");
+  ports_ = freeUdpPorts(size() + scenario_.spareClients);
+  for (int uid = 0; uid < int(ports_.size()); ++uid)
+    out << "localhost " << ports_[uid] << (uid < consensus_ ? " con\n" : " cli\n");
   hostsText_ = out.str();
   std::ofstream(dir_ + "/hosts.txt") << hostsText_;
 }
@@ -100,8 +100,8 @@ void Cluster::spawn(int uid, std::vector<std::string> argv) {
   auto& pids = pids_[uid];
   std::string files = base(uid, int(pids.size()));
   auto in = stdin_.find(uid);
-  pids.push_back(
-      group_.spawn(argv, files + ".out", files + ".log", in == stdin_.end() ? "" : in->second));
+  pids.push_back(group_.spawn(argv, files + ".out", files + ".log",
+                              in == stdin_.end() ? "" : in->second, scenario_.env));
 }
 
 void Cluster::kill(int uid) {

@@ -34,6 +34,10 @@ struct Scenario {
   std::map<int, std::function<std::string(std::string)>> hostsFor;
   // Per client UID: its stdin, written to RUNFOLDER/UID.in (else it inherits the test's stdin).
   std::map<int, std::vector<std::string>> stdinLines;
+  // Extra cli lines after the clients' that no process uses: a test can send from their ports.
+  int spareClients = 0;
+  // NAME=VALUE entries added to every process's environment (e.g. PAXOS_KEY_FILE=...).
+  std::vector<std::string> env;
 };
 
 struct Outcome {
@@ -64,6 +68,8 @@ class Cluster {
   const std::string& dir() const { return dir_; }
   int consensus() const { return consensus_; }
   int size() const { return consensus_ + int(scenario_.clients.size()); }
+  // The loopback port of uid's host line, spare client lines (UIDs size()..) included.
+  int port(int uid) const { return ports_.at(uid); }
 
   // Starts uid with the scenario's command line for it (killAtStart applies).
   void start(int uid);
@@ -87,9 +93,13 @@ class Cluster {
     return pollLines(uid, [lines](size_t n) { return n >= lines; });
   }
 
+  // Whether the latest start of uid has exited (reaps, never waits).
+  bool exited(int uid) { return group_.exited(pid(uid)); }
   // Of the latest start of uid: exit code, 128+signal if killed, -1 while running.
   int status(int uid) const;
   int restarts(int uid) const { return int(pids_.at(uid).size()) - 1; }
+  // The PID of the latest start of uid (to read /proc; signal it only through kill()).
+  pid_t pid(int uid) const { return pids_.at(uid).back(); }
   // stderr of start K of uid (0: the first start).
   std::string log(int uid, int start) const;
   // Statuses and stdout of the latest starts.
@@ -102,6 +112,7 @@ class Cluster {
   Scenario scenario_;
   std::string dir_, hostsText_;
   int consensus_ = 0;
+  std::vector<int> ports_;  // index is the UID
   ProcessGroup group_;
   std::map<int, std::vector<pid_t>> pids_;        // uid -> one pid per start
   std::map<int, std::vector<std::string>> argv_;  // uid -> command line of the first start

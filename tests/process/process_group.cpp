@@ -13,6 +13,7 @@
 #include <random>
 #include <sstream>
 #include <stdexcept>
+#include <string_view>
 
 extern char** environ;
 
@@ -34,7 +35,8 @@ ProcessGroup::~ProcessGroup() {
 }
 
 pid_t ProcessGroup::spawn(const std::vector<std::string>& argv, const std::string& out,
-                          const std::string& err, const std::string& in) {
+                          const std::string& err, const std::string& in,
+                          const std::vector<std::string>& env) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   if (!in.empty()) posix_spawn_file_actions_addopen(&actions, 0, in.c_str(), O_RDONLY, 0);
@@ -49,8 +51,18 @@ pid_t ProcessGroup::spawn(const std::vector<std::string>& argv, const std::strin
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
+  std::vector<char*> vars;
+  for (const auto& v : env) vars.push_back(const_cast<char*>(v.c_str()));
+  for (char** v = environ; *v; ++v) {
+    std::string_view entry(*v), name = entry.substr(0, entry.find('='));
+    bool overridden = false;
+    for (const auto& e : env)
+      overridden |= e.size() > name.size() && e.starts_with(name) && e[name.size()] == '=';
+    if (!overridden) vars.push_back(*v);
+  }
+  vars.push_back(nullptr);
   pid_t pid = 0;
-  int rc = posix_spawn(&pid, args[0], &actions, &attr, args.data(), environ);
+  int rc = posix_spawn(&pid, args[0], &actions, &attr, args.data(), vars.data());
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
   if (rc != 0) throw std::runtime_error("cannot start " + argv[0]);

@@ -19,9 +19,10 @@ class ProcessGroup {
   ProcessGroup& operator=(const ProcessGroup&) = delete;
 
   // Runs argv[0] with stdout and stderr redirected to the given files, and stdin from `in`
-  // (empty: the test's own stdin).
+  // (empty: the test's own stdin), and the test's environment plus `env` (NAME=VALUE entries,
+  // which win over the test's).
   pid_t spawn(const std::vector<std::string>& argv, const std::string& out, const std::string& err,
-              const std::string& in = "");
+              const std::string& in = "", const std::vector<std::string>& env = {});
   void kill(pid_t pid);
   // Reaps children until all have exited or `limit` passes (then kills the rest); returns
   // whether all exited within the limit. Waits on SIGCHLD, never polls with sleeps.

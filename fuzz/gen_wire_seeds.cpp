@@ -2,9 +2,20 @@
 #include <cstdio>
 #include <string>
 
+#include "wire/batch.hpp"
 #include "wire/codec.hpp"
 
 using namespace paxos::wire;
+
+static bool write(const std::string& path, const Message& m) {
+  auto bytes = encode(m);
+  if (!decode(bytes)) return std::fprintf(stderr, "%s does not decode\n", path.c_str()), false;
+  FILE* f = std::fopen(path.c_str(), "wb");
+  if (!f) return std::perror(path.c_str()), false;
+  std::fwrite(bytes.data(), 1, bytes.size(), f);
+  std::fclose(f);
+  return true;
+}
 
 int main(int argc, char** argv) {
   std::string dir = argc > 1 ? argv[1] : "fuzz/corpus/wire";
@@ -22,13 +33,14 @@ int main(int argc, char** argv) {
     if (m.type == Type::request || m.type == Type::promise || m.type == Type::accept ||
         m.type == Type::accepted || m.type == Type::decided)
       m.value = "hello";
-    auto bytes = encode(m);
-    if (!decode(bytes)) return std::fprintf(stderr, "seed %u does not decode\n", t), 1;
-    std::string path = dir + "/" + std::string(typeName(m.type));
-    FILE* f = std::fopen(path.c_str(), "wb");
-    if (!f) return std::perror(path.c_str()), 1;
-    std::fwrite(bytes.data(), 1, bytes.size(), f);
-    std::fclose(f);
+    if (!write(dir + "/" + std::string(typeName(m.type)), m)) return 1;
   }
-  return 0;
+  // Multi mode: an accept whose value is a batch of two commands, so decodeBatch has a seed.
+  Message batch = make(Type::accept, 3);
+  batch.hostsHash = 0x1234567890abcdefULL;
+  batch.from = 1;
+  batch.instance = 4;
+  batch.ballot = {2, 1};
+  batch.value = encodeBatch({{5, 1, "a"}, {6, 2, "bc"}});
+  return write(dir + "/ACCEPT_batch", batch) ? 0 : 1;
 }

@@ -32,7 +32,8 @@ command -v clang++-14 >/dev/null || { echo "clang++-14 not found" >&2; exit 2; }
 
 CXX=(clang++-14 -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined
      -fno-sanitize-recover=undefined -I "$ROOT/libpaxos" -I "$ROOT/fuzz")
-WIRE_SRC=("$ROOT/libpaxos/wire/message.cpp" "$ROOT/libpaxos/wire/codec.cpp")
+WIRE_SRC=("$ROOT/libpaxos/wire/message.cpp" "$ROOT/libpaxos/wire/codec.cpp"
+          "$ROOT/libpaxos/wire/batch.cpp")
 HOSTS_SRC=("$ROOT/libpaxos/config/hosts.cpp" "$ROOT/libpaxos/config/text_hosts.cpp"
            "$ROOT/libpaxos/config/yaml_hosts.cpp")
 mkdir -p "$OUT" || exit 2
@@ -53,11 +54,10 @@ pids=()
 for t in "${TARGETS[@]}"; do build "$t" & pids+=($!); done
 for p in "${pids[@]}"; do wait "$p" || { echo "build failed" >&2; exit 2; }; done
 
-# The wire seeds come from the real encoder; regenerate them only if the folder is empty.
-if [ -z "$(ls -A "$ROOT/fuzz/corpus/wire" 2>/dev/null)" ]; then
-  clang++-14 -std=c++20 -I "$ROOT/libpaxos" "$ROOT/fuzz/gen_wire_seeds.cpp" "${WIRE_SRC[@]}" \
-    -lfmt -o "$OUT/gen_wire_seeds" && "$OUT/gen_wire_seeds" "$ROOT/fuzz/corpus/wire" || exit 2
-fi
+# The wire seeds come from the real encoder. The committed ones go stale when the format changes
+# (then every seed is rejected and the fuzzer starts blind), so fresh ones join each run's copy.
+clang++-14 -std=c++20 -I "$ROOT/libpaxos" "$ROOT/fuzz/gen_wire_seeds.cpp" "${WIRE_SRC[@]}" \
+  -lfmt -o "$OUT/gen_wire_seeds" || exit 2
 
 status=0
 pids=()
@@ -65,6 +65,9 @@ for t in "${TARGETS[@]}"; do
   work="$OUT/work/$t"
   rm -rf "$work" && mkdir -p "$work/corpus" "$work/crashes"
   cp -r "$ROOT/fuzz/corpus/$t/." "$work/corpus/"
+  if [ "$t" = wire ]; then
+    mkdir -p "$work/corpus/fresh" && "$OUT/gen_wire_seeds" "$work/corpus/fresh" || exit 2
+  fi
   # timeout: an out-of-memory report can hang in ASan's stack dump; never let a run outlive that.
   timeout -k 10 $((DURATION + 120)) "$OUT/fuzz_$t" -max_total_time="$DURATION" -timeout=20 \
     -print_final_stats=1 -rss_limit_mb=2048 -malloc_limit_mb=1024 \

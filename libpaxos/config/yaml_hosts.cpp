@@ -1,11 +1,13 @@
 // The YAML hosts file: the text format's model plus options and per-host faults. Strict on
 // purpose: a misspelt key would otherwise silently fall back to a default.
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <charconv>
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <sstream>
 
 #include "config/hosts.hpp"
 
@@ -26,13 +28,10 @@ class YamlReader {
   Hosts read() {
     if (text_.empty())
       fail(1, "empty file", "a mapping with proposers, acceptors, learners, hosts", "nothing");
-    std::vector<YAML::Node> docs = load();
-    if (docs.empty() || docs[0].IsNull())
+    const YAML::Node root = load();
+    if (root.IsNull())
       fail(1, "no content", "a mapping with proposers, acceptors, learners, hosts",
            "only comments and blank lines");
-    if (docs.size() > 1)
-      fail(lineOf(docs[1], 1), "more than one YAML document", "one document", "another \"---\"");
-    const YAML::Node& root = docs[0];
     if (!root.IsMap())
       fail(lineOf(root, 1), "wrong type for the document",
            "a mapping with proposers, acceptors, learners, hosts", describe(root));
@@ -82,7 +81,7 @@ class YamlReader {
     detail::fail(file_, line, problem, expected, found);
   }
 
-  std::vector<YAML::Node> load() const {
+  YAML::Node load() const {
     // yaml-cpp 0.7 loops or allocates without bound on some malformed input that fuzzing found
     // (a line starting with ','; aliases, which also allow "billion laughs"; tags). A hosts file
     // needs neither, so they are refused before yaml-cpp sees them.
@@ -100,11 +99,62 @@ class YamlReader {
       ++line;
     }
     try {
-      return YAML::LoadAll(std::string(text_));
+      countDocuments();
+      return YAML::Load(std::string(text_));  // the first document only
     } catch (const YAML::Exception& e) {
       int line = e.mark.line >= 0 ? e.mark.line + 1 : 1;
       fail(line, "YAML syntax error: " + e.msg, "valid YAML", sourceLine(line));
     }
+  }
+
+  // Where each document and its first node start, without building nodes.
+  struct DocumentStarts : YAML::EventHandler {
+    std::vector<YAML::Mark> starts, firstNodes;
+    void OnDocumentStart(const YAML::Mark& mark) override { starts.push_back(mark); }
+    void OnDocumentEnd() override {}
+    void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { node(mark); }
+    void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { node(mark); }
+    void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                  const std::string&) override {
+      node(mark);
+    }
+    void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                         YAML::EmitterStyle::value) override {
+      node(mark);
+    }
+    void OnSequenceEnd() override {}
+    void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                    YAML::EmitterStyle::value) override {
+      node(mark);
+    }
+    void OnMapEnd() override {}
+    void node(const YAML::Mark& mark) {
+      if (firstNodes.size() < starts.size()) firstNodes.push_back(mark);
+    }
+  };
+
+  // The structural bound: YAML::LoadAll in yaml-cpp 0.7 never returns (and allocates a null
+  // document per turn) when a token cannot start a node, because such a document consumes
+  // nothing and the next one starts at the same token (fixed upstream in 0.8). Every hang the
+  // fuzzer found was this loop, whatever bytes led to it. So at most three documents are read
+  // here, a document starting where the previous one did is a syntax error, and any second
+  // document is refused.
+  void countDocuments() const {
+    std::istringstream in{std::string(text_)};
+    YAML::Parser parser(in);
+    DocumentStarts documents;
+    for (int i = 0; i < 3 && parser.HandleNextDocument(documents); ++i) {
+    }
+    const auto& starts = documents.starts;
+    for (size_t i = 1; i < starts.size(); ++i)
+      if (starts[i].pos == starts[i - 1].pos) {
+        int line = starts[i].line + 1;
+        fail(line, "YAML syntax error: unexpected token", "valid YAML", sourceLine(line));
+      }
+    if (starts.size() > 1)  // the line of its content, as a user reads "the second document"
+      fail((documents.firstNodes.size() > 1 ? documents.firstNodes[1] : starts[1]).line + 1,
+           "more than one YAML document", "one document",
+           "another \"---\"");
   }
 
   std::vector<std::string_view> lines() const {

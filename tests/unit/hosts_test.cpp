@@ -603,3 +603,23 @@ TEST_CASE("yaml: input that hangs yaml-cpp 0.7 is refused before it sees it (fuz
     }
   }
 }
+
+TEST_CASE("yaml: a document that consumes nothing is a syntax error, not yaml-cpp's endless loop") {
+  // yaml-cpp 0.7's LoadAll never returns on these; the parser reads at most three documents and
+  // calls one that starts where the previous one did a syntax error.
+  // fuzz/corpus/yaml_hosts/yaml_hosts_bom_flow_loop.yaml is the first.
+  const std::pair<std::string, std::string> cases[] = {
+      {"[\xef\xbb\xbful+\xef\xbb\xbf\xc3\xbf<@],+\xef\xbb\xbfus:0\"}",
+       "h.yaml:1: YAML syntax error: unexpected token"},
+      {"[a, b], c\n", "h.yaml:1: YAML syntax error: unexpected token"},
+      {"proposers: 1\n---\nx: 2\n", "h.yaml:3: more than one YAML document"}};
+  for (const auto& [text, expected] : cases) {
+    CAPTURE(text);
+    try {
+      parseYamlHosts(text, "h.yaml");
+      FAIL("parsed");
+    } catch (const HostsError& e) {
+      CHECK(std::string(e.what()).find(expected) == 0);
+    }
+  }
+}

@@ -153,8 +153,7 @@ class YamlReader {
       }
     if (starts.size() > 1)  // the line of its content, as a user reads "the second document"
       fail((documents.firstNodes.size() > 1 ? documents.firstNodes[1] : starts[1]).line + 1,
-           "more than one YAML document", "one document",
-           "another \"---\"");
+           "more than one YAML document", "one document", "another \"---\"");
   }
 
   std::vector<std::string_view> lines() const {

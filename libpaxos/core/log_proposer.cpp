@@ -75,7 +75,7 @@ void LogProposer::receive(Time now, const Message& m, Outbox& out) {
   }
   switch (m.type) {
     case Type::request:
-      onRequest(now, m, out);
+      onRequest(m, out);
       break;
     case Type::catchup:
       onCatchup(now, m, out);
@@ -112,7 +112,7 @@ void LogProposer::receive(Time now, const Message& m, Outbox& out) {
   follow(now, out);
 }
 
-void LogProposer::onRequest(Time now, const Message& m, Outbox& out) {
+void LogProposer::onRequest(const Message& m, Outbox& out) {
   if (!cluster_.isClient(m.uid)) return;
   uint32_t lead = leader();
   if (lead != self_) {
@@ -131,7 +131,6 @@ void LogProposer::onRequest(Time now, const Message& m, Outbox& out) {
   }
   queued_.insert(key);
   queue_.push_back({m.uid, m.request, m.value});
-  (void)now;
 }
 
 // A learner that asked twice for slots it lacks and got nothing: no learner has them, and the

@@ -62,7 +62,7 @@ class LogProposer {
   void onPromise(Time now, const wire::Message& m, Outbox& out);
   void onAccepted(const wire::Message& m, Outbox& out);
   void onNack(Time now, const wire::Message& m, Outbox& out);
-  void onRequest(Time now, const wire::Message& m, Outbox& out);
+  void onRequest(const wire::Message& m, Outbox& out);
   void onCatchup(Time now, const wire::Message& m, Outbox& out);
   void fill(Time now, Outbox& out);  // starts phase 2 for queued commands, pipeline permitting
   void decided(uint64_t slot, Outbox& out);

@@ -11,11 +11,6 @@ namespace paxos::core {
 using wire::Message;
 using wire::Type;
 
-namespace {
-// Slots resent per CATCHUP: a learner asks again for the rest, so one request never floods.
-constexpr uint64_t kCatchupSlots = 64;
-}  // namespace
-
 void Acceptor::receive(const Message& m, Outbox& out) {
   switch (m.type) {
     case Type::prepareAll:

@@ -11,10 +11,6 @@ namespace paxos::core {
 using wire::Message;
 using wire::Type;
 
-namespace {
-constexpr uint64_t kCatchupSlots = 64;  // as the acceptors and learners answer per CATCHUP
-}  // namespace
-
 LogLearner::LogLearner(const Cluster& cluster, const Timing& timing, uint32_t self)
     : cluster_(cluster), timing_(timing), self_(self), progress_(cluster) {}
 

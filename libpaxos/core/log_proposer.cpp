@@ -59,11 +59,16 @@ void LogProposer::prepare(Time now, Outbox& out) {
   promisedAll_.clear();
   out.note(Level::info, fmt::format("ballot {}: phase 1 for every slot from {}",
                                     wire::toString(ballot_), commit_));
+  sendPrepareAll(now, out);
+}
+
+void LogProposer::sendPrepareAll(Time now, Outbox& out) {
   Message m;
   m.type = Type::prepareAll;
   m.ballot = ballot_;
   m.instance = commit_;
-  for (uint32_t acceptor : cluster_.acceptors()) out.send(acceptor, m);
+  for (uint32_t acceptor : cluster_.acceptors())
+    if (!promisedAll_.contains(acceptor)) out.send(acceptor, m);
   wakeAt_ = now + timing_.phaseRetry;
 }
 
@@ -322,13 +327,7 @@ void LogProposer::tick(Time now, Outbox& out) {
     else
       state_ = State::following;
   } else if (state_ == State::preparing && now >= wakeAt_) {
-    Message m;
-    m.type = Type::prepareAll;
-    m.ballot = ballot_;
-    m.instance = commit_;
-    for (uint32_t acceptor : cluster_.acceptors())
-      if (!promisedAll_.contains(acceptor)) out.send(acceptor, m);
-    wakeAt_ = now + timing_.phaseRetry;
+    sendPrepareAll(now, out);
   } else if (state_ == State::leading) {
     // Silent acceptors may be slow, partitioned or dead: resend each slot's phase to them.
     for (auto& [slot, s] : inFlight_) {

@@ -58,6 +58,7 @@ class LogProposer {
   uint32_t leader() const;
   void follow(Time now, Outbox& out);  // leadership changes follow who is alive
   void prepare(Time now, Outbox& out);
+  void sendPrepareAll(Time now, Outbox& out);  // to the acceptors that have not promised
   void onPromiseAll(Time now, const wire::Message& m, Outbox& out);
   void onPromise(Time now, const wire::Message& m, Outbox& out);
   void onAccepted(const wire::Message& m, Outbox& out);

@@ -11,6 +11,10 @@
 
 namespace paxos::core {
 
+// Slots one CATCHUP answer carries, from an acceptor or a learner: a learner asks again for the
+// rest, so one request never floods.
+inline constexpr uint64_t kCatchupSlots = 64;
+
 class Progress {
  public:
   explicit Progress(const Cluster& cluster) : cluster_(cluster) {}

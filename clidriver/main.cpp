@@ -50,6 +50,10 @@ int main(int argc, char** argv) {
   app.add_option("--window", timing.window, "multi mode: values kept in flight at once")
       ->check(CLI::Range(1, 1024))
       ->capture_default_str();
+  bool latency = false;
+  app.add_flag("--latency", latency,
+               "multi mode: add to each decided line the microseconds from the value's first "
+               "send to its answer");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
@@ -67,7 +71,10 @@ int main(int argc, char** argv) {
     return net::usageError("clidriver",
                            "VALUE - (read stdin) needs a multi-mode cluster (MODE "
                            "multi in the hosts file)");
+  if (latency && !multi)
+    return net::usageError("clidriver", "--latency needs a multi-mode cluster (MODE multi)");
   if (value == "-") {
+    std::ios::sync_with_stdio(false);  // millions of lines: C++ streams without C stdio's locks
     std::string line;
     while (std::getline(std::cin, line)) {
       if (line.size() > maxValue)
@@ -90,6 +97,7 @@ int main(int argc, char** argv) {
   try {
     net::UdpTransport transport(io, *hosts, uid);
     core::Client client(cluster, timing, uid, std::move(values), desired);
+    client.reportLatency(latency);
     net::FaultInjector injector(hosts->hosts[uid].faults, std::random_device{}());
     std::optional<trace::TraceWriter> tracer;
     if (!traceFile.empty()) tracer.emplace(traceFile, uid);

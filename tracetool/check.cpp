@@ -249,6 +249,8 @@ int check(const Timeline& t, std::ostream& out) {
     const Record& r = t.records[i];
     if ((r.event == "send" || r.event == "recv") && r.msg == "REQUEST" && r.value)
       requested.insert(*r.value);
+    // Multi mode's REQUESTs carry batches (traced decoded): each value has a client's propose.
+    if (r.event == "propose" && r.value) requested.insert(*r.value);
     // Basic mode has one instance, 0; a decide that leaves inst null means that one.
     if (r.event == "decide") decides[r.inst.value_or(0)].push_back(i);
     if (r.event == "commit" || r.event == "deliver" || isMultiMessage(r)) multi = true;

@@ -24,8 +24,8 @@ constexpr std::array<std::string_view, 12> kFields = {
 const std::set<std::string, std::less<>> kRoles = {"electing", "proposer", "acceptor", "learner",
                                                    "client"};
 const std::set<std::string, std::less<>> kEvents = {
-    "send",   "recv",   "drop",   "timeout", "elect", "role", "promise",
-    "accept", "decide", "commit", "deliver", "crash", "exit"};
+    "send",   "recv",   "drop",   "timeout", "elect",   "role",  "promise",
+    "accept", "decide", "commit", "deliver", "propose", "crash", "exit"};
 
 // Compiled once: building a std::regex costs far more than matching one.
 const std::regex kType("[A-Z][A-Z_]*");

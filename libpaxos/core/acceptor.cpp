@@ -40,9 +40,9 @@ void Acceptor::receive(const Message& m, Outbox& out) {
   if (s != before) out.persist.emplace_back(m.instance, s);  // a resend changes nothing
   // Multi mode's values are batches: traced decoded.
   auto shown = [&](const std::string& v) { return cluster_.multi() ? wire::describeBatch(v) : v; };
-  if (m.type == Type::accept)
+  if (out.tracing && m.type == Type::accept)
     out.event("accept", m.instance, m.ballot, shown(m.value));
-  else
+  else if (out.tracing)
     out.event("promise", m.instance, m.ballot,
               s.acceptedBallot.none() ? std::nullopt : std::optional(shown(s.acceptedValue)));
 
@@ -53,13 +53,17 @@ void Acceptor::receive(const Message& m, Outbox& out) {
     reply.type = Type::promise;
     reply.accepted = s.acceptedBallot;
     reply.value = s.acceptedValue;
-    out.note(Level::debug, fmt::format("inst {} promise {} (accepted {})", m.instance,
-                                       wire::toString(m.ballot), wire::toString(s.acceptedBallot)));
+    out.debug([&] {
+      return fmt::format("inst {} promise {} (accepted {})", m.instance, wire::toString(m.ballot),
+                         wire::toString(s.acceptedBallot));
+    });
     out.send(m.from, std::move(reply));
     return;
   }
-  out.note(Level::debug, fmt::format("inst {} accepted {} value {}", m.instance,
-                                     wire::toString(m.ballot), m.value));
+  out.debug([&] {
+    return fmt::format("inst {} accepted {} value {}", m.instance, wire::toString(m.ballot),
+                       m.value);
+  });
   reply.type = Type::accepted;
   reply.value = m.value;
   for (uint32_t learner : cluster_.learners()) out.send(learner, reply);
@@ -105,8 +109,10 @@ void Acceptor::prepareAll(const Message& m, Outbox& out) {
     }
   }
   out.event("promise", std::nullopt, m.ballot, std::nullopt);
-  out.note(Level::debug, fmt::format("promise {} for every slot from {}; accepted up to {}",
-                                     wire::toString(m.ballot), reply.instance, reply.request));
+  out.debug([&] {
+    return fmt::format("promise {} for every slot from {}; accepted up to {}",
+                       wire::toString(m.ballot), reply.instance, reply.request);
+  });
   out.send(m.from, std::move(reply));
 }
 
@@ -132,7 +138,7 @@ void Acceptor::trim(Outbox& out) {
   trimmedBelow_ = below;
   instances_.erase(instances_.begin(), instances_.lower_bound(below));
   out.persistTrim = below;
-  out.note(Level::debug, fmt::format("every learner has slots below {}: forgotten", below));
+  out.debug([&] { return fmt::format("every learner has slots below {}: forgotten", below); });
 }
 
 void Acceptor::tellTrimmed(uint32_t to, Outbox& out) const {

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "wire/batch.hpp"
+#include "wire/codec.hpp"
 
 namespace paxos::core {
 
@@ -21,6 +22,7 @@ Client::Client(const Cluster& cluster, const Timing& timing, uint32_t self,
       values_(std::move(values)),
       proposerIndex_(desiredProposer % cluster.proposers().size()),
       slots_(values_.size()),
+      firstSent_(values_.size()),
       dones_(timing) {}
 
 void Client::start(Time now, Outbox& out) {
@@ -105,11 +107,16 @@ void Client::onDecided(Time now, const Message& m, Outbox& out) {
     }
     slots_[index] = m.instance;
     open_.erase(index);
+    // Under load an answer takes longer than requestRetry: resending then only adds load.
+    Duration took = now - firstSent_[index];
+    answerTime_ = answerTime_.count() == 0 ? took : (7 * answerTime_ + took) / 8;
     ++answered_;
     lastProgress_ = now;
     askedSince_ = now;
-    out.output.push_back(fmt::format("decided {} {}", m.instance, c.value));
-    out.event("deliver", m.instance, {}, c.value);
+    out.output.push_back(latency_ ? fmt::format("decided {} {} {}", m.instance, c.value,
+                                                (now - firstSent_[index]).count() / 1000)
+                                  : fmt::format("decided {} {}", m.instance, c.value));
+    if (out.tracing) out.event("deliver", m.instance, {}, c.value);
   }
   while (firstOpen_ < values_.size() && slots_[firstOpen_]) ++firstOpen_;
   if (answered_ == values_.size()) {
@@ -123,41 +130,79 @@ void Client::sendNew(Time now, Outbox& out) {
   // The window is a span of request ids, not a count: learners remember recent ids per client
   // (LogLearner), and a span bounds how far back a resent id can be.
   size_t window = cluster_.multi() ? size_t(timing_.window) : 1;
+  if (open_.empty()) oldestSent_ = now;
+  std::vector<size_t> fresh;
   while (nextToSend_ < values_.size() && nextToSend_ < firstOpen_ + window) {
-    open_[nextToSend_] = now;
-    send(nextToSend_++, out);
+    open_[nextToSend_] = firstSent_[nextToSend_] = now;
+    // The trace's validity check needs every value a client proposed (docs/TRACE.md).
+    if (cluster_.multi() && out.tracing)
+      out.event("propose", std::nullopt, {}, values_[nextToSend_]);
+    fresh.push_back(nextToSend_++);
   }
+  send(fresh, out);
 }
 
-void Client::send(size_t index, Outbox& out) const {
+void Client::send(const std::vector<size_t>& indices, Outbox& out) const {
+  uint32_t proposer = cluster_.proposers()[proposerIndex_];
   Message m;
   m.type = Type::request;
   m.uid = self_;
-  m.request = index + 1;
-  m.value = values_[index];
-  out.send(cluster_.proposers()[proposerIndex_], std::move(m));
+  if (!cluster_.multi()) {
+    for (size_t index : indices) {
+      m.request = index + 1;
+      m.value = values_[index];
+      out.send(proposer, m);
+    }
+    return;
+  }
+  // Multi mode: one REQUEST carries a batch of commands, so a datagram carries many values.
+  size_t limit = std::min(timing_.batchBytes, wire::kMaxValue);
+  std::vector<wire::Command> batch;
+  size_t bytes = 0;
+  auto flush = [&] {
+    if (batch.empty()) return;
+    m.request = batch.front().request;
+    m.value = wire::encodeBatch(batch);
+    out.send(proposer, m);
+    batch.clear();
+    bytes = 0;
+  };
+  for (size_t index : indices) {
+    wire::Command c{self_, index + 1, values_[index]};
+    if (!batch.empty() && bytes + wire::encodedSize(c) > limit) flush();
+    bytes += wire::encodedSize(c);
+    batch.push_back(std::move(c));
+  }
+  flush();
 }
 
 void Client::resend(Time now, Outbox& out) {
   // A proposer that has answered nothing for three resend periods looks dead: try the next.
-  if (now - askedSince_ >= kSendsBeforeFailover * timing_.requestRetry &&
+  if (now - askedSince_ >= kSendsBeforeFailover * retryPeriod() &&
       cluster_.proposers().size() > 1) {
     askedSince_ = now;
     proposerIndex_ = (proposerIndex_ + 1) % cluster_.proposers().size();
     out.note(Level::info, fmt::format("no answer: failing over to proposer {}",
                                       cluster_.proposers()[proposerIndex_]));
   }
+  std::vector<size_t> due;
+  oldestSent_ = now;
   for (auto& [index, sentAt] : open_) {
-    if (now - sentAt < timing_.requestRetry) continue;
-    sentAt = now;
-    send(index, out);
+    if (now - sentAt >= retryPeriod()) {
+      sentAt = now;
+      due.push_back(index);
+    }
+    oldestSent_ = std::min(oldestSent_, sentAt);
   }
+  send(due, out);
+}
+
+Duration Client::retryPeriod() const {
+  return std::max<Duration>(timing_.requestRetry, 2 * answerTime_);
 }
 
 Time Client::retryAt() const {
-  Time oldest = Time::max();
-  for (const auto& [index, sentAt] : open_) oldest = std::min(oldest, sentAt);
-  return oldest == Time::max() ? oldest : oldest + timing_.requestRetry;
+  return open_.empty() ? Time::max() : oldestSent_ + retryPeriod();
 }
 
 void Client::finish(Time now, int exitCode, Outbox& out) {

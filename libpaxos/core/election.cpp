@@ -88,9 +88,10 @@ void Election::reroute(Time now, const Resender::Entry& stale, Outbox& out) {
     out.note(Level::warn, fmt::format("successor {} silent for {} ms: suspected", stale.to,
                                       timing_.hopSkip.count() / 1000000));
   uint32_t next = nextAlive(self_);
-  out.note(Level::debug,
-           fmt::format("{} {} re-routed to {}", wire::typeName(stale.message.type),
-                       stale.message.uid, next == self_ ? "this node" : std::to_string(next)));
+  out.debug([&] {
+    return fmt::format("{} {} re-routed to {}", wire::typeName(stale.message.type),
+                       stale.message.uid, next == self_ ? "this node" : std::to_string(next));
+  });
   if (stale.message.type == Type::leader) {
     if (next != self_ && next != stale.message.uid) hop(now, Type::leader, stale.message.uid, out);
   } else if (next == self_ && leader_) {

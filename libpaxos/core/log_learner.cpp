@@ -46,10 +46,15 @@ void LogLearner::receive(Time now, const Message& m, Outbox& out) {
         drain(now, out);
       }
       return;
-    case Type::request:  // the leader's: a resend of a value it saw decided
+    case Type::request:  // the leader's: resends of values it saw decided
       if (cluster_.roleOf(m.from) != wire::Role::proposer) return;
-      if (auto slot = requests_.slotOf(m.uid, m.request))
-        answer({m.uid, m.request, m.value}, *slot, out);
+      if (auto commands = wire::decodeBatch(m.value)) {
+        std::map<uint64_t, std::vector<wire::Command>> bySlot;  // one answer per slot
+        for (auto& c : *commands)
+          if (auto slot = requests_.slotOf(c.client, c.request))
+            bySlot[*slot].push_back(std::move(c));
+        for (const auto& [slot, mine] : bySlot) answer(mine, slot, out);
+      }
       return;
     case Type::catchup:
       if (cluster_.roleOf(m.from) != wire::Role::learner) return;
@@ -84,7 +89,7 @@ void LogLearner::onAccepted(Time now, const Message& m, Outbox& out) {
 
 void LogLearner::learn(Time now, uint64_t slot, std::string value, Outbox& out) {
   if (slot < next_ || ready_.contains(slot)) return;
-  out.event("commit", slot, {}, wire::describeBatch(value));
+  if (out.tracing) out.event("commit", slot, {}, wire::describeBatch(value));
   ready_.emplace(slot, std::move(value));
   tallies_.erase(slot);
   drain(now, out);
@@ -114,32 +119,27 @@ void LogLearner::deliver(uint64_t slot, const std::string& value, Outbox& out) {
   for (auto& c : *commands) {
     if (requests_.contains(c.client, c.request)) {
       // Proposed twice: delivered once, at its first slot, which the client is told again.
-      if (auto first = requests_.slotOf(c.client, c.request)) answer(c, *first, out);
+      if (auto first = requests_.slotOf(c.client, c.request)) answer({c}, *first, out);
       continue;
     }
     requests_.add(c.client, c.request, slot);
     out.output.push_back(c.value);
-    out.event("deliver", slot, {}, c.value);
+    if (out.tracing) out.event("deliver", slot, {}, c.value);
     answers[c.client].push_back(std::move(c));
   }
-  out.note(Level::debug, fmt::format("slot {} delivered: {}", slot, wire::describeBatch(value)));
-  for (const auto& [client, mine] : answers) {
-    if (!cluster_.isClient(client)) continue;
-    Message m;
-    m.type = Type::decided;
-    m.instance = slot;
-    m.value = wire::encodeBatch(mine);
-    out.send(client, std::move(m));
-  }
+  out.debug([&] { return fmt::format("slot {} delivered: {}", slot, wire::describeBatch(value)); });
+  for (const auto& [client, mine] : answers) answer(mine, slot, out);
 }
 
-void LogLearner::answer(const wire::Command& c, uint64_t slot, Outbox& out) const {
-  if (!cluster_.isClient(c.client)) return;
+void LogLearner::answer(const std::vector<wire::Command>& commands, uint64_t slot,
+                        Outbox& out) const {
+  uint32_t client = commands.front().client;
+  if (!cluster_.isClient(client)) return;
   Message m;
   m.type = Type::decided;
   m.instance = slot;
-  m.value = wire::encodeBatch({c});
-  out.send(c.client, std::move(m));
+  m.value = wire::encodeBatch(commands);
+  out.send(client, std::move(m));
 }
 
 void LogLearner::catchup(Time now, Outbox& out) {
@@ -154,7 +154,7 @@ void LogLearner::catchup(Time now, Outbox& out) {
   bool again = askedFrom_ == next_;
   askedFrom_ = next_;
   askedUpTo_ = end;
-  out.note(Level::debug, fmt::format("missing slots {}..{}: asking", next_, end - 1));
+  out.debug([&] { return fmt::format("missing slots {}..{}: asking", next_, end - 1); });
   Message m;
   m.type = Type::catchup;
   m.instance = next_;

@@ -40,8 +40,8 @@ class LogLearner {
   void learn(Time now, uint64_t slot, std::string value, Outbox& out);
   void drain(Time now, Outbox& out);  // delivers the ready slots that are next in order
   void deliver(uint64_t slot, const std::string& value, Outbox& out);
-  // Tells a client again where one of its values was delivered.
-  void answer(const wire::Command& c, uint64_t slot, Outbox& out) const;
+  // Tells a client where these commands of its own (one client's, non-empty) were delivered.
+  void answer(const std::vector<wire::Command>& commands, uint64_t slot, Outbox& out) const;
   void catchup(Time now, Outbox& out);
   void report(Outbox& out);
 

@@ -121,21 +121,39 @@ void LogProposer::onRequest(const Message& m, Outbox& out) {
   if (!cluster_.isClient(m.uid)) return;
   uint32_t lead = leader();
   if (lead != self_) {
-    out.send(lead, m);  // a forward keeps the client's uid and request id
+    out.send(lead, m);  // a forward keeps the client's uid, and its commands
     return;
   }
-  Key key{m.uid, m.request};
-  if (queued_.contains(key)) return;  // a resend of a value already on its way
-  if (decided_.contains(m.uid, m.request) && referred_.insert(key).second) {
-    // Decided already: its answer was lost. The learners know where they delivered it. If the
-    // client asks again (a learner that restarted has forgotten it), it is proposed again: the
-    // learners deliver only its first copy.
-    if (referred_.size() > RequestLog::kRemembered) referred_.erase(referred_.begin());
-    for (uint32_t learner : cluster_.learners()) out.send(learner, m);
+  // A client's REQUEST carries a batch of its own commands.
+  auto commands = wire::decodeBatch(m.value);
+  if (!commands) {
+    ++out.refused;
     return;
   }
-  queued_.insert(key);
-  queue_.push_back({m.uid, m.request, m.value});
+  std::vector<wire::Command> refer;
+  for (auto& c : *commands) {
+    if (c.client != m.uid) {  // a client speaks only for itself
+      ++out.refused;
+      continue;
+    }
+    Key key{c.client, c.request};
+    if (queued_.contains(key)) continue;  // a resend of a value already on its way
+    if (decided_.contains(c.client, c.request) && referred_.insert(key).second) {
+      // Decided already: its answer was lost. The learners know where they delivered it. If the
+      // client asks again (a learner that restarted has forgotten it), it is proposed again: the
+      // learners deliver only its first copy.
+      if (referred_.size() > RequestLog::kRemembered) referred_.erase(referred_.begin());
+      refer.push_back(std::move(c));
+      continue;
+    }
+    queued_.insert(key);
+    queue_.push_back(std::move(c));
+  }
+  if (refer.empty()) return;
+  Message r = m;
+  r.request = refer.front().request;
+  r.value = wire::encodeBatch(refer);
+  for (uint32_t learner : cluster_.learners()) out.send(learner, r);
 }
 
 // A learner that asked twice for slots it lacks and got nothing: no learner has them, and the
@@ -244,7 +262,7 @@ void LogProposer::fill(Time now, Outbox& out) {
     }
     s.value = wire::encodeBatch(s.commands);
     s.resendAt = now + timing_.phaseRetry;
-    out.note(Level::debug, fmt::format("slot {}: ACCEPT {} values", next_, s.commands.size()));
+    out.debug([&] { return fmt::format("slot {}: ACCEPT {} values", next_, s.commands.size()); });
     sendPhase(next_, s, out);
     ++next_;
   }
@@ -252,7 +270,7 @@ void LogProposer::fill(Time now, Outbox& out) {
 
 void LogProposer::decided(uint64_t slot, Outbox& out) {
   auto it = inFlight_.find(slot);
-  out.event("commit", slot, ballot_, wire::describeBatch(it->second.value));
+  if (out.tracing) out.event("commit", slot, ballot_, wire::describeBatch(it->second.value));
   for (const auto& c : it->second.commands) {
     queued_.erase({c.client, c.request});
     decided_.add(c.client, c.request, slot);

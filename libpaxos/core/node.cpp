@@ -168,8 +168,10 @@ void Node::onDone(Time now, const Message& m, Outbox& out) {
   out.send(m.from, wire::make(Type::doneAck, m.uid));
   if (!cluster_.isClient(m.from) || !doneClients_.insert(m.from).second) return;
   doneEnd_ = std::max(doneEnd_, m.instance);
-  out.note(Level::debug, fmt::format("client {} done ({} of {})", m.from, doneClients_.size(),
-                                     cluster_.clients().size()));
+  out.debug([&] {
+    return fmt::format("client {} done ({} of {})", m.from, doneClients_.size(),
+                       cluster_.clients().size());
+  });
   if (doneClients_.size() < cluster_.clients().size()) return;
   if (!cluster_.multi()) return exit(out, "every client is done");
   allDoneAt_ = now;

@@ -69,17 +69,39 @@ struct Outbox {
   // Messages the core dropped as untrustworthy (another hosts hash, an unknown sender, a forged
   // or absurd ballot); the driver counts them.
   int refused = 0;
+  // Whether the driver logs debug notes and writes a trace. Formatting a debug line or a trace
+  // event costs more than most protocol steps, so the core builds them only for a reader.
+  bool debugging = true;
+  bool tracing = true;
 
   void send(uint32_t to, wire::Message message) { messages.push_back({to, std::move(message)}); }
   void note(Level level, std::string text) { notes.push_back({level, std::move(text)}); }
+  // A debug note; `text` (a callable returning the line) runs only if someone reads it.
+  template <class Text>
+  void debug(Text&& text) {
+    if (debugging) notes.push_back({Level::debug, text()});
+  }
   void event(std::string kind, std::optional<uint64_t> instance, wire::Ballot ballot,
              std::optional<std::string> value) {
-    events.push_back({std::move(kind), instance, ballot, std::move(value)});
+    if (tracing) events.push_back({std::move(kind), instance, ballot, std::move(value)});
   }
   bool mustPersist() const {
     return !persist.empty() || persistRound || persistPromisedAll || persistTrim;
   }
-  void clear() { *this = Outbox{}; }
+  // Empties it for the next step; keeps the flags, and the vectors' memory.
+  void clear() {
+    persist.clear();
+    persistRound.reset();
+    persistPromisedAll.reset();
+    persistTrim.reset();
+    messages.clear();
+    notes.clear();
+    events.clear();
+    decided.reset();
+    output.clear();
+    exitCode.reset();
+    refused = 0;
+  }
 };
 
 // Applies a step's durable changes: what the disk (or the simulator's) must hold before the

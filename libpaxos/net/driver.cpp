@@ -29,13 +29,17 @@ core::Time Driver::now() const {
 }
 
 int Driver::run() {
+  debug_ = spdlog::should_log(spdlog::level::debug);
+  out_.debugging = debug_;
+  out_.tracing = hooks_.trace != nullptr;
   signals_.async_wait([this](std::error_code error, int signal) {
     if (error) return;
     spdlog::info("{}: signal {}: exiting", hooks_.label(), signal);
     exitCode_ = 0;
     io_.stop();
   });
-  transport_.receive([this](std::span<const uint8_t> bytes) { onDatagram(bytes); });
+  transport_.receive([this](std::span<const uint8_t> bytes) { onDatagram(bytes); },
+                     [this] { flush(); });
   actor_.start(now(), out_);
   apply(out_);
   arm();
@@ -53,8 +57,9 @@ void Driver::onDatagram(std::span<const uint8_t> bytes) {
       auto drop = trace::Record::of("drop");
       drop.to = transport_.self();
       record(drop);
-      spdlog::debug("{}: dropped a datagram of {} bytes without a valid MAC", hooks_.label(),
-                    bytes.size());
+      if (debug_)
+        spdlog::debug("{}: dropped a datagram of {} bytes without a valid MAC", hooks_.label(),
+                      bytes.size());
       return;
     }
     bytes = *body;
@@ -65,23 +70,26 @@ void Driver::onDatagram(std::span<const uint8_t> bytes) {
     auto drop = trace::Record::of("drop");
     drop.to = transport_.self();
     record(drop);
-    spdlog::debug("{}: dropped a malformed datagram of {} bytes", hooks_.label(), bytes.size());
+    if (debug_)
+      spdlog::debug("{}: dropped a malformed datagram of {} bytes", hooks_.label(), bytes.size());
     return;
   }
   // Without a cluster key the source address is all that ties a datagram to the UID it claims
   // (docs/FAULTS.md).
   if (!transport_.cameFrom(message->from)) {
     ++transport_.counters().wrongSender;
-    record(trace::TraceWriter::forMessage("drop", *message, transport_.self(), hooks_.batches));
-    spdlog::debug("{}: dropped {} claiming uid {} from another address", hooks_.label(),
-                  wire::describe(*message, hooks_.batches), message->from);
+    traceMessage("drop", *message, transport_.self());
+    if (debug_)
+      spdlog::debug("{}: dropped {} claiming uid {} from another address", hooks_.label(),
+                    wire::describe(*message, hooks_.batches), message->from);
     return;
   }
   if (faults_.drop()) {
     ++transport_.counters().injectedDrops;
-    record(trace::TraceWriter::forMessage("drop", *message, transport_.self(), hooks_.batches));
-    spdlog::debug("{}: drop (injected) {} from {}", hooks_.label(),
-                  wire::describe(*message, hooks_.batches), message->from);
+    traceMessage("drop", *message, transport_.self());
+    if (debug_)
+      spdlog::debug("{}: drop (injected) {} from {}", hooks_.label(),
+                    wire::describe(*message, hooks_.batches), message->from);
     return;
   }
   int copies = faults_.duplicate() ? 2 : 1;
@@ -93,20 +101,33 @@ void Driver::onDatagram(std::span<const uint8_t> bytes) {
     }
     auto timer = std::make_shared<asio::steady_timer>(io_, delay);
     timer->async_wait([this, timer, m = *message](std::error_code error) {
-      if (!error && !exitCode_) handle(m);
+      if (error || exitCode_) return;
+      handle(m);
+      flush();
     });
   }
 }
 
 void Driver::handle(const wire::Message& message) {
-  if (exitCode_) return;
-  spdlog::debug("{}: recv {} from {}", hooks_.label(), wire::describe(message, hooks_.batches),
-                message.from);
-  record(trace::TraceWriter::forMessage("recv", message, transport_.self(), hooks_.batches));
-  if (auto event = crashEventOf(message.type); event && faults_.crashNow(*event)) crash(*event);
+  if (exitCode_ || out_.exitCode) return;  // an earlier step of this burst exits
+  if (debug_)
+    spdlog::debug("{}: recv {} from {}", hooks_.label(), wire::describe(message, hooks_.batches),
+                  message.from);
+  traceMessage("recv", message, transport_.self());
+  if (auto event = crashEventOf(message.type); event && faults_.crashNow(*event)) {
+    flush();  // the steps before this one happened: their messages leave first
+    crash(*event);
+  }
   actor_.receive(now(), message, out_);
+}
+
+void Driver::flush() {
   apply(out_);
   arm();
+}
+
+void Driver::traceMessage(const char* event, const wire::Message& message, uint32_t to) {
+  if (hooks_.trace) record(trace::TraceWriter::forMessage(event, message, to, hooks_.batches));
 }
 
 void Driver::apply(core::Outbox& out) {
@@ -138,9 +159,10 @@ void Driver::apply(core::Outbox& out) {
   if (hooks_.persist && out.mustPersist()) hooks_.persist(out);  // before any reply leaves
   for (auto& envelope : out.messages) {
     envelope.message.seq = ++sent_;
-    spdlog::debug("{}: send {} to {}", hooks_.label(),
-                  wire::describe(envelope.message, hooks_.batches), envelope.to);
-    record(trace::TraceWriter::forMessage("send", envelope.message, envelope.to, hooks_.batches));
+    if (debug_)
+      spdlog::debug("{}: send {} to {}", hooks_.label(),
+                    wire::describe(envelope.message, hooks_.batches), envelope.to);
+    traceMessage("send", envelope.message, envelope.to);
     auto datagram = wire::encode(envelope.message);
     if (hooks_.key) hooks_.key->seal(datagram);
     transport_.send(envelope.to, datagram);
@@ -155,14 +177,16 @@ void Driver::apply(core::Outbox& out) {
 void Driver::arm() {
   if (exitCode_) return;
   auto wake = actor_.nextWake();
-  if (!wake) {
-    timer_.cancel();
-    return;
-  }
+  // A pending wait that ends no later stays: a tick before its deadline is harmless (every tick
+  // checks its own deadlines, as Node's parts already must), and re-arming is a system call.
+  if (armedFor_ && (!wake || *wake >= *armedFor_)) return;
+  if (!wake) return;
+  armedFor_ = wake;
   timer_.expires_at(std::chrono::steady_clock::time_point(
       std::chrono::duration_cast<std::chrono::steady_clock::duration>(*wake)));
   timer_.async_wait([this](std::error_code error) {
     if (error || exitCode_) return;
+    armedFor_.reset();
     actor_.tick(now(), out_);
     if (!out_.messages.empty()) record(trace::Record::of("timeout"));
     apply(out_);

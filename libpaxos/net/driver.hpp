@@ -1,7 +1,8 @@
 // Runs one core Actor on a real UDP socket: decodes datagrams (dropping and counting those that
 // do not decode), applies injected faults, feeds the actor with the monotonic clock, persists
 // and then sends what it returns, logs its notes, writes the trace, and keeps one timer armed at
-// its next deadline. Single-threaded: everything happens on one io_context.
+// its next deadline. Single-threaded: everything happens on one io_context. The steps of one
+// burst of datagrams share one persist (one fsync) and one flush: group commit.
 #pragma once
 
 #include <asio.hpp>
@@ -39,9 +40,11 @@ class Driver {
  private:
   core::Time now() const;
   void onDatagram(std::span<const uint8_t> bytes);
-  void handle(const wire::Message& message);
+  void handle(const wire::Message& message);  // one step; its output waits in out_
+  void flush();                               // persists, sends and logs out_, re-arms
   void apply(core::Outbox& out);
   void arm();
+  void traceMessage(const char* event, const wire::Message& message, uint32_t to);
   void crash(std::string_view event);
   void record(const trace::Record& record);
 
@@ -51,6 +54,8 @@ class Driver {
   FaultInjector& faults_;
   DriverHooks hooks_;
   asio::steady_timer timer_;
+  std::optional<core::Time> armedFor_;  // the timer's deadline while a wait is pending
+  bool debug_ = false;                  // debug logging on: describe every message
   asio::signal_set signals_;
   core::Outbox out_;
   std::optional<int> exitCode_;

@@ -39,22 +39,31 @@ UdpTransport::UdpTransport(asio::io_context& io, const config::Hosts& hosts, uin
   socket_.non_blocking(true, error);
 }
 
-void UdpTransport::receive(Handler handler) {
+void UdpTransport::receive(Handler handler, std::function<void()> burstEnd) {
   handler_ = std::move(handler);
+  burstEnd_ = std::move(burstEnd);
   receiveNext();
 }
 
 void UdpTransport::receiveNext() {
-  socket_.async_receive_from(asio::buffer(buffer_), sender_,
-                             [this](std::error_code error, size_t size) {
-                               if (error == asio::error::operation_aborted) return;
-                               if (!error) {
-                                 ++counters_.received;
-                                 handler_(std::span<const uint8_t>(buffer_.data(), size));
-                               }
-                               // Errors (e.g. ICMP port unreachable) are transient: read on.
-                               if (socket_.is_open()) receiveNext();
-                             });
+  socket_.async_receive_from(
+      asio::buffer(buffer_), sender_, [this](std::error_code error, size_t size) {
+        if (error == asio::error::operation_aborted) return;
+        // Then whatever else is queued, without going back to the event loop for each: under
+        // load most wake-ups find many datagrams waiting.
+        for (int read = 1;; ++read) {
+          // Errors (e.g. ICMP port unreachable) are transient: read on.
+          if (!error) {
+            ++counters_.received;
+            handler_(std::span<const uint8_t>(buffer_.data(), size));
+          }
+          if (read == kBurst || !socket_.is_open()) break;
+          size = socket_.receive_from(asio::buffer(buffer_), sender_, 0, error);
+          if (error == asio::error::would_block) break;
+        }
+        burstEnd_();
+        if (socket_.is_open()) receiveNext();
+      });
 }
 
 void UdpTransport::send(uint32_t to, std::span<const uint8_t> bytes) {

@@ -1,6 +1,7 @@
 // One UDP socket bound to this process's host line, and the resolved address of every other
 // UID. Sends are fire-and-forget (the core resends what matters); receives call a handler
-// with the raw bytes. Nothing here knows the protocol.
+// with the raw bytes, a burst at a time: every datagram already queued (up to kBurst), then the
+// burst's end, so a driver can persist and send once per burst. Nothing here knows the protocol.
 #pragma once
 
 #include <asio.hpp>
@@ -30,12 +31,13 @@ struct Counters {
 class UdpTransport {
  public:
   using Handler = std::function<void(std::span<const uint8_t>)>;
+  static constexpr int kBurst = 64;  // datagrams read before the burst ends and others run
 
   // Resolves every host line and binds this UID's. Throws std::runtime_error with a one-line
   // reason ("cannot bind localhost:10000: Address already in use").
   UdpTransport(asio::io_context& io, const config::Hosts& hosts, uint32_t self);
 
-  void receive(Handler handler);
+  void receive(Handler handler, std::function<void()> burstEnd);
   void send(uint32_t to, std::span<const uint8_t> bytes);
   Counters& counters() { return counters_; }
   // Whether the datagram being handled came from uid's address (valid inside the handler).
@@ -51,6 +53,7 @@ class UdpTransport {
   std::vector<uint8_t> buffer_;
   asio::ip::udp::endpoint sender_;
   Handler handler_;
+  std::function<void()> burstEnd_;
   Counters counters_;
 };
 

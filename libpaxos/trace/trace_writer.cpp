@@ -64,7 +64,7 @@ Record TraceWriter::forMessage(std::string event, const wire::Message& m, uint32
       break;
   }
   // Multi mode's slot values are batches: shown decoded, as in the logs.
-  if (batches && r.value && m.type != Type::request) r.value = wire::describeBatch(*r.value);
+  if (batches && r.value) r.value = wire::describeBatch(*r.value);
   return r;
 }
 

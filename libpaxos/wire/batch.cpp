@@ -10,6 +10,9 @@ namespace paxos::wire {
 
 std::string encodeBatch(const std::vector<Command>& commands) {
   std::vector<uint8_t> bytes;
+  size_t size = 0;
+  for (const Command& c : commands) size += encodedSize(c);
+  bytes.reserve(size);
   Writer w(bytes);
   for (const Command& c : commands) {
     w.u32(c.client);

@@ -27,12 +27,15 @@ class Writer {
   }
   void bytes(const std::string& s) {
     u16(static_cast<uint16_t>(s.size()));
-    out_.insert(out_.end(), s.begin(), s.end());
+    auto data = reinterpret_cast<const uint8_t*>(s.data());  // one memcpy, not a byte loop
+    out_.insert(out_.end(), data, data + s.size());
   }
 
  private:
   void integer(uint64_t v, int width) {
-    for (int i = 0; i < width; ++i) out_.push_back(static_cast<uint8_t>(v >> (8 * i)));
+    uint8_t little[8];
+    for (int i = 0; i < width; ++i) little[i] = static_cast<uint8_t>(v >> (8 * i));
+    out_.insert(out_.end(), little, little + width);
   }
   std::vector<uint8_t>& out_;
 };

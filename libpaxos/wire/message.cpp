@@ -39,8 +39,8 @@ std::string toString(const Ballot& ballot) {
 
 std::string describe(const Message& m, bool batches) {
   if (batches && !m.value.empty() &&
-      (m.type == Type::promise || m.type == Type::accept || m.type == Type::accepted ||
-       m.type == Type::decided)) {
+      (m.type == Type::request || m.type == Type::promise || m.type == Type::accept ||
+       m.type == Type::accepted || m.type == Type::decided)) {
     Message shown = m;
     shown.value = describeBatch(m.value);
     return describe(shown, false);

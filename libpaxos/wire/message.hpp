@@ -27,7 +27,8 @@ enum class Type : uint8_t {
   start,      // uid = leader, roles = role of each consensus UID
   startAck,
   startQuery,  // "send me START": from late nodes and clients
-  request,     // client -> proposer: uid = client, request = request id, value
+  request,     // client -> proposer: uid = client, request = request id, value (multi mode: a
+               // batch of the client's commands, request = the first one's id)
   prepare,     // 1a: ballot
   promise,     // 1b: ballot, accepted = ballot of the accepted value (none if nothing), value
   accept,      // 2a: ballot, value
@@ -76,7 +77,8 @@ std::string_view typeName(Type type);
 std::string_view roleName(Role role);
 std::string toString(const Ballot& ballot);  // "round.uid", "-" for none
 // One line for logs: type, instance and the fields that type uses. `batches`: values of
-// PROMISE, ACCEPT, ACCEPTED and DECIDED are multi mode's batches (wire/batch.hpp), shown decoded.
+// REQUEST, PROMISE, ACCEPT, ACCEPTED and DECIDED are multi mode's batches (wire/batch.hpp), shown
+// decoded.
 std::string describe(const Message& message, bool batches = false);
 
 }  // namespace paxos::wire

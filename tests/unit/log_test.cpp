@@ -48,14 +48,15 @@ Message progress(uint32_t sender, uint64_t next) {
   return test::from(sender, Type::progress, next);
 }
 
-Message clientRequest(uint32_t client, uint64_t id, std::string value) {
-  Message m = request(client, std::move(value));
-  m.request = id;
-  return m;
-}
-
 std::string batch(std::vector<Command> commands) {
   return wire::encodeBatch(commands);
+}
+
+// A client's REQUEST in multi mode: a batch of its commands, here one.
+Message clientRequest(uint32_t client, uint64_t id, std::string value) {
+  Message m = request(client, batch({{client, id, std::move(value)}}));
+  m.request = id;
+  return m;
 }
 
 }  // namespace
@@ -165,7 +166,8 @@ TEST_CASE("LogProposer: the highest proposer leads at once; a lower one forwards
   CHECK(sent(lowOut, Type::prepareAll).empty());
   lowOut = p.step(p.low, clientRequest(7, 1, "a"));
   CHECK(sent(lowOut) ==
-        std::vector<Sent>{{.to = 1, .type = Type::request, .value = "a", .uid = 7}});
+        std::vector<Sent>{
+            {.to = 1, .type = Type::request, .value = batch({{7, 1, "a"}}), .uid = 7}});
 }
 
 TEST_CASE("LogProposer: after phase 1 each value needs only phase 2; queued values share a slot") {
@@ -191,6 +193,19 @@ TEST_CASE("LogProposer: after phase 1 each value needs only phase 2; queued valu
   REQUIRE(accepts.size() == 3);
   CHECK(accepts[0].instance == 1);
   CHECK(accepts[0].value == batch({{7, 2, "b"}, {8, 1, "c"}}));
+}
+
+TEST_CASE("LogProposer: a REQUEST's batch speaks only for its own client") {
+  Proposers p;
+  p.lead();
+  Outbox out = p.step(p.high, request(7, batch({{7, 1, "a"}, {8, 1, "forged"}, {7, 2, "b"}})));
+  CHECK(out.refused == 1);
+  auto accepts = sent(out, Type::accept);
+  REQUIRE(accepts.size() == 3);
+  CHECK(accepts[0].value == batch({{7, 1, "a"}, {7, 2, "b"}}));
+  out = p.step(p.high, request(7, "\x01"));  // not a batch
+  CHECK(out.refused == 1);
+  CHECK(out.messages.empty());
 }
 
 TEST_CASE("LogProposer: a new leader recovers unfinished slots: their value, or a no-op") {
@@ -315,7 +330,10 @@ TEST_CASE("Client (multi): keeps a window of values in flight and prints each de
   client.start(now, out);
   out.clear();
   client.receive(now, start(6, 6, cluster.roles()), out);
-  CHECK(destinations(out, Type::request) == std::vector<uint32_t>{1, 1});  // a and b, not c
+  // a and b, not c, in one REQUEST
+  CHECK(sent(out, Type::request) ==
+        std::vector<Sent>{{.to = 1, .type = Type::request,
+                           .value = batch({{7, 1, "a"}, {7, 2, "b"}}), .uid = 7}});
   out.clear();
   client.receive(now, at(decided(5, batch({{7, 2, "b"}})), 4), out);
   CHECK(out.output == std::vector<std::string>{"decided 4 b"});

@@ -32,8 +32,7 @@ void LogLearner::receive(Time now, const Message& m, Outbox& out) {
         // off while they were decided) and can be fetched.
         known_ = std::max(known_, m.instance);
         progress_.report(m.from, m.instance);
-        uint64_t everywhere = progress_.everywhere();
-        log_.erase(log_.begin(), log_.lower_bound(everywhere));
+        forget();
       } else if (cluster_.roleOf(m.from) == wire::Role::acceptor && m.instance > next_) {
         // Every acceptor forgets a slot only once every learner, this one included, reported it
         // delivered: this learner restarted, and printed those slots before.
@@ -166,8 +165,13 @@ void LogLearner::catchup(Time now, Outbox& out) {
     for (uint32_t proposer : cluster_.proposers()) out.send(proposer, m);
 }
 
+void LogLearner::forget() {
+  log_.erase(log_.begin(), log_.lower_bound(progress_.everywhere()));
+}
+
 void LogLearner::report(Outbox& out) {
   progress_.report(self_, next_);
+  forget();  // a lone learner hears no other learner's report: its own counts
   Message m;
   m.type = Type::progress;
   m.instance = next_;

@@ -44,6 +44,7 @@ class LogLearner {
   void answer(const std::vector<wire::Command>& commands, uint64_t slot, Outbox& out) const;
   void catchup(Time now, Outbox& out);
   void report(Outbox& out);
+  void forget();  // drops the delivered slots every learner has reported
 
   const Cluster& cluster_;
   const Timing& timing_;

@@ -10,6 +10,30 @@ namespace paxos::test {
 
 namespace fs = std::filesystem;
 
+namespace {
+std::string& binDirSetting() {
+  static std::string dir = PAXOS_BIN_DIR;
+  return dir;
+}
+std::string& runRootSetting() {
+  static std::string dir = PAXOS_TEST_DIR;
+  return dir;
+}
+}  // namespace
+
+void setBinDir(std::string dir) {
+  binDirSetting() = std::move(dir);
+}
+const std::string& binDir() {
+  return binDirSetting();
+}
+void setRunRoot(std::string dir) {
+  runRootSetting() = std::move(dir);
+}
+const std::string& runRoot() {
+  return runRootSetting();
+}
+
 std::map<int, std::string> Outcome::clientDecisions() const {
   static const std::string prefix = "Final message received by client from learner: ";
   std::map<int, std::string> decisions;
@@ -29,7 +53,7 @@ std::string Outcome::describe() const {
 
 Cluster::Cluster(Scenario scenario, int runIndex)
     : scenario_(std::move(scenario)),
-      dir_(std::string(PAXOS_TEST_DIR) + "/" + scenario_.name + "-" + std::to_string(runIndex)),
+      dir_(runRoot() + "/" + scenario_.name + "-" + std::to_string(runIndex)),
       consensus_(scenario_.proposers + scenario_.acceptors + scenario_.learners) {
   fs::remove_all(dir_);  // a data dir left by an earlier run would be recovered from
   fs::create_directories(dir_);
@@ -47,7 +71,7 @@ Cluster::Cluster(Scenario scenario, int runIndex)
 void Cluster::start(int uid) {
   const Scenario& s = scenario_;
   bool client = uid >= consensus_;
-  std::vector<std::string> argv{std::string(PAXOS_BIN_DIR) + (client ? "/clidriver" : "/condriver"),
+  std::vector<std::string> argv{binDir() + (client ? "/clidriver" : "/condriver"),
                                 std::to_string(uid)};
   if (client) {
     const ClientSpec& c = s.clients[uid - consensus_];
@@ -58,6 +82,7 @@ void Cluster::start(int uid) {
       std::ofstream in(stdin_[uid]);
       for (const auto& line : lines->second) in << line << "\n";
     }
+    if (auto file = s.stdinFiles.find(uid); file != s.stdinFiles.end()) stdin_[uid] = file->second;
   }
   if (auto rewrite = s.hostsFor.find(uid); rewrite != s.hostsFor.end()) {
     std::string own = dir_ + "/hosts-" + std::to_string(uid) + ".txt";

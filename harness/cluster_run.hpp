@@ -1,6 +1,6 @@
 // Runs one cluster of real condriver/clidriver processes on free loopback ports and collects
-// what each printed and how each exited: all at once (runCluster), or one process at a time
-// with kills and restarts (Cluster).
+// what each printed, how each exited and its peak memory: all at once (runCluster), or one process
+// at a time with kills and restarts (Cluster).
 #pragma once
 
 #include <chrono>
@@ -34,6 +34,8 @@ struct Scenario {
   std::map<int, std::function<std::string(std::string)>> hostsFor;
   // Per client UID: its stdin, written to RUNFOLDER/UID.in (else it inherits the test's stdin).
   std::map<int, std::vector<std::string>> stdinLines;
+  // Per client UID: an existing file for its stdin (a benchmark's millions of values).
+  std::map<int, std::string> stdinFiles;
   // Extra cli lines after the clients' that no process uses: a test can send from their ports.
   int spareClients = 0;
   // NAME=VALUE entries added to every process's environment (e.g. PAXOS_KEY_FILE=...).
@@ -52,6 +54,13 @@ struct Outcome {
   std::map<int, std::string> clientDecisions() const;
   std::string describe() const;  // for failure messages: statuses and log paths
 };
+
+// Where a Cluster finds condriver and clidriver, and where it makes its run folders (one per
+// scenario name and run index, emptied first). Defaults: the build's bin/ and test-runs/.
+void setBinDir(std::string dir);
+const std::string& binDir();
+void setRunRoot(std::string dir);
+const std::string& runRoot();
 
 // Starts every process of the scenario and waits until all exit or the limit passes.
 Outcome runCluster(const Scenario& scenario, int runIndex);
@@ -100,6 +109,11 @@ class Cluster {
   int restarts(int uid) const { return int(pids_.at(uid).size()) - 1; }
   // The PID of the latest start of uid (to read /proc; signal it only through kill()).
   pid_t pid(int uid) const { return pids_.at(uid).back(); }
+  // Peak RSS in KiB of the latest start of uid once it has been reaped, else -1 (an upper
+  // bound: ProcessGroup::peakRssKiB).
+  long peakRssKiB(int uid) const { return group_.peakRssKiB(pid(uid)); }
+  // When the first process was started.
+  std::chrono::steady_clock::time_point started() const { return started_; }
   // stderr of start K of uid (0: the first start).
   std::string log(int uid, int start) const;
   // Statuses and stdout of the latest starts.

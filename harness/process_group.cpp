@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -30,8 +31,22 @@ ProcessGroup::ProcessGroup() {
 ProcessGroup::~ProcessGroup() {
   for (auto& [pid, status] : status_)
     if (status == -1) ::kill(pid, SIGKILL);
-  for (auto& [pid, status] : status_)
-    if (status == -1) waitpid(pid, nullptr, 0);
+  for (auto& [pid, status] : status_) {
+    if (status != -1) continue;
+    int raw = 0;
+    struct rusage usage {};
+    wait4(pid, &raw, 0, &usage);
+  }
+}
+
+void ProcessGroup::reaped(pid_t pid, int raw, const struct rusage& usage) {
+  status_[pid] = WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw);
+  peakRss_[pid] = usage.ru_maxrss;  // KiB on Linux
+}
+
+long ProcessGroup::peakRssKiB(pid_t pid) const {
+  auto it = peakRss_.find(pid);
+  return it == peakRss_.end() ? -1 : it->second;
 }
 
 pid_t ProcessGroup::spawn(const std::vector<std::string>& argv, const std::string& out,
@@ -78,8 +93,9 @@ void ProcessGroup::reap() {
   for (auto& [pid, status] : status_) {
     if (status != -1) continue;
     int raw = 0;
-    if (waitpid(pid, &raw, WNOHANG) != pid) continue;
-    status = WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw);
+    struct rusage usage {};
+    if (wait4(pid, &raw, WNOHANG, &usage) != pid) continue;
+    reaped(pid, raw, usage);
   }
 }
 
@@ -121,8 +137,11 @@ bool ProcessGroup::waitAll(std::chrono::milliseconds limit) {
     if (status == -1) ::kill(pid, SIGKILL);
   for (auto& [pid, status] : status_)
     if (status == -1) {
-      waitpid(pid, nullptr, 0);
-      status = 128 + SIGKILL;
+      int raw = 0;
+      struct rusage usage {};
+      wait4(pid, &raw, 0, &usage);
+      reaped(pid, raw, usage);
+      status = 128 + SIGKILL;  // killed at the limit, whatever it was doing
     }
   return false;
 }
@@ -175,6 +194,24 @@ std::string readFile(const std::string& path) {
   std::stringstream text;
   text << in.rdbuf();
   return text.str();
+}
+
+namespace {
+long statusField(pid_t pid, const std::string& field) {
+  std::istringstream in(readFile("/proc/" + std::to_string(pid) + "/status"));
+  std::string line;
+  while (std::getline(in, line))
+    if (line.starts_with(field)) return std::stol(line.substr(field.size()));
+  return -1;
+}
+}  // namespace
+
+long rssKiB(pid_t pid) {
+  return statusField(pid, "VmRSS:");
+}
+
+long peakRssSoFarKiB(pid_t pid) {
+  return statusField(pid, "VmHWM:");
 }
 
 }  // namespace paxos::test

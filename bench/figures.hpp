@@ -1,0 +1,66 @@
+// What every figure shares (options, report, the limits measured once) and the figures.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "limits.hpp"
+#include "load.hpp"
+#include "options.hpp"
+#include "report.hpp"
+
+namespace paxos::bench {
+
+// One point of the load sweep: offered load (clients x window) and what it achieved.
+struct SweepPoint {
+  int clients = 0, window = 0;
+  double valuesPerSec = 0;
+  double p50Ms = 0, p99Ms = 0;  // per value, from the clients' --latency field; 0 if none
+  bool ok = false;
+};
+
+struct Context {
+  Options options;
+  Report report;
+  std::string workDir;        // inputs, probes and run folders
+  std::string binDir;         // condriver and clidriver
+  bool latencyField = false;  // clidriver has --latency
+  int nextRun = 0;            // run folders are numbered across figures
+
+  // The limits, each measured once when a figure first needs it (and reported as a row).
+  const UdpRoundTrip& udpRoundTrip();
+  const UdpRate& udpRate64();
+  const UdpRate& udpRate8k();
+  double fsyncRate();
+  const ProcessFloor& processFloor(int count);
+  long idleRssKiB();  // the driver binary's memory floor
+
+  std::vector<SweepPoint> sweep;            // for the plot
+  std::map<std::string, long> loadPeakRss;  // process kind -> largest peak RSS (KiB) under load
+  std::set<std::string> loadRssUpperBound;  // kinds with a process that exited before reading
+  void addLoadRss(const LoadResult& r);
+
+  std::string condriver() const { return binDir + "/condriver"; }
+  std::string clidriver() const { return binDir + "/clidriver"; }
+
+ private:
+  std::optional<UdpRoundTrip> rtt_;
+  std::optional<UdpRate> rate64_, rate8k_;
+  std::optional<double> fsync_;
+  std::map<int, ProcessFloor> floors_;
+  std::optional<long> idleRss_;
+};
+
+void scenarioFigure(Context& c);
+void latencyFigure(Context& c);
+void throughputFigure(Context& c);
+void scaleFigure(Context& c);
+void memoryFigure(Context& c);
+
+// The latency-against-load plot, drawn by hand as SVG.
+std::string plotSvg(const std::vector<SweepPoint>& points, const std::string& title);
+
+}  // namespace paxos::bench

@@ -1,0 +1,40 @@
+// The physical limits each figure is held against, measured on this machine in the same run:
+// loopback UDP (round trip, datagram rate), the disk's fsync rate, and the floor of starting
+// and reaping processes of the driver binary.
+#pragma once
+
+#include <string>
+
+namespace paxos::bench {
+
+struct UdpRoundTrip {
+  double p50Us = 0, p99Us = 0, p999Us = 0;
+  int roundTrips = 0;
+};
+// Blocking ping-pong of a `bytes`-byte datagram with an echo thread on its own socket.
+UdpRoundTrip measureUdpRoundTrip(int roundTrips, int bytes = 32);
+
+struct UdpRate {
+  double datagramsPerSec = 0;
+  double sent = 0, received = 0;
+};
+// One thread blasts `bytes`-byte datagrams at another thread's socket (1 MiB receive buffer,
+// as the transport asks for) for `seconds`; the rate is what the receiver got.
+UdpRate measureUdpRate(int bytes, double seconds);
+
+// Appends of `bytes` bytes, each followed by fsync, to a file in `dir` for `seconds`: the
+// ceiling on durable steps per second of one process (an acceptor fsyncs before it replies).
+double measureFsyncRate(const std::string& dir, double seconds, int bytes = 100);
+
+struct ProcessFloor {
+  double launchToExitMs = 0;  // median over runs: `count` processes started at once, all reaped
+};
+// Starts `count` copies of `program --help` at once and waits for all; median over `runs`.
+ProcessFloor measureProcessFloor(const std::string& program, int count, int runs,
+                                 const std::string& dir);
+
+// Peak RSS (KiB) of `program --help` caught alive: its stdout is a full pipe, so it blocks in
+// its write with its libraries loaded and its options parsed. The memory floor of the binary.
+long measureIdleRssKiB(const std::string& program, const std::string& dir);
+
+}  // namespace paxos::bench

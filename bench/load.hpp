@@ -1,0 +1,50 @@
+// One multi-mode cluster under load: 1 proposer, 3 acceptors, 1 learner (UIDs 0, 1-3, 4) and K
+// streaming clients (UIDs 5..), each proposing its own file of distinct fixed-size values with
+// `window` in flight. The learner prints each delivered value on its own line, so its stdout's
+// size divided by (value size + 1) counts delivered values at any moment.
+#pragma once
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace paxos::bench {
+
+enum class Durability { memory, none, fsync };  // no --data-dir; --durability none; fsync
+
+struct LoadSpec {
+  std::string name;  // run folder name
+  int clients = 1;
+  int window = 1;
+  size_t valuesPerClient = 1000;
+  int valueBytes = 64;
+  Durability durability = Durability::memory;
+  double warmupSeconds = 0.5;  // after the first delivery, before measuring
+  double seconds = 10;         // measured; less if the clients run out of values first
+  bool latencyField = false;   // clidriver --latency: per-value micros on each output line
+};
+
+struct LoadResult {
+  bool ok = false;
+  std::string error;
+  double valuesPerSec = 0;
+  double measuredSeconds = 0;
+  size_t delivered = 0;               // by the learner, over the whole run
+  bool ranOut = false;                // the clients finished before the measured time was up
+  double startupMs = 0;               // launch to the first delivered value
+  double clientsDoneMs = 0;           // launch to the last client exit (0 if killed first)
+  std::vector<double> latencyUs;      // per value, from the clients' --latency field
+  std::map<int, long> peakRssKiB;     // uid -> peak RSS (VmHWM just before the kill)
+  std::set<int> rssUpperBound;        // exited before the reading: wait4's upper bound instead
+  std::map<int, std::string> roleOf;  // uid -> proposer, acceptor, learner, client
+  std::string dir;
+};
+
+// Writes (or reuses) `dir`/client-I-N.in: N lines of `bytes` bytes, distinct across clients.
+std::string valuesFile(const std::string& dir, int client, size_t count, int bytes);
+
+// Runs the load and then kills every process of it.
+LoadResult runLoad(const LoadSpec& spec, const std::string& inputDir, int runIndex);
+
+}  // namespace paxos::bench

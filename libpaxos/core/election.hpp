@@ -53,6 +53,7 @@ class Election {
   std::set<uint32_t> relayed_;  // candidates already forwarded: a resent token is not relayed twice
   std::optional<uint32_t> leader_;
   Time stallAt_{};
+  int queryReach_ = 1;  // START_QUERY goes to this many nodes after us on the ring, doubling
 };
 
 }  // namespace paxos::core

@@ -470,3 +470,14 @@ TEST_CASE("Resender: takeOlderThan hands back the messages whose peer looks dead
   CHECK_FALSE(resender.pendingTo(1, Type::elect));
   CHECK(resender.pendingTo(2, Type::elect));
 }
+
+TEST_CASE("No leader by electionStall: START_QUERY to the nearest nodes first, doubling") {
+  Alone a(2);  // ring 0-3: the others after 2 are 3, 0, 1
+  Outbox out;
+  a.election.start(a.now, out);
+  a.deliver(Type::electAck, 3, 2);  // the hop is done: only the stall timer is left
+  out = a.tickAt(a.now + a.timing.electionStall);
+  CHECK(destinations(out, Type::startQuery) == std::vector<uint32_t>{3, 0});
+  out = a.tickAt(a.now + a.timing.electionStall);
+  CHECK(destinations(out, Type::startQuery) == std::vector<uint32_t>{3, 0, 1});
+}

@@ -5,7 +5,7 @@ namespace paxos::bench {
 
 const UdpRoundTrip& Context::udpRoundTrip() {
   if (!rtt_) {
-    rtt_ = measureUdpRoundTrip(options.quick ? 3000 : 20000);
+    rtt_ = measureUdpRing(2, options.quick ? 3000 : 20000);
     std::string note = std::to_string(rtt_->roundTrips) + " round trips of 32 B, echo thread";
     report.add({.figure = "limits",
                 .name = "UDP round trip p50",
@@ -17,6 +17,21 @@ const UdpRoundTrip& Context::udpRoundTrip() {
     report.printNew();
   }
   return *rtt_;
+}
+
+const UdpRoundTrip& Context::udpRing4() {
+  if (!ring4_) {
+    ring4_ = measureUdpRing(4, options.quick ? 3000 : 20000);
+    report.add({.figure = "limits",
+                .name = "UDP 4-hop ring p50",
+                .value = ring4_->p50Us,
+                .unit = "us",
+                .note = std::to_string(ring4_->roundTrips) + " trips of 32 B, 3 relay threads"});
+    report.add(
+        {.figure = "limits", .name = "UDP 4-hop ring p99", .value = ring4_->p99Us, .unit = "us"});
+    report.printNew();
+  }
+  return *ring4_;
 }
 
 const UdpRate& Context::udpRate64() {

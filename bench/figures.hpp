@@ -27,11 +27,11 @@ struct Context {
   Report report;
   std::string workDir;        // inputs, probes and run folders
   std::string binDir;         // condriver and clidriver
-  bool latencyField = false;  // clidriver has --latency
   int nextRun = 0;            // run folders are numbered across figures
 
   // The limits, each measured once when a figure first needs it (and reported as a row).
   const UdpRoundTrip& udpRoundTrip();
+  const UdpRoundTrip& udpRing4();  // the floor of a value's four hops
   const UdpRate& udpRate64();
   const UdpRate& udpRate8k();
   double fsyncRate();
@@ -47,7 +47,7 @@ struct Context {
   std::string clidriver() const { return binDir + "/clidriver"; }
 
  private:
-  std::optional<UdpRoundTrip> rtt_;
+  std::optional<UdpRoundTrip> rtt_, ring4_;
   std::optional<UdpRate> rate64_, rate8k_;
   std::optional<double> fsync_;
   std::map<int, ProcessFloor> floors_;

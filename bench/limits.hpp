@@ -11,8 +11,11 @@ struct UdpRoundTrip {
   double p50Us = 0, p99Us = 0, p999Us = 0;
   int roundTrips = 0;
 };
-// Blocking ping-pong of a `bytes`-byte datagram with an echo thread on its own socket.
-UdpRoundTrip measureUdpRoundTrip(int roundTrips, int bytes = 32);
+// A `bytes`-byte datagram sent round a ring of `hops` sockets with blocking receives: the pinger
+// and hops-1 relay threads, each on its own socket. hops = 2 is the echo pair (the UDP round
+// trip); hops = 4 is the shortest path of a multi-mode value (client, proposer, acceptor,
+// learner), with no protocol work at all.
+UdpRoundTrip measureUdpRing(int hops, int roundTrips, int bytes = 32);
 
 struct UdpRate {
   double datagramsPerSec = 0;

@@ -76,7 +76,7 @@ LoadResult runLoad(const LoadSpec& spec, const std::string& inputDir, int runInd
     s.stdinFiles[kFirstClient + i] = valuesFile(inputDir, i, spec.valuesPerClient, spec.valueBytes);
   }
   s.clientArgs = {"--window", std::to_string(spec.window), "--timeout", "10000"};
-  if (spec.latencyField) s.clientArgs.push_back("--latency");
+  s.clientArgs.push_back("--latency");  // per-value micros on each output line
   if (spec.durability != Durability::memory) s.dataDir = true;
   if (spec.durability == Durability::none) s.nodeArgs = {"--durability", "none"};
 
@@ -168,8 +168,7 @@ LoadResult runLoad(const LoadSpec& spec, const std::string& inputDir, int runInd
       result.peakRssKiB[uid] = cluster.peakRssKiB(uid);
       result.rssUpperBound.insert(uid);
     }
-  if (spec.latencyField)
-    for (int uid = kFirstClient; uid < cluster.size(); ++uid)
+  for (int uid = kFirstClient; uid < cluster.size(); ++uid)
       readLatencies(test::readFile(cluster.dir() + "/" + std::to_string(uid) + ".out"),
                     result.latencyUs);
   return result;

@@ -22,7 +22,6 @@ struct LoadSpec {
   Durability durability = Durability::memory;
   double warmupSeconds = 0.5;  // after the first delivery, before measuring
   double seconds = 10;         // measured; less if the clients run out of values first
-  bool latencyField = false;   // clidriver --latency: per-value micros on each output line
 };
 
 struct LoadResult {

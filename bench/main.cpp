@@ -27,14 +27,6 @@ std::string ownDirectory() {
 }
 
 // Whether clidriver prints per-value micros with --latency (decided SLOT VALUE MICROS).
-bool hasLatencyOption(const Context& c) {
-  std::string help = c.workDir + "/clidriver-help.txt";
-  paxos::test::ProcessGroup group;
-  group.spawn({c.clidriver(), "--help"}, help, "/dev/null", "/dev/null");
-  group.waitAll(std::chrono::seconds(10));
-  return paxos::test::readFile(help).find("--latency") != std::string::npos;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -62,14 +54,12 @@ int main(int argc, char** argv) {
   }
   paxos::test::setBinDir(c.binDir);
   paxos::test::setRunRoot(c.workDir + "/runs");
-  c.latencyField = hasLatencyOption(c);
 
   auto m = machine();
   c.report.extra()["machine"] = m;
-  std::printf("paxos-bench: %s, %d cores, %s; work folder %s%s\n",
+  std::printf("paxos-bench: %s, %d cores, %s; work folder %s\n",
               m.value("cpu", std::string("?")).c_str(), m.value("cores", 0),
-              m.value("kernel", std::string("?")).c_str(), c.workDir.c_str(),
-              c.latencyField ? "" : "; clidriver has no --latency (no latency percentiles)");
+              m.value("kernel", std::string("?")).c_str(), c.workDir.c_str());
   c.report.printHeader();
   std::fflush(stdout);
 
@@ -111,7 +101,6 @@ int main(int argc, char** argv) {
   c.report.extra()["figure_seconds"] = seconds;
   c.report.extra()["total_seconds"] = total;
   c.report.extra()["quick"] = c.options.quick;
-  c.report.extra()["latency_field"] = c.latencyField;
   int status = c.report.anyFailed() ? 1 : 0;
   if (!c.options.json.empty()) {
     std::ofstream out(c.options.json);

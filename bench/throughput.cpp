@@ -49,7 +49,6 @@ void throughputFigure(Context& c) {
     spec.durability = Durability::none;
     spec.warmupSeconds = quick ? 0.2 : 0.5;
     spec.seconds = quick ? 0.7 : 2;
-    spec.latencyField = c.latencyField;
     spec.valuesPerClient = valuesPerClient(std::max(20000.0, 3 * best), spec);
     LoadResult r = runLoad(spec, c.workDir + "/inputs", c.nextRun++);
     SweepPoint point{
@@ -85,7 +84,6 @@ void throughputFigure(Context& c) {
     spec.durability = d;
     spec.warmupSeconds = quick ? 0.3 : 1;
     spec.seconds = c.options.seconds;
-    spec.latencyField = c.latencyField;
     spec.valuesPerClient = valuesPerClient(std::max(20000.0, 1.5 * best), spec);
     LoadResult r = runLoad(spec, c.workDir + "/inputs", c.nextRun++);
     std::string name = none ? "values/s, --durability none" : "values/s, fsync";

@@ -39,24 +39,43 @@ bool pair(int a, int b) {
 
 }  // namespace
 
-UdpRoundTrip measureUdpRoundTrip(int roundTrips, int bytes) {
+UdpRoundTrip measureUdpRing(int hops, int roundTrips, int bytes) {
   UdpRoundTrip result;
-  int echo = test::bindLoopbackUdp(0), ping = test::bindLoopbackUdp(0);
-  if (echo < 0 || ping < 0 || !pair(echo, ping)) {
-    if (echo >= 0) close(echo);
-    if (ping >= 0) close(ping);
+  // Socket 0 is the pinger; socket i (1..hops-1) belongs to relay thread i, which sends what it
+  // gets to socket i+1 (the last one back to 0). Two hops: an echo pair.
+  std::vector<int> fds;
+  std::vector<sockaddr_in> addrs;
+  for (int i = 0; i < hops; ++i) {
+    int fd = test::bindLoopbackUdp(0);
+    if (fd < 0) break;
+    fds.push_back(fd);
+    addrs.push_back(addressOf(fd));
+  }
+  auto closeAll = [&] {
+    for (int fd : fds) close(fd);
+  };
+  if (int(fds.size()) != hops) {
+    closeAll();
     return result;
   }
-  setTimeout(echo, std::chrono::milliseconds(1000));  // ends the echo if the pinger is gone
-  setTimeout(ping, std::chrono::milliseconds(100));   // a lost datagram is sent again
-  std::thread echoer([echo] {
-    char buffer[65536];
-    for (;;) {
-      ssize_t n = recv(echo, buffer, sizeof buffer, 0);
-      if (n <= 0 || (n == 1 && buffer[0] == 'q')) return;
-      send(echo, buffer, size_t(n), 0);
-    }
-  });
+  auto sendTo = [&](int from, const char* data, size_t n) {
+    const sockaddr_in& to = addrs[size_t(from + 1) % addrs.size()];
+    sendto(fds[size_t(from)], data, n, 0, reinterpret_cast<const sockaddr*>(&to), sizeof to);
+  };
+  std::vector<std::thread> relays;
+  for (int i = 1; i < hops; ++i) {
+    setTimeout(fds[size_t(i)], std::chrono::milliseconds(1000));  // ends if the pinger is gone
+    relays.emplace_back([&, i] {
+      char buffer[65536];
+      for (;;) {
+        ssize_t n = recv(fds[size_t(i)], buffer, sizeof buffer, 0);
+        if (n <= 0) return;
+        sendTo(i, buffer, size_t(n));  // a 'q' goes on round the ring, then each relay stops
+        if (n == 1 && buffer[0] == 'q') return;
+      }
+    });
+  }
+  setTimeout(fds[0], std::chrono::milliseconds(100));  // a lost datagram is sent again
   std::vector<char> message(size_t(bytes), 'x'), reply(65536);
   std::vector<double> samples;
   samples.reserve(size_t(roundTrips));
@@ -65,17 +84,16 @@ UdpRoundTrip measureUdpRoundTrip(int roundTrips, int bytes) {
     auto start = Clock::now();
     ssize_t n = -1;
     for (int attempt = 0; attempt < 10 && n <= 0; ++attempt) {
-      send(ping, message.data(), message.size(), 0);
-      n = recv(ping, reply.data(), reply.size(), 0);
+      sendTo(0, message.data(), message.size());
+      n = recv(fds[0], reply.data(), reply.size(), 0);
     }
     if (n <= 0) break;
     if (i >= warmup)
       samples.push_back(std::chrono::duration<double, std::micro>(Clock::now() - start).count());
   }
-  send(ping, "q", 1, 0);
-  echoer.join();
-  close(echo);
-  close(ping);
+  sendTo(0, "q", 1);
+  for (auto& t : relays) t.join();
+  closeAll();
   result.roundTrips = int(samples.size());
   result.p50Us = quantile(samples, 0.5);
   result.p99Us = quantile(samples, 0.99);

@@ -1,14 +1,13 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, and runs the benchmark suite (docs/BENCHMARKS.md): every
-# figure with its limit measured in the same run, the results table, bench.json and the plot of
+# figure with its limit measured in the same run, the results table, docs/bench.json and the plot of
 # latency against load. Arguments go to paxos-bench (e.g. --quick, or figure names).
 # MICRO=1 also runs the Google Benchmark micro-benchmarks (paxos-micro).
 set -u
 source "$(dirname "$0")/common.sh"
-command -v python3 >/dev/null || ensure_packages python3
 build
 cd "$ROOT" || exit 2
-"$BIN/paxos-bench" --json bench.json --svg docs/bench-latency.svg "$@" || exit $?
+"$BIN/paxos-bench" --json docs/bench.json --svg docs/bench-latency.svg "$@" || exit $?
 if [ "${MICRO:-0}" != 0 ]; then
   "$BIN/paxos-micro" || exit $?
 fi

@@ -43,11 +43,10 @@ inline wire::Message message(wire::Type type, uint32_t from, uint64_t instance =
   return m;
 }
 
-// As the drivers run at info level: no debug notes, no trace events (where the Outbox has the
-// switches; older cores always build them).
+// As the drivers run at info level: no debug notes, no trace events.
 inline void quiet(core::Outbox& out) {
-  if constexpr (requires { out.debugging = false; }) out.debugging = false;
-  if constexpr (requires { out.tracing = false; }) out.tracing = false;
+  out.debugging = false;
+  out.tracing = false;
 }
 
 }  // namespace paxos::micro

@@ -131,6 +131,8 @@ TEST_CASE("bad arguments and files: one line naming the problem, exit 2") {
       {{"clidriver", "3", "5", "0", "--timeout", "later"}, good, "--timeout"},
       {{"clidriver", "3", "5", "0", "--window", "0"}, good, "--window"},
       {{"clidriver", "3", "5", "0", "--window", "2000"}, good, "--window"},
+      {{"clidriver", "3", "5", "0", "--latency"}, good, "--latency needs a multi-mode cluster"},
+      {{"clidriver", "3", "5", "0", "--latency", "yes"}, multi, "yes"},
       {{"clidriver", "3", "5", "0", "--trace", noSuchDir + "/t.jsonl"}, good, "--trace"},
       {{"clidriver", "3", "5", "0", "--hosts", noSuchDir + "/h.txt"}, good, "no/such/dir/h.txt"},
       {{"clidriver", "3", "5", "0", "--bogus"}, good, "--bogus"},

@@ -25,9 +25,9 @@ struct SweepPoint {
 struct Context {
   Options options;
   Report report;
-  std::string workDir;        // inputs, probes and run folders
-  std::string binDir;         // condriver and clidriver
-  int nextRun = 0;            // run folders are numbered across figures
+  std::string workDir;  // inputs, probes and run folders
+  std::string binDir;   // condriver and clidriver
+  int nextRun = 0;      // run folders are numbered across figures
 
   // The limits, each measured once when a figure first needs it (and reported as a row).
   const UdpRoundTrip& udpRoundTrip();

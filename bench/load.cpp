@@ -169,8 +169,8 @@ LoadResult runLoad(const LoadSpec& spec, const std::string& inputDir, int runInd
       result.rssUpperBound.insert(uid);
     }
   for (int uid = kFirstClient; uid < cluster.size(); ++uid)
-      readLatencies(test::readFile(cluster.dir() + "/" + std::to_string(uid) + ".out"),
-                    result.latencyUs);
+    readLatencies(test::readFile(cluster.dir() + "/" + std::to_string(uid) + ".out"),
+                  result.latencyUs);
   return result;
 }
 

@@ -165,9 +165,9 @@ TEST_CASE("LogProposer: the highest proposer leads at once; a lower one forwards
   p.low.start(p.now, lowOut);
   CHECK(sent(lowOut, Type::prepareAll).empty());
   lowOut = p.step(p.low, clientRequest(7, 1, "a"));
-  CHECK(sent(lowOut) ==
-        std::vector<Sent>{
-            {.to = 1, .type = Type::request, .value = batch({{7, 1, "a"}}), .uid = 7}});
+  CHECK(
+      sent(lowOut) ==
+      std::vector<Sent>{{.to = 1, .type = Type::request, .value = batch({{7, 1, "a"}}), .uid = 7}});
 }
 
 TEST_CASE("LogProposer: after phase 1 each value needs only phase 2; queued values share a slot") {
@@ -331,9 +331,10 @@ TEST_CASE("Client (multi): keeps a window of values in flight and prints each de
   out.clear();
   client.receive(now, start(6, 6, cluster.roles()), out);
   // a and b, not c, in one REQUEST
-  CHECK(sent(out, Type::request) ==
-        std::vector<Sent>{{.to = 1, .type = Type::request,
-                           .value = batch({{7, 1, "a"}, {7, 2, "b"}}), .uid = 7}});
+  CHECK(
+      sent(out, Type::request) ==
+      std::vector<Sent>{
+          {.to = 1, .type = Type::request, .value = batch({{7, 1, "a"}, {7, 2, "b"}}), .uid = 7}});
   out.clear();
   client.receive(now, at(decided(5, batch({{7, 2, "b"}})), 4), out);
   CHECK(out.output == std::vector<std::string>{"decided 4 b"});

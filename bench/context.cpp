@@ -3,35 +3,27 @@
 
 namespace paxos::bench {
 
-const UdpRoundTrip& Context::udpRoundTrip() {
-  if (!rtt_) {
-    rtt_ = measureUdpRing(2, options.quick ? 3000 : 20000);
-    std::string note = std::to_string(rtt_->roundTrips) + " round trips of 32 B, echo thread";
+const UdpRoundTrip& Context::udpRing(std::optional<UdpRoundTrip>& cached, int hops,
+                                     const std::string& name, const std::string& how) {
+  if (!cached) {
+    cached = measureUdpRing(hops, options.quick ? 3000 : 20000);
     report.add({.figure = "limits",
-                .name = "UDP round trip p50",
-                .value = rtt_->p50Us,
+                .name = name + " p50",
+                .value = cached->p50Us,
                 .unit = "us",
-                .note = note});
-    report.add(
-        {.figure = "limits", .name = "UDP round trip p99", .value = rtt_->p99Us, .unit = "us"});
+                .note = std::to_string(cached->roundTrips) + " trips of 32 B, " + how});
+    report.add({.figure = "limits", .name = name + " p99", .value = cached->p99Us, .unit = "us"});
     report.printNew();
   }
-  return *rtt_;
+  return *cached;
+}
+
+const UdpRoundTrip& Context::udpRoundTrip() {
+  return udpRing(rtt_, 2, "UDP round trip", "echo thread");
 }
 
 const UdpRoundTrip& Context::udpRing4() {
-  if (!ring4_) {
-    ring4_ = measureUdpRing(4, options.quick ? 3000 : 20000);
-    report.add({.figure = "limits",
-                .name = "UDP 4-hop ring p50",
-                .value = ring4_->p50Us,
-                .unit = "us",
-                .note = std::to_string(ring4_->roundTrips) + " trips of 32 B, 3 relay threads"});
-    report.add(
-        {.figure = "limits", .name = "UDP 4-hop ring p99", .value = ring4_->p99Us, .unit = "us"});
-    report.printNew();
-  }
-  return *ring4_;
+  return udpRing(ring4_, 4, "UDP 4-hop ring", "3 relay threads");
 }
 
 const UdpRate& Context::udpRate64() {

@@ -48,6 +48,9 @@ struct Context {
 
  private:
   std::optional<UdpRoundTrip> rtt_, ring4_;
+  // Measures a UDP ring of `hops` once, reporting it as `name` p50 and p99.
+  const UdpRoundTrip& udpRing(std::optional<UdpRoundTrip>& cached, int hops,
+                              const std::string& name, const std::string& how);
   std::optional<UdpRate> rate64_, rate8k_;
   std::optional<double> fsync_;
   std::map<int, ProcessFloor> floors_;

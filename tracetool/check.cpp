@@ -178,9 +178,8 @@ bool checkLog(const Timeline& t, const std::set<std::string>& requested, std::os
   }
   for (const auto& [value, records] : unrequested) {
     ok = false;
-    out << fmt::format(
-        "validity violated: '{}' delivered {} time(s), but no client sent it in a REQUEST\n",
-        printable(value), records.size());
+    out << fmt::format("validity violated: '{}' delivered {} time(s), but no client proposed it\n",
+                       printable(value), records.size());
     show(t, records, out, kShown);
   }
   for (const auto& [process, list] : learnerDelivers) {

@@ -94,7 +94,6 @@ void Context::addLoadRss(const LoadResult& r) {
     const std::string& kind = r.roleOf.at(uid);
     auto& most = loadPeakRss[kind];
     most = std::max(most, kib);
-    if (r.rssUpperBound.contains(uid)) loadRssUpperBound.insert(kind);
   }
 }
 

@@ -3,7 +3,6 @@
 
 #include <map>
 #include <optional>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -40,7 +39,6 @@ struct Context {
 
   std::vector<SweepPoint> sweep;            // for the plot
   std::map<std::string, long> loadPeakRss;  // process kind -> largest peak RSS (KiB) under load
-  std::set<std::string> loadRssUpperBound;  // kinds with a process that exited before reading
   void addLoadRss(const LoadResult& r);
 
   std::string condriver() const { return binDir + "/condriver"; }

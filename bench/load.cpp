@@ -156,18 +156,12 @@ LoadResult runLoad(const LoadSpec& spec, const std::string& inputDir, int runInd
     result.ok = result.valuesPerSec > 0;
     if (!result.ok) result.error = "no values delivered while measuring (" + cluster.dir() + ")";
   }
-  // Peak RSS is read while each process still runs: VmHWM is exact, wait4's ru_maxrss after
-  // posix_spawn also counts this process's memory (ProcessGroup::peakRssKiB).
+  // Peak RSS is read while each process still runs (VmHWM); one that exited is left out.
   for (int uid = 0; uid < cluster.size(); ++uid)
     if (!cluster.exited(uid)) result.peakRssKiB[uid] = test::peakRssSoFarKiB(cluster.pid(uid));
   for (int uid = 0; uid < cluster.size(); ++uid) cluster.kill(uid);
   cluster.waitAll();
   result.delivered = size_t(count());
-  for (int uid = 0; uid < cluster.size(); ++uid)
-    if (!result.peakRssKiB.contains(uid) || result.peakRssKiB[uid] < 0) {
-      result.peakRssKiB[uid] = cluster.peakRssKiB(uid);
-      result.rssUpperBound.insert(uid);
-    }
   for (int uid = kFirstClient; uid < cluster.size(); ++uid)
     readLatencies(test::readFile(cluster.dir() + "/" + std::to_string(uid) + ".out"),
                   result.latencyUs);

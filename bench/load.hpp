@@ -5,7 +5,6 @@
 #pragma once
 
 #include <map>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -29,13 +28,13 @@ struct LoadResult {
   std::string error;
   double valuesPerSec = 0;
   double measuredSeconds = 0;
-  size_t delivered = 0;               // by the learner, over the whole run
-  bool ranOut = false;                // the clients finished before the measured time was up
-  double startupMs = 0;               // launch to the first delivered value
-  double clientsDoneMs = 0;           // launch to the last client exit (0 if killed first)
-  std::vector<double> latencyUs;      // per value, from the clients' --latency field
-  std::map<int, long> peakRssKiB;     // uid -> peak RSS (VmHWM just before the kill)
-  std::set<int> rssUpperBound;        // exited before the reading: wait4's upper bound instead
+  size_t delivered = 0;           // by the learner, over the whole run
+  bool ranOut = false;            // the clients finished before the measured time was up
+  double startupMs = 0;           // launch to the first delivered value
+  double clientsDoneMs = 0;       // launch to the last client exit (0 if killed first)
+  std::vector<double> latencyUs;  // per value, from the clients' --latency field
+  std::map<int, long>
+      peakRssKiB;  // uid -> peak RSS (VmHWM just before the kill) of those still running
   std::map<int, std::string> roleOf;  // uid -> proposer, acceptor, learner, client
   std::string dir;
 };

@@ -1,4 +1,4 @@
-// Figure "memory": peak RSS per process kind under the saturating load (wait4's ru_maxrss), and
+// Figure "memory": peak RSS per process kind under the saturating load (VmHWM), and
 // the RSS of each node at rest, shortly after the election of a basic-mode cluster. The limit is
 // the peak RSS of the same binary doing nothing (`--help`, caught alive): its libraries' floor.
 #include <chrono>
@@ -69,8 +69,6 @@ void memoryFigure(Context& c) {
     auto it = c.loadPeakRss.find(kind);
     if (it == c.loadPeakRss.end() || it->second <= 0) continue;
     std::string note = kind == std::string("client") ? "holds all its input values" : "";
-    if (c.loadRssUpperBound.contains(kind))
-      note += std::string(note.empty() ? "" : "; ") + "upper bound: one exited before the reading";
     c.report.add({.figure = "memory",
                   .name = std::string("peak under load, ") + kind,
                   .value = double(it->second) / kMiB,

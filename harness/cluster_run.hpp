@@ -109,9 +109,6 @@ class Cluster {
   int restarts(int uid) const { return int(pids_.at(uid).size()) - 1; }
   // The PID of the latest start of uid (to read /proc; signal it only through kill()).
   pid_t pid(int uid) const { return pids_.at(uid).back(); }
-  // Peak RSS in KiB of the latest start of uid once it has been reaped, else -1 (an upper
-  // bound: ProcessGroup::peakRssKiB).
-  long peakRssKiB(int uid) const { return group_.peakRssKiB(pid(uid)); }
   // When the first process was started.
   std::chrono::steady_clock::time_point started() const { return started_; }
   // stderr of start K of uid (0: the first start).

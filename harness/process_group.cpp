@@ -5,7 +5,6 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -31,22 +30,8 @@ ProcessGroup::ProcessGroup() {
 ProcessGroup::~ProcessGroup() {
   for (auto& [pid, status] : status_)
     if (status == -1) ::kill(pid, SIGKILL);
-  for (auto& [pid, status] : status_) {
-    if (status != -1) continue;
-    int raw = 0;
-    struct rusage usage {};
-    wait4(pid, &raw, 0, &usage);
-  }
-}
-
-void ProcessGroup::reaped(pid_t pid, int raw, const struct rusage& usage) {
-  status_[pid] = WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw);
-  peakRss_[pid] = usage.ru_maxrss;  // KiB on Linux
-}
-
-long ProcessGroup::peakRssKiB(pid_t pid) const {
-  auto it = peakRss_.find(pid);
-  return it == peakRss_.end() ? -1 : it->second;
+  for (auto& [pid, status] : status_)
+    if (status == -1) waitpid(pid, nullptr, 0);
 }
 
 pid_t ProcessGroup::spawn(const std::vector<std::string>& argv, const std::string& out,
@@ -93,9 +78,8 @@ void ProcessGroup::reap() {
   for (auto& [pid, status] : status_) {
     if (status != -1) continue;
     int raw = 0;
-    struct rusage usage {};
-    if (wait4(pid, &raw, WNOHANG, &usage) != pid) continue;
-    reaped(pid, raw, usage);
+    if (waitpid(pid, &raw, WNOHANG) != pid) continue;
+    status = WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw);
   }
 }
 
@@ -137,11 +121,8 @@ bool ProcessGroup::waitAll(std::chrono::milliseconds limit) {
     if (status == -1) ::kill(pid, SIGKILL);
   for (auto& [pid, status] : status_)
     if (status == -1) {
-      int raw = 0;
-      struct rusage usage {};
-      wait4(pid, &raw, 0, &usage);
-      reaped(pid, raw, usage);
-      status = 128 + SIGKILL;  // killed at the limit, whatever it was doing
+      waitpid(pid, nullptr, 0);
+      status = 128 + SIGKILL;
     }
   return false;
 }

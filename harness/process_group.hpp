@@ -1,9 +1,8 @@
 // Starts programs for a test or a benchmark and waits for them with a deadline. Only the PIDs
 // started here are ever signalled; whatever is still running when the group is destroyed is
-// SIGKILLed and reaped. Children are reaped with wait4, which also bounds each one's peak RSS.
+// SIGKILLed and reaped.
 #pragma once
 
-#include <sys/resource.h>
 #include <sys/types.h>
 
 #include <chrono>
@@ -38,19 +37,12 @@ class ProcessGroup {
 
   // Exit code, or 128+signal for a killed child, or -1 while running.
   int status(pid_t pid) const { return status_.at(pid); }
-  // Peak resident set of a reaped child in KiB (wait4's ru_maxrss), or -1 while running. An
-  // upper bound only: posix_spawn starts the child in this process's memory (vfork), and the
-  // kernel counts that memory's high-water mark at the exec. While a child runs,
-  // peakRssSoFarKiB is exact.
-  long peakRssKiB(pid_t pid) const;
 
  private:
   void reap();
   // Blocks until a child may have changed state (SIGCHLD) or `deadline`; false once it passed.
   bool awaitChild(std::chrono::steady_clock::time_point deadline);
-  void reaped(pid_t pid, int raw, const struct rusage& usage);
   std::map<pid_t, int> status_;
-  std::map<pid_t, long> peakRss_;  // KiB, once reaped
 };
 
 // `count` distinct UDP ports on 127.0.0.1 that were free a moment ago.
@@ -65,7 +57,8 @@ std::string readFile(const std::string& path);
 
 // The resident set of a running process now (VmRSS of /proc/PID/status) in KiB, or -1.
 long rssKiB(pid_t pid);
-// The peak resident set of a running process since its exec (VmHWM) in KiB, or -1.
+// The peak resident set of a running process since its exec (VmHWM) in KiB, or -1. (wait4's
+// ru_maxrss after the exit is no substitute: after posix_spawn it counts the parent's memory.)
 long peakRssSoFarKiB(pid_t pid);
 
 }  // namespace paxos::test

@@ -93,6 +93,7 @@ void Simulation::startClient(uint32_t uid) {
     slot.actor =
         std::make_unique<core::Client>(cluster_, timing_, uid, setup_.values[index], desired);
   slot.up = true;
+  ++slot.incarnation;
   core::Outbox out;
   slot.actor->start(now_, out);
   apply(uid, out);
@@ -130,8 +131,23 @@ void Simulation::violate(std::string what) {
   if (!result_.violation) result_.violation = std::move(what);
 }
 
-bool Simulation::crosses(uint32_t a, uint32_t b) const {
-  return !partitioned_.empty() && partitioned_.contains(a) != partitioned_.contains(b);
+bool Simulation::blocked(uint32_t from, uint32_t to) const {
+  if (!partitioned_.empty() && partitioned_.contains(from) != partitioned_.contains(to))
+    return true;
+  return cuts_.contains({from, to});
+}
+
+void Simulation::cut(uint32_t from, uint32_t to, bool on) {
+  log(fmt::format("{} {} n{}->n{}", ms(now_), on ? "CUT" : "UNCUT", from, to));
+  if (on)
+    cuts_.insert({from, to});
+  else
+    cuts_.erase({from, to});
+}
+
+void Simulation::heal() {
+  log(fmt::format("{} HEAL all cuts", ms(now_)));
+  cuts_.clear();
 }
 
 void Simulation::apply(uint32_t uid, core::Outbox& out) {
@@ -310,7 +326,7 @@ bool Simulation::step(Time limit) {
     Delivery d = network_.top();
     network_.pop();
     now_ = std::max(now_, d.at);
-    if (!slots_[d.to].up || crosses(d.message.from, d.to)) {
+    if (!slots_[d.to].up || blocked(d.message.from, d.to)) {
       log(fmt::format("{} n{}->n{} DROPPED {}", ms(now_), d.message.from, d.to,
                       wire::describe(d.message, checker_.has_value())));
     } else {
@@ -343,7 +359,8 @@ bool Simulation::runUntil(Time until) {
 }
 
 Result Simulation::run() {
-  for (uint32_t uid : cluster_.clients()) startClient(uid);
+  for (uint32_t uid : cluster_.clients())
+    if (slots_[uid].incarnation == 0) startClient(uid);
   Time deadline = faults_.faultsEnd + faults_.livenessBound;
   while (!result_.violation && step(deadline))
     if (allDecided()) break;

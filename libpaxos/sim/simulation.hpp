@@ -93,8 +93,16 @@ class Simulation {
   // Multi mode: the slot each of the client's values was decided at (by index), so far.
   std::vector<std::optional<uint64_t>> clientSlots(uint32_t uid) const;
   const Result& result() const { return result_; }
-  // Adds client actors lazily: a client not yet started is not running.
+  // Adds client actors lazily: a client not yet started is not running. run() starts the
+  // clients not started yet.
   void startClient(uint32_t uid);
+
+  // Partial partitions, scripted: while cut(from, to) is on, every message from `from` to `to`
+  // is dropped when it arrives (also one already in flight), while `to` -> `from` still flows.
+  // Any asymmetric reachability is a set of such cuts. Scripted cuts outlast `faultsEnd`: they
+  // stay until cut(from, to, false) or heal(), which removes them all.
+  void cut(uint32_t from, uint32_t to, bool on = true);
+  void heal();
 
  private:
   struct Delivery {
@@ -115,7 +123,7 @@ class Simulation {
   bool step(Time limit);
   void apply(uint32_t uid, core::Outbox& out);
   void injectFaults();
-  bool crosses(uint32_t a, uint32_t b) const;
+  bool blocked(uint32_t from, uint32_t to) const;  // a partition or a one-way cut
   void check(uint32_t uid);
   void checkLog(uint32_t uid, const core::Outbox& out);  // multi mode, before loss
   bool allDecided() const;
@@ -136,6 +144,7 @@ class Simulation {
   std::map<uint32_t, Time> restartAt_;
   std::set<uint32_t> partitioned_;  // one side of the active partition
   Time healAt_{};
+  std::set<std::pair<uint32_t, uint32_t>> cuts_;  // scripted one-way cuts (from, to)
   std::map<uint32_t, core::DurableState> disk_;
   std::map<uint32_t, wire::Ballot> highestPromise_;
   std::map<wire::Ballot, std::pair<std::string, std::set<uint32_t>>> acceptances_;

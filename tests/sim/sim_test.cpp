@@ -40,6 +40,23 @@ std::vector<Setup> multiSetups() {
           multiSetup(3, 3, 3, 2, 15)};  // proposers competing for the lead
 }
 
+// A clean network (no loss, no crashes) with nothing but the cuts a test scripts.
+FaultMix scriptedOnly() {
+  FaultMix f;
+  f.loss = 0;
+  f.duplicate = 0;
+  f.randomCrashes = false;
+  f.partitionPerStep = 0;
+  f.faultsEnd = Time::zero();
+  f.livenessBound = std::chrono::seconds(2);
+  return f;
+}
+
+bool contains(const std::vector<std::string>& trace, const std::string& text) {
+  return std::any_of(trace.begin(), trace.end(),
+                     [&](auto& line) { return line.find(text) != std::string::npos; });
+}
+
 std::string eventsOf(const Setup& setup, const FaultMix& faults, uint64_t seed) {
   Result replay = simulate(setup, faults, seed, true);
   std::string trace;
@@ -115,6 +132,34 @@ TEST_CASE("liveness is checked: with two of three acceptors crashed for good, it
   Result r = sim.run();
   REQUIRE(r.violation.has_value());
   CHECK(r.violation->find("liveness") == 0);
+}
+
+TEST_CASE("one-way cuts: a proposer heard by every acceptor but hearing only one decides nothing") {
+  // 1 proposer (n0), acceptors n1-n3, learner n4, clients n5-n8. n1 and n2 hear the proposer's
+  // PREPAREs, but their PROMISEs never reach it: one promise (n3's) is no majority.
+  Simulation sim(setups()[0], scriptedOnly(), 7, true);
+  sim.cut(1, 0);
+  sim.cut(2, 0);
+  for (uint32_t client = 5; client <= 8; ++client) sim.startClient(client);
+  REQUIRE(sim.runUntil(std::chrono::seconds(1)));
+  CHECK_FALSE(sim.clientDecision(5).has_value());
+  const auto& trace = sim.result().trace;
+  CHECK(contains(trace, "n0->n1 PREPARE"));          // n0 -> n1 flows
+  CHECK(contains(trace, "n1->n0 DROPPED PROMISE"));  // n1 -> n0 does not
+  CHECK_FALSE(contains(trace, "n0->n1 DROPPED"));
+  // Healed, the same run decides.
+  sim.heal();
+  Result r = sim.run();
+  CHECK_FALSE(r.violation.has_value());
+  CHECK(r.decided.has_value());
+}
+
+TEST_CASE("one-way cuts: one acceptor deaf to the proposer leaves a majority, which decides") {
+  Simulation sim(setups()[0], scriptedOnly(), 7, false);
+  sim.cut(0, 1);  // n1 never hears n0; n2 and n3 do
+  Result r = sim.run();
+  CHECK_FALSE(r.violation.has_value());
+  CHECK(r.decided.has_value());
 }
 
 TEST_CASE("broken variant caught: an acceptor that forgets its promise on restart") {

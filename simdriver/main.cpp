@@ -3,15 +3,24 @@
 // with --multi, a replicated log (seed 004) into which each round's client streams N values.
 // Prints each round's outcome and the invariant verdict; with --seeds, a summary over K seeds.
 // Exit 1 on a violation.
+//
+// paxos-sim --long N [--seed S] [--jobs J] [--modes basic,multi] [--mixes mixed,harsh,slow]:
+// the long run. Seeds S..S+N-1, each run once per mode and fault mix (sim/scenarios.hpp, the
+// tests' cluster shapes: setup seed % 3), on J threads; prints the runs, violations and seeds/s
+// per mode and mix, and the events of each violation (at most 3 per mode and mix).
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <mutex>
+#include <thread>
 
 #include "net/startup.hpp"
 #include "sim/rounds.hpp"
+#include "sim/scenarios.hpp"
 
 using namespace paxos;
 
@@ -43,6 +52,70 @@ std::string describeSlots(const sim::RoundOutcome& round) {
   return text + fmt::format(" in slots {}..{}", low, high);
 }
 
+struct Sweep {
+  std::string mode, mix;
+  std::vector<sim::Setup> setups;
+  sim::FaultMix faults;
+  std::atomic<uint64_t> runs{0}, violations{0}, steps{0};
+};
+
+sim::FaultMix mixNamed(const std::string& name) {
+  if (name == "harsh") return sim::harshFaults();
+  if (name == "slow") return sim::slowFaults();
+  return sim::mixedFaults();
+}
+
+// Every seed of [first, first + count) under every (mode, mix), `jobs` threads taking seeds in
+// turn; violations are printed with the replayed events, at most 3 per (mode, mix).
+int longRun(uint64_t first, uint64_t count, int jobs, const std::vector<std::string>& modes,
+            const std::vector<std::string>& mixes) {
+  std::vector<std::unique_ptr<Sweep>> sweeps;
+  for (const auto& mode : modes)
+    for (const auto& mix : mixes) {
+      auto& sweep = *sweeps.emplace_back(std::make_unique<Sweep>());
+      sweep.mode = mode;
+      sweep.mix = mix;
+      sweep.setups = mode == "multi" ? sim::multiSetups() : sim::basicSetups();
+      sweep.faults = mixNamed(mix);
+    }
+  std::atomic<uint64_t> next{first};
+  std::mutex printing;
+  auto t0 = std::chrono::steady_clock::now();
+  auto work = [&] {
+    for (uint64_t seed; (seed = next++) < first + count;)
+      for (auto& sweep : sweeps) {
+        const auto& setup = sweep->setups[seed % sweep->setups.size()];
+        auto result = sim::simulate(setup, sweep->faults, seed);
+        ++sweep->runs;
+        sweep->steps += result.steps;
+        if (!result.violation || sweep->violations++ >= 3) continue;
+        auto replay = sim::simulate(setup, sweep->faults, seed, true);
+        std::lock_guard lock(printing);
+        fmt::print("VIOLATION {} {} seed {}: {}\n", sweep->mode, sweep->mix, seed,
+                   *result.violation);
+        for (const auto& line : sim::paxosEvents(replay.trace)) fmt::print("  {}\n", line);
+        std::fflush(stdout);
+      }
+  };
+  std::vector<std::thread> threads;
+  for (int j = 0; j < jobs; ++j) threads.emplace_back(work);
+  for (auto& t : threads) t.join();
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  uint64_t violations = 0;
+  for (const auto& sweep : sweeps) {
+    fmt::print("{:5} {:5}: {} runs, {} steps each, {} violations\n", sweep->mode, sweep->mix,
+               sweep->runs.load(), sweep->steps / std::max<uint64_t>(sweep->runs, 1),
+               sweep->violations.load());
+    violations += sweep->violations;
+  }
+  fmt::print(
+      "{} seeds x {} (mode, mix): {} runs, {} violations in {:.0f} s on {} thread{} ({:.0f} "
+      "seeds/s, {:.0f} runs/s)\n",
+      count, sweeps.size(), count * sweeps.size(), violations, secs, jobs, jobs == 1 ? "" : "s",
+      count / secs, count * sweeps.size() / secs);
+  return violations ? 1 : 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -54,15 +127,34 @@ int main(int argc, char** argv) {
   sim::RoundsConfig config;
   uint64_t seed = 1, seeds = 0;
   bool trace = false, clean = false;
-  app.add_option("NUMPROC", config.numProc, "number of nodes (each a proposer and an acceptor)")
-      ->required()
-      ->check(CLI::Range(1, 64));
-  app.add_option("PROB", config.crashProbability, "probability a node crashes in a round")
-      ->required()
-      ->check(CLI::Range(0.0, 1.0));
-  app.add_option("NUMROUNDS", config.numRounds, "number of rounds")
-      ->required()
-      ->check(CLI::Range(1, 100000));
+  uint64_t longSeeds = 0;
+  int jobs = 1;
+  std::vector<std::string> modes = {"basic", "multi"}, mixes = {"mixed", "harsh"};
+  auto* numProc =
+      app.add_option("NUMPROC", config.numProc, "number of nodes (each a proposer and an acceptor)")
+          ->check(CLI::Range(1, 64));
+  auto* prob =
+      app.add_option("PROB", config.crashProbability, "probability a node crashes in a round")
+          ->check(CLI::Range(0.0, 1.0));
+  auto* numRounds = app.add_option("NUMROUNDS", config.numRounds, "number of rounds")
+                        ->check(CLI::Range(1, 100000));
+  auto* longRunOption = app.add_option(
+      "--long", longSeeds,
+      "the long run: this many seeds, each under every --modes and --mixes (the tests' "
+      "cluster shapes and fault mixes), instead of rounds");
+  app.add_option("--jobs", jobs, "threads for --long")
+      ->check(CLI::Range(1, 256))
+      ->needs(longRunOption);
+  app.add_option("--modes", modes, "with --long: basic, multi")
+      ->check(CLI::IsMember({"basic", "multi"}))
+      ->delimiter(',')
+      ->needs(longRunOption);
+  app.add_option("--mixes", mixes,
+                 "with --long: mixed, harsh (heavy tail, one-way cuts, skewed "
+                 "clocks), slow (delays up to 300 ms)")
+      ->check(CLI::IsMember({"mixed", "harsh", "slow"}))
+      ->delimiter(',')
+      ->needs(longRunOption);
   app.add_option("--seed", seed, "the seed of the (first) run")->capture_default_str();
   app.add_option("--seeds", seeds, "run this many seeds (seed, seed+1, ...) and summarise");
   app.add_flag("--trace", trace, "print every event of the run (one seed)");
@@ -81,6 +173,9 @@ int main(int argc, char** argv) {
     return net::usageError("paxos-sim", error.what());
   }
   config.networkFaults = !clean;
+  if (longSeeds > 0) return longRun(seed, longSeeds, jobs, modes, mixes);
+  if (numProc->count() == 0 || prob->count() == 0 || numRounds->count() == 0)
+    return net::usageError("paxos-sim", "NUMPROC PROB NUMROUNDS are required (or --long N)");
 
   if (seeds == 0) {
     auto result = sim::runRounds(config, seed, trace);

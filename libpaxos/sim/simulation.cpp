@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 
 #include "core/client.hpp"
 #include "core/node.hpp"
@@ -57,6 +58,10 @@ Simulation::Simulation(const Setup& setup, const FaultMix& faults, uint64_t seed
   slots_.resize(cluster_.size());
   logEnd_.resize(cluster_.size());
   for (auto& v : setup_.values) proposed_.insert(v);
+  clockRate_.assign(cluster_.size(), 1.0);
+  if (faults_.clockSkew > 0)  // drawn only when asked for: seeds without skew replay as before
+    for (double& rate : clockRate_)
+      rate = std::uniform_real_distribution<>(1 - faults_.clockSkew, 1 + faults_.clockSkew)(rng_);
   if (setup_.multi) checker_.emplace(cluster_, setup_.streams, trace);
   for (int uid = 0; uid < cluster_.consensusCount(); ++uid) startNode(uid);
 }
@@ -77,7 +82,7 @@ void Simulation::startNode(uint32_t uid) {
   logEnd_[uid] = 0;
   if (checker_ && cluster_.roleOf(uid) == wire::Role::learner) checker_->learnerStarted(uid);
   core::Outbox out;
-  slot.actor->start(now_, out);
+  slot.actor->start(localTime(uid, now_), out);
   apply(uid, out);
 }
 
@@ -95,7 +100,7 @@ void Simulation::startClient(uint32_t uid) {
   slot.up = true;
   ++slot.incarnation;
   core::Outbox out;
-  slot.actor->start(now_, out);
+  slot.actor->start(localTime(uid, now_), out);
   apply(uid, out);
 }
 
@@ -134,7 +139,46 @@ void Simulation::violate(std::string what) {
 bool Simulation::blocked(uint32_t from, uint32_t to) const {
   if (!partitioned_.empty() && partitioned_.contains(from) != partitioned_.contains(to))
     return true;
-  return cuts_.contains({from, to});
+  return cuts_.contains({from, to}) || randomCuts_.contains({from, to});
+}
+
+Time Simulation::localTime(uint32_t uid, Time t) const {
+  double rate = clockRate_[uid];
+  return rate == 1.0 ? t : Time(int64_t(double(t.count()) * rate));
+}
+
+Time Simulation::simTime(uint32_t uid, Time local) const {
+  double rate = clockRate_[uid];
+  if (rate == 1.0) return local;
+  if (local > std::chrono::hours(24 * 365)) return Time::max();  // never, in a run
+  Time t(int64_t(std::ceil(double(local.count()) / rate)));
+  while (localTime(uid, t) < local) t += Duration(1);  // rounding: never wake before it is due
+  return t;
+}
+
+// The actor's next deadline on the simulator's clock, late by up to wakeLateness (drawn again
+// only when the deadline changes, so that a busy node is not woken earlier for being busy).
+void Simulation::setWake(uint32_t uid) {
+  Slot& slot = slots_[uid];
+  auto wake = slot.actor->nextWake();
+  if (wake == slot.wake) return;
+  slot.wake = wake;
+  if (!wake) return;
+  slot.fireAt = simTime(uid, *wake);
+  if (faults_.wakeLateness.count() > 0 && slot.fireAt != Time::max())
+    slot.fireAt +=
+        Duration(std::uniform_int_distribution<int64_t>(0, faults_.wakeLateness.count())(rng_));
+}
+
+Duration Simulation::delay() {
+  if (faults_.tail > 0 && now_ < faults_.faultsEnd &&
+      std::uniform_real_distribution<>(0, 1)(rng_) < faults_.tail) {
+    std::uniform_real_distribution<> exponent(std::log(double(faults_.tailMin.count())),
+                                              std::log(double(faults_.tailMax.count())));
+    return Duration(int64_t(std::exp(exponent(rng_))));
+  }
+  return Duration(std::uniform_int_distribution<int64_t>(faults_.minDelay.count(),
+                                                         faults_.maxDelay.count())(rng_));
 }
 
 void Simulation::cut(uint32_t from, uint32_t to, bool on) {
@@ -171,11 +215,7 @@ void Simulation::apply(uint32_t uid, core::Outbox& out) {
       continue;
     }
     int copies = faulty && coin(rng_) < faults_.duplicate ? 2 : 1;
-    for (int i = 0; i < copies; ++i) {
-      auto delay = std::uniform_int_distribution<int64_t>(faults_.minDelay.count(),
-                                                          faults_.maxDelay.count())(rng_);
-      network_.push({now_ + Duration(delay), seq_++, to, message});
-    }
+    for (int i = 0; i < copies; ++i) network_.push({now_ + delay(), seq_++, to, message});
   }
   if (out.decided && !checker_) {
     if (++slots_[uid].decisions > 1) violate(fmt::format("integrity: n{} decided twice", uid));
@@ -191,7 +231,7 @@ void Simulation::apply(uint32_t uid, core::Outbox& out) {
     slots_[uid].up = false;  // exited by itself (a node once every client is done)
     slots_[uid].actor.reset();
   }
-  if (slots_[uid].up) slots_[uid].wake = slots_[uid].actor->nextWake();
+  if (slots_[uid].up) setWake(uid);
   out.clear();
 }
 
@@ -266,6 +306,7 @@ void Simulation::injectFaults() {
       if (restartAt_.contains(uid)) restart(uid);
     restartAt_.clear();
     partitioned_.clear();
+    randomCuts_.clear();
     return;
   }
   std::uniform_real_distribution<> coin(0, 1);
@@ -297,6 +338,24 @@ void Simulation::injectFaults() {
                          faults_.partitionMin.count(), faults_.partitionMax.count())(rng_));
     log(fmt::format("{} PARTITION {} nodes cut off", ms(now_), partitioned_.size()));
   }
+  for (auto it = randomCuts_.begin(); it != randomCuts_.end();) {
+    if (it->second > now_) {
+      ++it;
+      continue;
+    }
+    log(fmt::format("{} UNCUT n{}->n{}", ms(now_), it->first.first, it->first.second));
+    it = randomCuts_.erase(it);
+  }
+  if (faults_.cutPerStep > 0 && coin(rng_) < faults_.cutPerStep) {
+    std::uniform_int_distribution<uint32_t> node(0, uint32_t(cluster_.size()) - 1);
+    uint32_t from = node(rng_), to = node(rng_);
+    Time until = now_ + Duration(std::uniform_int_distribution<int64_t>(
+                            faults_.cutMin.count(), faults_.cutMax.count())(rng_));
+    if (from != to) {
+      randomCuts_[{from, to}] = until;
+      log(fmt::format("{} CUT n{}->n{} until {}", ms(now_), from, to, ms(until)));
+    }
+  }
 }
 
 // One event: the earliest of the next delivery and the earliest actor deadline, if it is due
@@ -306,8 +365,9 @@ bool Simulation::step(Time limit) {
   uint32_t waker = 0;
   for (uint32_t uid = 0; uid < slots_.size(); ++uid) {
     if (!slots_[uid].up) continue;
-    auto w = slots_[uid].wake;
-    if (w && (!wake || *w < *wake)) wake = w, waker = uid;
+    if (!slots_[uid].wake) continue;
+    Time w = slots_[uid].fireAt;
+    if (!wake || w < *wake) wake = w, waker = uid;
   }
   if (!restartAt_.empty()) {
     auto next = std::min_element(restartAt_.begin(), restartAt_.end(),
@@ -332,7 +392,7 @@ bool Simulation::step(Time limit) {
     } else {
       log(fmt::format("{} n{}->n{} {}", ms(now_), d.message.from, d.to,
                       wire::describe(d.message, checker_.has_value())));
-      slots_[d.to].actor->receive(now_, d.message, out);
+      slots_[d.to].actor->receive(localTime(d.to, now_), d.message, out);
       input_ = &d.message;
       apply(d.to, out);
       input_ = nullptr;
@@ -341,7 +401,7 @@ bool Simulation::step(Time limit) {
   } else {
     now_ = std::max(now_, *wake);
     if (waker != UINT32_MAX) {
-      slots_[waker].actor->tick(now_, out);
+      slots_[waker].actor->tick(localTime(waker, now_), out);
       apply(waker, out);
       check(waker);
     }

@@ -38,11 +38,25 @@ struct FaultMix {
   double duplicate = 0.05;
   Duration minDelay = std::chrono::microseconds(50);
   Duration maxDelay = std::chrono::milliseconds(4);  // random delays reorder messages
-  double crashPerStep = 0.003;                       // chance a live consensus node crashes
+  // A heavy tail: with this chance a copy of a message (each copy drawn apart) is delivered
+  // tailMin..tailMax late instead (log-uniform), so that it arrives across leader changes,
+  // restarts and new ballots. Drawn while faults last.
+  double tail = 0;
+  Duration tailMin = std::chrono::milliseconds(100), tailMax = std::chrono::seconds(2);
+  double crashPerStep = 0.003;  // chance a live consensus node crashes
   Duration downMin = std::chrono::milliseconds(1), downMax = std::chrono::milliseconds(80);
   double partitionPerStep = 0.001;  // chance a partition starts (if none is active)
   Duration partitionMin = std::chrono::milliseconds(5);
   Duration partitionMax = std::chrono::milliseconds(150);
+  // Partial partitions: the chance per step that a random node stops hearing another random
+  // node (clients included) for cutMin..cutMax, while the other direction still flows. Any
+  // number may be on at once.
+  double cutPerStep = 0;
+  Duration cutMin = std::chrono::milliseconds(5), cutMax = std::chrono::milliseconds(300);
+  // Timers in every order, throughout the run: each node's clock runs at its own rate, drawn
+  // once per node from 1 ± clockSkew, and each wake-up comes up to wakeLateness late.
+  double clockSkew = 0;
+  Duration wakeLateness{0};
   Time faultsEnd = std::chrono::milliseconds(600);
   Duration livenessBound = std::chrono::seconds(5);  // after faultsEnd, every client decides
   // false: a restarted acceptor forgets its promises and acceptances (a broken variant)
@@ -118,6 +132,7 @@ class Simulation {
     int incarnation = 0;
     int decisions = 0;         // this incarnation
     std::optional<Time> wake;  // actor->nextWake(), which changes only when the actor steps
+    Time fireAt{};             // when that wake fires on the simulator's clock
   };
 
   bool step(Time limit);
@@ -130,6 +145,12 @@ class Simulation {
   void violate(std::string what);
   void log(const std::string& event);
   void startNode(uint32_t uid);
+  Duration delay();
+  // Node clocks (FaultMix::clockSkew): the time `uid` reads at simulator time t, and the
+  // earliest simulator time at which it reads `local`.
+  Time localTime(uint32_t uid, Time t) const;
+  Time simTime(uint32_t uid, Time local) const;
+  void setWake(uint32_t uid);
 
   Setup setup_;
   FaultMix faults_;
@@ -144,7 +165,9 @@ class Simulation {
   std::map<uint32_t, Time> restartAt_;
   std::set<uint32_t> partitioned_;  // one side of the active partition
   Time healAt_{};
-  std::set<std::pair<uint32_t, uint32_t>> cuts_;  // scripted one-way cuts (from, to)
+  std::set<std::pair<uint32_t, uint32_t>> cuts_;              // scripted one-way cuts (from, to)
+  std::map<std::pair<uint32_t, uint32_t>, Time> randomCuts_;  // (from, to) -> heals at
+  std::vector<double> clockRate_;                             // per node, 1 without skew
   std::map<uint32_t, core::DurableState> disk_;
   std::map<uint32_t, wire::Ballot> highestPromise_;
   std::map<wire::Ballot, std::pair<std::string, std::set<uint32_t>>> acceptances_;

@@ -9,35 +9,20 @@
 #include <iostream>
 
 #include "sim/rounds.hpp"
+#include "sim/scenarios.hpp"
 #include "sim/simulation.hpp"
 
 using namespace paxos::sim;
 
 namespace {
 
-// Mixed faults: loss, duplication, reordering by random delay, partitions that heal, and
-// crash/restart of any consensus node, for the first 600 ms of virtual time.
+// The tests' fault mix and cluster shapes (sim/scenarios.hpp, shared with paxos-sim --long).
 FaultMix mixed() {
-  FaultMix f;
-  f.loss = 0.15;
-  f.duplicate = 0.1;
-  f.crashPerStep = 0.02;
-  f.partitionPerStep = 0.005;
-  return f;
+  return mixedFaults();
 }
 
 std::vector<Setup> setups() {
-  Setup single = basicSetup(1, 3, 1, {"a", "b", "c", "d"});
-  Setup competing = basicSetup(3, 3, 2, {"a", "b", "c", "d"});
-  Setup five = basicSetup(2, 5, 2, {"x", "y", "z"});
-  return {single, competing, five};
-}
-
-// Multi mode: every client streams its values ("c<uid>v<i>") into one log.
-std::vector<Setup> multiSetups() {
-  return {multiSetup(2, 3, 2, 2, 20),   // the shape of the run scripts
-          multiSetup(1, 3, 1, 3, 10),   // one learner: every restart of it skips ahead
-          multiSetup(3, 3, 3, 2, 15)};  // proposers competing for the lead
+  return basicSetups();
 }
 
 // A clean network (no loss, no crashes) with nothing but the cuts a test scripts.

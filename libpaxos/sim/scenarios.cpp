@@ -1,0 +1,44 @@
+#include "sim/scenarios.hpp"
+
+namespace paxos::sim {
+
+using namespace std::chrono_literals;
+
+FaultMix mixedFaults() {
+  FaultMix f;
+  f.loss = 0.15;
+  f.duplicate = 0.1;
+  f.crashPerStep = 0.02;
+  f.partitionPerStep = 0.005;
+  return f;
+}
+
+FaultMix harshFaults() {
+  FaultMix f = mixedFaults();
+  f.tail = 0.01;
+  f.tailMin = 100ms;
+  f.tailMax = 2s;
+  f.cutPerStep = 0.005;
+  f.cutMin = 5ms;
+  f.cutMax = 300ms;
+  f.clockSkew = 0.05;
+  f.wakeLateness = 3ms;
+  return f;
+}
+
+FaultMix slowFaults() {
+  FaultMix f = mixedFaults();
+  f.maxDelay = 300ms;
+  return f;
+}
+
+std::vector<Setup> basicSetups() {
+  return {basicSetup(1, 3, 1, {"a", "b", "c", "d"}), basicSetup(3, 3, 2, {"a", "b", "c", "d"}),
+          basicSetup(2, 5, 2, {"x", "y", "z"})};
+}
+
+std::vector<Setup> multiSetups() {
+  return {multiSetup(2, 3, 2, 2, 20), multiSetup(1, 3, 1, 3, 10), multiSetup(3, 3, 3, 2, 15)};
+}
+
+}  // namespace paxos::sim

@@ -93,6 +93,7 @@ void Simulation::startClient(uint32_t uid) {
     slot.actor =
         std::make_unique<core::Client>(cluster_, timing_, uid, setup_.values[index], desired);
   slot.up = true;
+  ++slot.incarnation;
   core::Outbox out;
   slot.actor->start(now_, out);
   apply(uid, out);
@@ -148,6 +149,15 @@ void Simulation::apply(uint32_t uid, core::Outbox& out) {
         violate(fmt::format("agreement: n{} sent DECIDED {} after {} was decided", uid,
                             message.value, *result_.decided));
       if (!result_.decided) result_.decided = message.value;
+    }
+    if (script_) {
+      Fate fate = script_(uid, to, message);
+      if (fate == Fate::drop || fate == Fate::hold)
+        log(fmt::format("{} n{}->n{} {} {}", ms(now_), uid, to,
+                        fate == Fate::drop ? "DROPPED" : "HELD",
+                        wire::describe(message, checker_.has_value())));
+      if (fate == Fate::hold || fate == Fate::duplicate) held_.emplace_back(to, message);
+      if (fate == Fate::drop || fate == Fate::hold) continue;
     }
     if (faulty && coin(rng_) < faults_.loss) {
       log(fmt::format("{} n{}->n{} LOST {}", ms(now_), uid, to,
@@ -207,6 +217,16 @@ void Simulation::checkLog(uint32_t uid, const core::Outbox& out) {
   if (tracing_)
     for (auto& line : checker_->takeDeliveries()) log(fmt::format("{} {}", ms(now_), line));
   if (checker_->violation()) violate(*checker_->violation());
+}
+
+int Simulation::release(const Match& match) {
+  int released = 0;
+  for (const auto& [to, message] : held_)
+    if (match(message.from, to, message)) {
+      network_.push({now_, seq_++, to, message});
+      ++released;
+    }
+  return released;
 }
 
 bool Simulation::allDecided() const {
@@ -343,7 +363,8 @@ bool Simulation::runUntil(Time until) {
 }
 
 Result Simulation::run() {
-  for (uint32_t uid : cluster_.clients()) startClient(uid);
+  for (uint32_t uid : cluster_.clients())
+    if (slots_[uid].incarnation == 0) startClient(uid);
   Time deadline = faults_.faultsEnd + faults_.livenessBound;
   while (!result_.violation && step(deadline))
     if (allDecided()) break;

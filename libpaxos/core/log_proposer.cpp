@@ -57,6 +57,7 @@ void LogProposer::prepare(Time now, Outbox& out) {
   out.persistRound = ballot_.round;
   state_ = State::preparing;
   promisedAll_.clear();
+  proposed_.clear();
   out.note(Level::info, fmt::format("ballot {}: phase 1 for every slot from {}",
                                     wire::toString(ballot_), commit_));
   sendPrepareAll(now, out);
@@ -98,6 +99,7 @@ void LogProposer::receive(Time now, const Message& m, Outbox& out) {
       if (cluster_.roleOf(m.from) == wire::Role::acceptor)
         std::erase_if(inFlight_,
                       [&](const auto& e) { return e.second.again && e.first < m.instance; });
+      proposed_.erase(proposed_.begin(), proposed_.lower_bound(progress_.everywhere()));
       break;
     case Type::promiseAll:
       onPromiseAll(now, m, out);
@@ -158,9 +160,13 @@ void LogProposer::onRequest(const Message& m, Outbox& out) {
 
 // A learner that asked twice for slots it lacks and got nothing: no learner has them, and the
 // acceptors' acceptances there may be split over ballots (a leader's recovery cut short by a
-// crash, a NACK, or by hearing the slot was decided), so no majority reports one ballot. Both
-// phases again at our ballot are safe for a decided slot (P2c makes us propose the chosen value)
-// and leave a majority under one ballot, whose ACCEPTEDs the learners learn from.
+// crash, a NACK, or by hearing the slot was decided), so no majority reports one ballot. Running
+// the slot again at our ballot leaves a majority under one ballot, whose ACCEPTEDs the learners
+// learn from. Where this ballot proposed a value already, only phase 2 runs again, with that
+// value: P2 allows a ballot one value per slot, and phase 1 run twice under one ballot could count
+// a PROMISE sent before our ACCEPT (delayed, duplicated) and pick another. Elsewhere no acceptor
+// holds anything under our ballot, so old and new PROMISEs tell the same, and phase 1 is safe
+// (P2c then makes us propose the chosen value).
 void LogProposer::onCatchup(Time now, const Message& m, Outbox& out) {
   if (state_ != State::leading || cluster_.roleOf(m.from) != wire::Role::learner) return;
   // Slots from commit_ on are in flight or decided by us already, under our ballot.
@@ -168,9 +174,12 @@ void LogProposer::onCatchup(Time now, const Message& m, Outbox& out) {
   for (uint64_t slot = m.instance; slot < end; ++slot) {
     if (inFlight_.contains(slot)) continue;
     Slot& s = inFlight_[slot];
-    s.recovering = true;
     s.again = true;
     s.resendAt = now + timing_.phaseRetry;
+    if (auto p = proposed_.find(slot); p != proposed_.end())
+      s.value = p->second;
+    else
+      s.recovering = true;
     sendPhase(slot, s, out);
   }
 }
@@ -275,6 +284,7 @@ void LogProposer::decided(uint64_t slot, Outbox& out) {
     queued_.erase({c.client, c.request});
     decided_.add(c.client, c.request, slot);
   }
+  proposed_[slot] = std::move(it->second.value);
   inFlight_.erase(it);
   if (slot < commit_) return;
   above_.insert(slot);
@@ -294,6 +304,7 @@ void LogProposer::decidedBelow(uint64_t slot) {
       continue;
     }
     for (const auto& c : it->second.commands) queued_.erase({c.client, c.request});
+    if (!it->second.recovering) proposed_[it->first] = std::move(it->second.value);
     it = inFlight_.erase(it);
   }
   next_ = std::max(next_, commit_);
@@ -303,6 +314,7 @@ void LogProposer::stepDown(Outbox& out, const std::string& why) {
   out.note(Level::info, fmt::format("stepping down ({}); ballot {}", why, wire::toString(ballot_)));
   state_ = State::following;
   inFlight_.clear();
+  proposed_.clear();
   queue_.clear();  // the clients resend to the new leader
   queued_.clear();
   above_.clear();

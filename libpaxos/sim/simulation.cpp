@@ -209,6 +209,15 @@ void Simulation::apply(uint32_t uid, core::Outbox& out) {
                             message.value, *result_.decided));
       if (!result_.decided) result_.decided = message.value;
     }
+    if (script_) {
+      Fate fate = script_(uid, to, message);
+      if (fate == Fate::drop || fate == Fate::hold)
+        log(fmt::format("{} n{}->n{} {} {}", ms(now_), uid, to,
+                        fate == Fate::drop ? "DROPPED" : "HELD",
+                        wire::describe(message, checker_.has_value())));
+      if (fate == Fate::hold || fate == Fate::duplicate) held_.emplace_back(to, message);
+      if (fate == Fate::drop || fate == Fate::hold) continue;
+    }
     if (faulty && coin(rng_) < faults_.loss) {
       log(fmt::format("{} n{}->n{} LOST {}", ms(now_), uid, to,
                       wire::describe(message, checker_.has_value())));
@@ -263,6 +272,16 @@ void Simulation::checkLog(uint32_t uid, const core::Outbox& out) {
   if (tracing_)
     for (auto& line : checker_->takeDeliveries()) log(fmt::format("{} {}", ms(now_), line));
   if (checker_->violation()) violate(*checker_->violation());
+}
+
+int Simulation::release(const Match& match) {
+  int released = 0;
+  for (const auto& [to, message] : held_)
+    if (match(message.from, to, message)) {
+      network_.push({now_, seq_++, to, message});
+      ++released;
+    }
+  return released;
 }
 
 bool Simulation::allDecided() const {

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -107,9 +108,18 @@ class Simulation {
   // Multi mode: the slot each of the client's values was decided at (by index), so far.
   std::vector<std::optional<uint64_t>> clientSlots(uint32_t uid) const;
   const Result& result() const { return result_; }
-  // Adds client actors lazily: a client not yet started is not running. run() starts the
-  // clients not started yet.
+  // Adds client actors lazily: a client not yet started is not running (run() starts those).
   void startClient(uint32_t uid);
+
+  // Directed schedules: every message sent from now on goes through `script` (before the random
+  // faults, which a directed test turns off), which delivers it, drops it, holds it back, or
+  // delivers it and holds a copy. A held message stays in the network: `release` delivers a copy
+  // of each held one that `match` accepts, now, and keeps it, so it can arrive again later.
+  enum class Fate { deliver, drop, hold, duplicate };
+  using Script = std::function<Fate(uint32_t from, uint32_t to, const wire::Message&)>;
+  void script(Script script) { script_ = std::move(script); }
+  using Match = std::function<bool(uint32_t from, uint32_t to, const wire::Message&)>;
+  int release(const Match& match);
 
   // Partial partitions, scripted: while cut(from, to) is on, every message from `from` to `to`
   // is dropped when it arrives (also one already in flight), while `to` -> `from` still flows.
@@ -176,6 +186,8 @@ class Simulation {
   std::optional<LogChecker> checker_;  // multi mode
   std::vector<uint64_t> logEnd_;  // multi mode: each learner's Node::logEnd after its last step
   const wire::Message* input_ = nullptr;  // the message being delivered, while it is
+  Script script_;
+  std::vector<std::pair<uint32_t, wire::Message>> held_;  // (to, message), for release()
   Result result_;
 };
 

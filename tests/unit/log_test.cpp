@@ -225,6 +225,33 @@ TEST_CASE("LogProposer: a new leader recovers unfinished slots: their value, or 
   CHECK(sent(out, Type::accept).at(0).instance == 2);
 }
 
+// P2 holds per slot only if a ballot proposes one value there: phase 1 run again under the same
+// ballot could count a PROMISE sent before the ACCEPT (delayed or duplicated) beside a fresh one,
+// find nothing accepted, and propose a no-op over the chosen value.
+TEST_CASE("LogProposer: a ballot proposes one value per slot, even when a learner asks again") {
+  Proposers p;
+  p.lead(1);  // slot 0 was left unfinished
+  std::string x = batch({{7, 1, "x"}});
+  Message stale = at(promise(3, {1, 1}), 0);
+  p.step(p.high, at(promise(2, {1, 1}, {1, 0}, x), 0));
+  Outbox out = p.step(p.high, stale);
+  REQUIRE(sent(out, Type::accept).size() == 3);
+  CHECK(sent(out, Type::accept).at(0).value == x);
+  p.step(p.high, at(accepted(2, {1, 1}, x), 0));
+  p.step(p.high, at(accepted(3, {1, 1}, x), 0));
+  REQUIRE(p.high.decidedPrefix() == 1);
+  // Learner 5 missed slot 0 and asks twice; a copy of 3's first PROMISE arrives late, and 4's.
+  Message catchup = test::from(5, Type::catchup, 0);
+  catchup.request = 1;
+  std::vector<Sent> accepts;
+  for (const Message& m : {catchup, catchup, stale, at(promise(4, {1, 1}), 0)})
+    for (const Sent& s : sent(p.step(p.high, m), Type::accept)) accepts.push_back(s);
+  for (const Sent& s : accepts) {
+    CHECK((s.ballot == Ballot{1, 1}));
+    CHECK(s.value == x);
+  }
+}
+
 TEST_CASE(
     "LogProposer: the next proposer takes over when the leader falls silent, and yields "
     "when it hears it again") {

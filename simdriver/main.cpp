@@ -68,7 +68,7 @@ sim::FaultMix mixNamed(const std::string& name) {
 // Every seed of [first, first + count) under every (mode, mix), `jobs` threads taking seeds in
 // turn; violations are printed with the replayed events, at most 3 per (mode, mix).
 int longRun(uint64_t first, uint64_t count, int jobs, const std::vector<std::string>& modes,
-            const std::vector<std::string>& mixes) {
+            const std::vector<std::string>& mixes, bool fullTrace) {
   std::vector<std::unique_ptr<Sweep>> sweeps;
   for (const auto& mode : modes)
     for (const auto& mix : mixes) {
@@ -93,7 +93,8 @@ int longRun(uint64_t first, uint64_t count, int jobs, const std::vector<std::str
         std::lock_guard lock(printing);
         fmt::print("VIOLATION {} {} seed {}: {}\n", sweep->mode, sweep->mix, seed,
                    *result.violation);
-        for (const auto& line : sim::paxosEvents(replay.trace)) fmt::print("  {}\n", line);
+        for (const auto& line : fullTrace ? replay.trace : sim::paxosEvents(replay.trace))
+          fmt::print("  {}\n", line);
         std::fflush(stdout);
       }
   };
@@ -157,7 +158,8 @@ int main(int argc, char** argv) {
       ->needs(longRunOption);
   app.add_option("--seed", seed, "the seed of the (first) run")->capture_default_str();
   app.add_option("--seeds", seeds, "run this many seeds (seed, seed+1, ...) and summarise");
-  app.add_flag("--trace", trace, "print every event of the run (one seed)");
+  app.add_flag("--trace", trace,
+               "print every event of the run (one seed; with --long, of each violation)");
   app.add_flag("--clean-network", clean, "no loss, duplication or reordering; only crashes");
   auto* multi = app.add_flag(
       "--multi", config.multi,
@@ -173,7 +175,7 @@ int main(int argc, char** argv) {
     return net::usageError("paxos-sim", error.what());
   }
   config.networkFaults = !clean;
-  if (longSeeds > 0) return longRun(seed, longSeeds, jobs, modes, mixes);
+  if (longSeeds > 0) return longRun(seed, longSeeds, jobs, modes, mixes, trace);
   if (numProc->count() == 0 || prob->count() == 0 || numRounds->count() == 0)
     return net::usageError("paxos-sim", "NUMPROC PROB NUMROUNDS are required (or --long N)");
 

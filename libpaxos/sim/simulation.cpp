@@ -170,9 +170,9 @@ void Simulation::setWake(uint32_t uid) {
         Duration(std::uniform_int_distribution<int64_t>(0, faults_.wakeLateness.count())(rng_));
 }
 
-Duration Simulation::delay() {
-  if (faults_.tail > 0 && now_ < faults_.faultsEnd &&
-      std::uniform_real_distribution<>(0, 1)(rng_) < faults_.tail) {
+Duration Simulation::delay(bool duplicate) {
+  double tail = duplicate ? std::max(faults_.tail, faults_.duplicateTail) : faults_.tail;
+  if (tail > 0 && now_ < faults_.faultsEnd && std::uniform_real_distribution<>(0, 1)(rng_) < tail) {
     std::uniform_real_distribution<> exponent(std::log(double(faults_.tailMin.count())),
                                               std::log(double(faults_.tailMax.count())));
     return Duration(int64_t(std::exp(exponent(rng_))));
@@ -196,6 +196,8 @@ void Simulation::heal() {
 
 void Simulation::apply(uint32_t uid, core::Outbox& out) {
   core::applyDurable(out, disk_[uid]);
+  if (tracing_)
+    for (const auto& note : out.notes) log(fmt::format("{} n{} NOTE {}", ms(now_), uid, note.text));
   if (checker_) checkLog(uid, out);
   result_.messages += out.messages.size();
   std::uniform_real_distribution<> coin(0, 1);
@@ -224,7 +226,7 @@ void Simulation::apply(uint32_t uid, core::Outbox& out) {
       continue;
     }
     int copies = faulty && coin(rng_) < faults_.duplicate ? 2 : 1;
-    for (int i = 0; i < copies; ++i) network_.push({now_ + delay(), seq_++, to, message});
+    for (int i = 0; i < copies; ++i) network_.push({now_ + delay(i > 0), seq_++, to, message});
   }
   if (out.decided && !checker_) {
     if (++slots_[uid].decisions > 1) violate(fmt::format("integrity: n{} decided twice", uid));

@@ -43,6 +43,7 @@ struct FaultMix {
   // tailMin..tailMax late instead (log-uniform), so that it arrives across leader changes,
   // restarts and new ballots. Drawn while faults last.
   double tail = 0;
+  double duplicateTail = 0;  // the same for the second copy of a duplicated message, if higher
   Duration tailMin = std::chrono::milliseconds(100), tailMax = std::chrono::seconds(2);
   double crashPerStep = 0.003;  // chance a live consensus node crashes
   Duration downMin = std::chrono::milliseconds(1), downMax = std::chrono::milliseconds(80);
@@ -155,7 +156,7 @@ class Simulation {
   void violate(std::string what);
   void log(const std::string& event);
   void startNode(uint32_t uid);
-  Duration delay();
+  Duration delay(bool duplicate);  // for one copy of a message
   // Node clocks (FaultMix::clockSkew): the time `uid` reads at simulator time t, and the
   // earliest simulator time at which it reads `local`.
   Time localTime(uint32_t uid, Time t) const;

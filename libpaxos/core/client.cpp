@@ -74,7 +74,7 @@ void Client::receive(Time now, const Message& m, Outbox& out) {
       if (phase_ != Phase::finishing) onDecided(now, m, out);
       break;
     case Type::doneAck:
-      dones_.ack(m.from, Type::done);
+      dones_.ack(now, m.from, Type::done);
       if (phase_ == Phase::finishing && dones_.empty()) {
         out.exitCode = exitCode_;
         exited_ = true;

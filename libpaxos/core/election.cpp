@@ -41,10 +41,10 @@ void Election::receive(Time now, const Message& m, Outbox& out) {
       return onLeader(now, m.uid, out);
     }
     case Type::electAck:
-      hops_.ack(m.from, Type::elect, m.uid);
+      hops_.ack(now, m.from, Type::elect, m.uid);
       return;
     case Type::leaderAck:
-      hops_.ack(m.from, Type::leader, m.uid);
+      hops_.ack(now, m.from, Type::leader, m.uid);
       return;
     default:
       return;

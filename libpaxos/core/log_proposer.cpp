@@ -58,6 +58,7 @@ void LogProposer::prepare(Time now, Outbox& out) {
   state_ = State::preparing;
   promisedAll_.clear();
   proposed_.clear();
+  prepareSentAt_ = now;
   out.note(Level::info, fmt::format("ballot {}: phase 1 for every slot from {}",
                                     wire::toString(ballot_), commit_));
   sendPrepareAll(now, out);
@@ -70,7 +71,12 @@ void LogProposer::sendPrepareAll(Time now, Outbox& out) {
   m.instance = commit_;
   for (uint32_t acceptor : cluster_.acceptors())
     if (!promisedAll_.contains(acceptor)) out.send(acceptor, m);
-  wakeAt_ = now + timing_.phaseRetry;
+  wakeAt_ = now + rtt_.timeout(timing_.phaseRetry);
+}
+
+void LogProposer::arm(Slot& s, Time now) {
+  s.sentAt = now;
+  s.resendAt = now + rtt_.timeout(timing_.phaseRetry);
 }
 
 void LogProposer::receive(Time now, const Message& m, Outbox& out) {
@@ -108,7 +114,7 @@ void LogProposer::receive(Time now, const Message& m, Outbox& out) {
       onPromise(now, m, out);
       break;
     case Type::accepted:
-      onAccepted(m, out);
+      onAccepted(now, m, out);
       break;
     case Type::nack:
       onNack(now, m, out);
@@ -175,7 +181,7 @@ void LogProposer::onCatchup(Time now, const Message& m, Outbox& out) {
     if (inFlight_.contains(slot)) continue;
     Slot& s = inFlight_[slot];
     s.again = true;
-    s.resendAt = now + timing_.phaseRetry;
+    arm(s, now);
     if (auto p = proposed_.find(slot); p != proposed_.end())
       s.value = p->second;
     else
@@ -187,6 +193,7 @@ void LogProposer::onCatchup(Time now, const Message& m, Outbox& out) {
 void LogProposer::onPromiseAll(Time now, const Message& m, Outbox& out) {
   if (state_ != State::preparing || m.ballot != ballot_) return;
   if (cluster_.roleOf(m.from) != wire::Role::acceptor) return;
+  rtt_.sample(now - prepareSentAt_);
   promisedAll_[m.from] = {m.instance, m.request};
   if (promisedAll_.size() < cluster_.quorum()) return;
   // Below the largest `from` reported, every learner has delivered (the acceptor forgot those
@@ -206,7 +213,7 @@ void LogProposer::onPromiseAll(Time now, const Message& m, Outbox& out) {
     if (above_.contains(slot)) continue;
     Slot& s = inFlight_[slot];
     s.recovering = true;
-    s.resendAt = now + timing_.phaseRetry;
+    arm(s, now);
     sendPhase(slot, s, out);
     ++recovering;
   }
@@ -221,6 +228,7 @@ void LogProposer::onPromise(Time now, const Message& m, Outbox& out) {
   if (state_ != State::leading || m.ballot != ballot_ || it == inFlight_.end()) return;
   Slot& s = it->second;
   if (!s.recovering || cluster_.roleOf(m.from) != wire::Role::acceptor) return;
+  rtt_.sample(now - s.sentAt);
   s.promises[m.from] = {m.accepted, m.value};
   if (s.promises.size() < cluster_.quorum()) return;
   // P2c per slot: the value accepted under the highest ballot, or a no-op (an empty batch).
@@ -228,16 +236,17 @@ void LogProposer::onPromise(Time now, const Message& m, Outbox& out) {
                                   [](auto& a, auto& b) { return a.second.first < b.second.first; });
   s.value = highest->second.first.none() ? wire::encodeBatch({}) : highest->second.second;
   s.recovering = false;
-  s.resendAt = now + timing_.phaseRetry;
+  arm(s, now);
   out.note(Level::info, fmt::format("slot {} recovered: {}", m.instance,
                                     highest->second.first.none() ? "no-op" : "earlier value"));
   sendPhase(m.instance, s, out);
 }
 
-void LogProposer::onAccepted(const Message& m, Outbox& out) {
+void LogProposer::onAccepted(Time now, const Message& m, Outbox& out) {
   auto it = inFlight_.find(m.instance);
   if (it == inFlight_.end() || m.ballot != ballot_ || it->second.recovering) return;
   if (cluster_.roleOf(m.from) != wire::Role::acceptor) return;
+  rtt_.sample(now - it->second.sentAt);
   it->second.acceptedBy.insert(m.from);
   if (it->second.acceptedBy.size() >= cluster_.quorum()) decided(m.instance, out);
 }
@@ -251,7 +260,7 @@ void LogProposer::onNack(Time now, const Message& m, Outbox& out) {
     for (auto& c : s.commands) queue_.push_back(std::move(c));
   inFlight_.clear();
   nacks_ = std::min(nacks_ + 1, 16);
-  auto wait = randomBackoff(timing_, nacks_, rng_);
+  auto wait = randomBackoff(timing_, nacks_, rng_, rtt_.srtt());
   state_ = State::backingOff;
   wakeAt_ = now + wait;
   out.note(Level::info, fmt::format("ballot {} NACKed by {} (promised {}): retry in {} us",
@@ -270,7 +279,7 @@ void LogProposer::fill(Time now, Outbox& out) {
       queue_.pop_front();
     }
     s.value = wire::encodeBatch(s.commands);
-    s.resendAt = now + timing_.phaseRetry;
+    arm(s, now);
     out.debug([&] { return fmt::format("slot {}: ACCEPT {} values", next_, s.commands.size()); });
     sendPhase(next_, s, out);
     ++next_;
@@ -365,8 +374,8 @@ void LogProposer::tick(Time now, Outbox& out) {
       sendPhase(slot, s, out);
       // Backing off exponentially: a cut-off or dead acceptor is not flooded with every slot.
       s.resends = std::min(s.resends + 1, 3);
-      s.resendAt =
-          now + std::min<Duration>(timing_.phaseRetry * (1 << s.resends), timing_.retryMax);
+      s.resendAt = now + std::min<Duration>(rtt_.timeout(timing_.phaseRetry) * (1 << s.resends),
+                                            rtt_.timeout(timing_.retryMax));
     }
   }
   follow(now, out);

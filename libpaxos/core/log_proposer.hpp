@@ -19,6 +19,7 @@
 #include "core/outbox.hpp"
 #include "core/progress.hpp"
 #include "core/request_log.hpp"
+#include "core/rtt.hpp"
 #include "core/timing.hpp"
 #include "wire/batch.hpp"
 
@@ -52,6 +53,7 @@ class LogProposer {
     std::string value;
     Time resendAt{};
     int resends = 0;
+    Time sentAt{};  // this phase's first send, for round-trip samples
   };
   using Key = std::pair<uint32_t, uint64_t>;  // (client, request)
 
@@ -61,7 +63,8 @@ class LogProposer {
   void sendPrepareAll(Time now, Outbox& out);  // to the acceptors that have not promised
   void onPromiseAll(Time now, const wire::Message& m, Outbox& out);
   void onPromise(Time now, const wire::Message& m, Outbox& out);
-  void onAccepted(const wire::Message& m, Outbox& out);
+  void onAccepted(Time now, const wire::Message& m, Outbox& out);
+  void arm(Slot& s, Time now);  // a phase of `s` was just sent: times its answers and resend
   void onNack(Time now, const wire::Message& m, Outbox& out);
   void onRequest(const wire::Message& m, Outbox& out);
   void onCatchup(Time now, const wire::Message& m, Outbox& out);
@@ -83,6 +86,9 @@ class LogProposer {
   uint64_t highestRoundSeen_ = 0;
   int nacks_ = 0;
   Time wakeAt_{};  // prepare resend or end of backoff
+  // Round trips to acceptors (PREPARE_ALL, and each slot's phases) set resends and back-offs.
+  RttEstimator rtt_;
+  Time prepareSentAt_{};
   Time heartbeatAt_{};
   std::map<uint32_t, Time> lastHeard_;                             // other proposers
   std::map<uint32_t, std::pair<uint64_t, uint64_t>> promisedAll_;  // acceptor -> (from, end)

@@ -115,7 +115,7 @@ void Node::dispatch(Time now, const Message& m, Outbox& out) {
       out.send(m.from, wire::make(Type::startAck));
       break;
     case Type::startAck:
-      starts_.ack(m.from, Type::start);
+      starts_.ack(now, m.from, Type::start);
       return;
     case Type::startQuery:
       if (knewLeader) out.send(m.from, startMessage());

@@ -33,6 +33,7 @@ void Proposer::receive(Time now, const Message& m, Outbox& out) {
     case Type::accepted:
       if (phase_ != Phase::accepting || m.ballot != ballot_) return;
       if (cluster_.roleOf(m.from) != wire::Role::acceptor) return;
+      sampleRoundTrip(now);
       acceptedBy_.insert(m.from);
       if (acceptedBy_.size() >= cluster_.quorum()) decide(m.value, false, out);
       return;
@@ -54,14 +55,25 @@ void Proposer::startRound(Time now, Outbox& out) {
   acceptedBy_.clear();
   out.note(Level::info, fmt::format("inst 0 ballot {}: phase 1, PREPARE to {} acceptors",
                                     wire::toString(ballot_), cluster_.acceptors().size()));
-  resendInterval_ = timing_.phaseRetry;
+  roundSentAt_ = now;
+  startPhase(now, out);
+}
+
+void Proposer::startPhase(Time now, Outbox& out) {
+  resendInterval_ = rtt_.timeout(timing_.phaseRetry);
+  phaseSentAt_ = now;
   sendToSilentAcceptors(out);
-  wakeAt_ = now + timing_.phaseRetry;
+  wakeAt_ = now + resendInterval_;
+}
+
+void Proposer::sampleRoundTrip(Time now) {
+  rtt_.sample(now - phaseSentAt_);
 }
 
 void Proposer::onPromise(Time now, const Message& m, Outbox& out) {
   if (phase_ != Phase::preparing || m.ballot != ballot_) return;
   if (cluster_.roleOf(m.from) != wire::Role::acceptor) return;
+  sampleRoundTrip(now);
   promises_[m.from] = {m.accepted, m.value};
   if (promises_.size() < cluster_.quorum()) return;
   // P2c: among a majority's promises, the value accepted with the highest ballot must be
@@ -81,16 +93,17 @@ void Proposer::onPromise(Time now, const Message& m, Outbox& out) {
                        proposal_,
                        constrained ? "accepted at " + wire::toString(highest->second.first)
                                    : std::string("client's value")));
-  resendInterval_ = timing_.phaseRetry;
-  sendToSilentAcceptors(out);
-  wakeAt_ = now + timing_.phaseRetry;
+  startPhase(now, out);
 }
 
 void Proposer::onNack(Time now, const Message& m, Outbox& out) {
   highestRoundSeen_ = std::max(highestRoundSeen_, m.accepted.round);
   if (m.ballot != ballot_ || (phase_ != Phase::preparing && phase_ != Phase::accepting)) return;
+  // A NACK does not say which phase it answers: timed from the round's start, it may overstate
+  // the round trip, never understate it.
+  rtt_.sample(now - roundSentAt_);
   nacks_ = std::min(nacks_ + 1, 16);
-  auto wait = randomBackoff(timing_, nacks_, rng_);
+  auto wait = randomBackoff(timing_, nacks_, rng_, rtt_.srtt());
   phase_ = Phase::backingOff;
   wakeAt_ = now + wait;
   out.note(Level::info, fmt::format("inst 0 ballot {} NACKed by {}: promised {}; retry in {} us",
@@ -135,7 +148,7 @@ void Proposer::tick(Time now, Outbox& out) {
     // Silent acceptors may be slow, partitioned or dead: resend with randomised exponential
     // backoff, so a lossy network is retried quickly and a dead one is not flooded.
     sendToSilentAcceptors(out);
-    resendInterval_ = std::min<Duration>(resendInterval_ * 2, timing_.retryMax);
+    resendInterval_ = std::min<Duration>(resendInterval_ * 2, rtt_.timeout(timing_.retryMax));
     auto half = resendInterval_.count() / 2;
     wakeAt_ = now + Duration(half + std::uniform_int_distribution<int64_t>(0, half)(rng_));
   }

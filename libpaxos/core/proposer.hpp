@@ -13,6 +13,7 @@
 
 #include "core/cluster.hpp"
 #include "core/outbox.hpp"
+#include "core/rtt.hpp"
 #include "core/timing.hpp"
 
 namespace paxos::core {
@@ -36,6 +37,8 @@ class Proposer {
   enum class Phase { idle, preparing, accepting, backingOff, done };
 
   void startRound(Time now, Outbox& out);
+  void startPhase(Time now, Outbox& out);  // sends PREPARE or ACCEPT and times the answers
+  void sampleRoundTrip(Time now);          // an acceptor answered the current phase
   void onPromise(Time now, const wire::Message& m, Outbox& out);
   void onNack(Time now, const wire::Message& m, Outbox& out);
   // Tells the waiting clients, and the learners unless a learner told us.
@@ -53,6 +56,9 @@ class Proposer {
   int nacks_ = 0;  // consecutive NACKed rounds, for exponential backoff
   Time wakeAt_{};
   Duration resendInterval_{};  // current resend period in phase 1 or 2
+  // Round trips to acceptors: from a phase's (for a NACK, the round's) first send to each answer.
+  RttEstimator rtt_;
+  Time phaseSentAt_{}, roundSentAt_{};
   std::optional<std::string> clientValue_;
   std::set<uint32_t> waitingClients_;
   // Phase 1: acceptor -> (accepted ballot, value) it reported. Phase 2: acceptors that accepted.

@@ -6,14 +6,15 @@ namespace paxos::core {
 
 void Resender::send(Time now, uint32_t to, wire::Message message, Outbox& out, int maxSends) {
   out.send(to, message);
-  entries_.push_back(
-      {to, std::move(message), now, now + timing_.retryFirst, timing_.retryFirst, 1, maxSends});
+  Duration first = rtt_.timeout(timing_.retryFirst);
+  entries_.push_back({to, std::move(message), now, now + first, first, 1, maxSends});
 }
 
-bool Resender::ack(uint32_t from, wire::Type type, std::optional<uint32_t> uid) {
+bool Resender::ack(Time now, uint32_t from, wire::Type type, std::optional<uint32_t> uid) {
   for (size_t i = 0; i < entries_.size(); ++i) {
     const Entry& e = entries_[i];
     if (e.to == from && e.message.type == type && (!uid || e.message.uid == *uid)) {
+      rtt_.sample(now - e.firstSent);
       entries_.erase(entries_.begin() + i);
       return true;
     }
@@ -34,7 +35,7 @@ void Resender::tick(Time now, Outbox& out) {
     }
     out.send(e.to, e.message);
     ++e.sends;
-    e.interval = std::min(e.interval * 2, timing_.retryMax);
+    e.interval = std::min(e.interval * 2, rtt_.timeout(timing_.retryMax));
     e.due = now + e.interval;
     ++i;
   }

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/outbox.hpp"
+#include "core/rtt.hpp"
 #include "core/timing.hpp"
 
 namespace paxos::core {
@@ -25,14 +26,16 @@ class Resender {
 
   explicit Resender(const Timing& timing) : timing_(timing) {}
 
-  // Sends now, then again at retryFirst, 2x, 4x... (capped at retryMax) until acked; at most
+  // Sends now, then again at retryFirst, 2x, 4x... (capped at retryMax; both stretched to the
+  // retransmission timeout of the round trips acknowledgements took, when that is longer)
+  // until acked; at most
   // `maxSends` times in all when it is positive (the peer may be dead, and waiting forever on
   // it is worse than giving up).
   void send(Time now, uint32_t to, wire::Message message, Outbox& out, int maxSends = 0);
 
-  // The acknowledgement from `from` for a message of `type` (and, for ring hops, carrying
-  // `uid`). Returns whether something was waiting for it.
-  bool ack(uint32_t from, wire::Type type, std::optional<uint32_t> uid = std::nullopt);
+  // The acknowledgement, received at `now`, from `from` for a message of `type` (and, for ring
+  // hops, carrying `uid`). Returns whether something was waiting for it.
+  bool ack(Time now, uint32_t from, wire::Type type, std::optional<uint32_t> uid = std::nullopt);
 
   void tick(Time now, Outbox& out);
   std::optional<Time> nextWake() const;
@@ -58,6 +61,7 @@ class Resender {
  private:
   const Timing& timing_;
   std::vector<Entry> entries_;
+  RttEstimator rtt_;  // from each acknowledged message's first send
 };
 
 }  // namespace paxos::core

@@ -35,12 +35,20 @@ struct Timing {
   int window = 64;                 // values a streaming client keeps in flight
 };
 
-// After the k-th NACK in a row a proposer waits uniform(0, min(backoffMax, backoffBase * 2^k))
-// before a higher ballot: randomised exponential backoff keeps two duelling proposers from
-// pre-empting each other forever (FLP: no deterministic way out).
-inline Duration randomBackoff(const Timing& t, int nacks, std::mt19937_64& rng) {
-  auto ceiling = std::min<Duration>(t.backoffMax, t.backoffBase * (1 << std::min(nacks, 16)));
-  return Duration(std::uniform_int_distribution<int64_t>(0, ceiling.count())(rng));
+// After the k-th NACK in a row a proposer waits uniform(0, min(max, base * 2^k)) before a higher
+// ballot: randomised exponential backoff keeps two duelling proposers from pre-empting each
+// other forever (FLP: no deterministic way out). On a fast network base and max are backoffBase
+// and backoffMax. On a network whose round trip `srtt` (as the proposer observed it) is longer
+// than backoffBase, the base is srtt, the ceiling at least 8 of them, and the wait at least two
+// of them more: the ballot that NACKed us needs two round trips to be chosen.
+inline Duration randomBackoff(const Timing& t, int nacks, std::mt19937_64& rng,
+                              Duration srtt = Duration(0)) {
+  bool slow = srtt > t.backoffBase;
+  auto base = slow ? srtt : t.backoffBase;
+  auto ceiling =
+      std::min<Duration>(std::max(t.backoffMax, 8 * srtt), base * (1 << std::min(nacks, 16)));
+  auto least = slow ? 2 * srtt : Duration(0);
+  return least + Duration(std::uniform_int_distribution<int64_t>(0, ceiling.count())(rng));
 }
 
 }  // namespace paxos::core

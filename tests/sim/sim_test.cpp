@@ -70,6 +70,44 @@ TEST_CASE("10,000 seeds of mixed faults: no violation, and every client decides 
             << int(runs / secs) << " seeds/s, 0 violations\n";
 }
 
+namespace {
+
+// Runs seeds [1, count] of `faults` over `all` (setup seed % size) and fails on the first
+// violation, with its events; prints a summary line.
+void sweep(const char* what, const std::vector<Setup>& all, const FaultMix& faults,
+           uint64_t count) {
+  auto t0 = std::chrono::steady_clock::now();
+  uint64_t steps = 0;
+  for (uint64_t seed = 1; seed <= count; ++seed) {
+    const Setup& setup = all[seed % all.size()];
+    Result r = simulate(setup, faults, seed);
+    steps += r.steps;
+    if (r.violation)
+      FAIL(what << " seed " << seed << ": " << *r.violation << eventsOf(setup, faults, seed));
+  }
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::cout << count << " seeds, " << what << ": " << steps / count << " steps each, "
+            << int(count / secs) << " seeds/s, 0 violations\n";
+}
+
+}  // namespace
+
+TEST_CASE(
+    "harsh faults (a heavy tail of late messages, one-way cuts, skewed clocks, late timers): "
+    "10,000 basic and 2,400 multi-mode seeds, no violation, all decide") {
+  sweep("basic mode, harsh faults", basicSetups(), harshFaults(), 10000);
+  sweep("multi mode, harsh faults", multiSetups(), harshFaults(), 2400);
+}
+
+TEST_CASE(
+    "a slow network (every delay up to 300 ms, a cluster across continents): resends and "
+    "back-offs follow the round trip, and 10,000 basic and 2,400 multi-mode seeds all decide") {
+  // Before the round trip set the timeouts, basic mode's seeds 1039 and 6310 duelled past the
+  // liveness bound here ("liveness: 0 of 4 clients decided").
+  sweep("basic mode, slow network", basicSetups(), slowFaults(), 10000);
+  sweep("multi mode, slow network", multiSetups(), slowFaults(), 2400);
+}
+
 TEST_CASE("paxos-sim rounds: 2,000 seeds with crashes every round, agreement across rounds") {
   RoundsConfig config;
   config.numProc = 5;
@@ -215,9 +253,13 @@ TEST_CASE("multi mode: with two of three acceptors crashed for good, liveness is
 TEST_CASE("multi mode, broken variant caught: an acceptor that forgets its promises on restart") {
   FaultMix f = mixed();
   f.durableAcceptors = false;
+  // A learner that cannot learn what the acceptors forgot (a liveness report) also shows the
+  // bug, but the test asks for the safety violation it leads to.
   std::optional<std::string> caught;
-  for (uint64_t seed = 1; seed <= 200 && !caught; ++seed)
+  for (uint64_t seed = 1; seed <= 200 && !caught; ++seed) {
     caught = simulate(multiSetups()[0], f, seed).violation;
+    if (caught && caught->find("liveness") == 0) caught.reset();
+  }
   REQUIRE(caught.has_value());
   CHECK((caught->find("agreement") == 0 || caught->find("acceptor") == 0));
 }

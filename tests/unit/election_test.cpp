@@ -443,18 +443,37 @@ TEST_CASE("Resender: an acknowledgement stops the resends of exactly the message
   resender.send(Time(0), 2, elect, out);
   CHECK(resender.pendingTo(1, Type::elect));
 
-  CHECK_FALSE(resender.ack(1, Type::elect, 6));   // another candidate
-  CHECK_FALSE(resender.ack(1, Type::leader, 5));  // another type
-  CHECK(resender.ack(1, Type::elect, 5));
-  CHECK_FALSE(resender.ack(1, Type::elect, 5));  // nothing left to acknowledge
+  CHECK_FALSE(resender.ack(Time(1ms), 1, Type::elect, 6));   // another candidate
+  CHECK_FALSE(resender.ack(Time(1ms), 1, Type::leader, 5));  // another type
+  CHECK(resender.ack(Time(1ms), 1, Type::elect, 5));
+  CHECK_FALSE(resender.ack(Time(1ms), 1, Type::elect, 5));  // nothing left to acknowledge
   CHECK_FALSE(resender.pendingTo(1, Type::elect));
 
   out.clear();
   resender.tick(*resender.nextWake(), out);
   CHECK(destinations(out, Type::elect) == std::vector<uint32_t>{2});
-  CHECK(resender.ack(2, Type::elect));  // no uid: any message of the type
+  CHECK(resender.ack(*resender.nextWake(), 2, Type::elect));  // no uid: any message of the type
   CHECK(resender.empty());
   CHECK_FALSE(resender.nextWake().has_value());
+}
+
+TEST_CASE("Resender: on a slow network the resends wait for the round trip acks took") {
+  core::Timing timing;
+  core::Resender resender(timing);
+  Outbox out;
+  // Acks of messages sent once took 300 ms: resending after retryFirst (5 ms) would only add load.
+  for (uint32_t peer = 1; peer <= 4; ++peer) {
+    resender.send(Time(0), peer, wire::make(Type::elect, 5), out);
+    CHECK(resender.ack(Time(300ms), peer, Type::elect, 5));
+  }
+  resender.send(Time(1s), 1, wire::make(Type::elect, 5), out);
+  CHECK(*resender.nextWake() >= Time(1s) + 300ms);
+  // On a fast network the constants stand.
+  core::Resender fast(timing);
+  fast.send(Time(0), 1, wire::make(Type::elect, 5), out);
+  CHECK(fast.ack(Time(100us), 1, Type::elect, 5));
+  fast.send(Time(1s), 1, wire::make(Type::elect, 5), out);
+  CHECK(*fast.nextWake() == Time(1s) + timing.retryFirst);
 }
 
 TEST_CASE("Resender: takeOlderThan hands back the messages whose peer looks dead") {

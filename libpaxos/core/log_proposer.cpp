@@ -25,15 +25,24 @@ void LogProposer::start(Time now, Outbox& out) {
   // the highest UID leads at once and the others wait for it instead of duelling.
   for (uint32_t p : cluster_.proposers())
     if (p != self_) lastHeard_[p] = now;
+  for (uint32_t a : cluster_.acceptors()) lastReply_[a] = now;
   heartbeatAt_ = now;
   tick(now, out);
 }
 
 uint32_t LogProposer::leader() const {
-  uint32_t best = self_;
+  std::optional<uint32_t> best;
+  if (reaches()) best = self_;
   for (const auto& [p, heard] : lastHeard_)
-    if (p > best && now_ - heard < timing_.leaderTimeout) best = p;
-  return best;
+    if (now_ - heard < timing_.leaderTimeout && (!best || p > *best)) best = p;
+  return best.value_or(self_);  // nobody better: try, at worst in vain
+}
+
+bool LogProposer::reaches() const {
+  size_t answering = 0;
+  for (const auto& [acceptor, heard] : lastReply_)
+    answering += now_ - heard < timing_.leaderTimeout;
+  return answering >= cluster_.quorum();
 }
 
 void LogProposer::follow(Time now, Outbox& out) {
@@ -75,9 +84,18 @@ void LogProposer::sendPrepareAll(Time now, Outbox& out) {
 
 void LogProposer::receive(Time now, const Message& m, Outbox& out) {
   now_ = now;
-  if (cluster_.roleOf(m.from) == wire::Role::proposer) {
-    lastHeard_[m.from] = now;
+  wire::Role role = cluster_.roleOf(m.from);
+  if (role == wire::Role::proposer) {
+    // Only a heartbeat says its sender reaches the acceptors: a forward does not.
+    if (m.type == Type::heartbeat) lastHeard_[m.from] = now;
     highestRoundSeen_ = std::max(highestRoundSeen_, m.ballot.round);
+  } else if (role == wire::Role::acceptor) {
+    lastReply_[m.from] = now;
+    // An acceptor relays the leader it promised, alive since our last probe.
+    uint32_t relayed = m.ballot.uid;
+    if (m.type == Type::heartbeat && !m.ballot.none() && relayed != self_ &&
+        cluster_.roleOf(relayed) == wire::Role::proposer)
+      lastHeard_[relayed] = now;
   }
   switch (m.type) {
     case Type::request:
@@ -87,8 +105,9 @@ void LogProposer::receive(Time now, const Message& m, Outbox& out) {
       onCatchup(now, m, out);
       break;
     case Type::heartbeat:
-      // The leader's decided prefix: where this proposer starts if it ever takes over.
-      if (!m.ballot.none()) decidedBelow(m.instance);
+      // The leader's decided prefix (where this proposer starts if it ever takes over), or from
+      // an acceptor, where its log was trimmed: decided too.
+      if (!m.ballot.none() || role == wire::Role::acceptor) decidedBelow(m.instance);
       break;
     case Type::progress:
       // From a learner: delivered below that slot. From an acceptor: forgotten below it, because
@@ -332,14 +351,20 @@ void LogProposer::sendPhase(uint64_t slot, const Slot& s, Outbox& out) const {
   }
 }
 
+// Every heartbeat also probes the acceptors (they answer): a proposer that does not hear a
+// majority of them answer cannot lead, so it stops telling the other proposers it is alive, and
+// its heartbeats stop carrying its ballot, which the acceptors would relay.
 void LogProposer::heartbeat(Outbox& out) const {
+  bool reaching = reaches();
   Message m;
   m.type = Type::heartbeat;
   m.uid = leader();
   m.instance = commit_;
-  if (state_ == State::leading) m.ballot = ballot_;
-  for (uint32_t p : cluster_.proposers())
-    if (p != self_) out.send(p, m);
+  if (state_ == State::leading && reaching) m.ballot = ballot_;
+  for (uint32_t acceptor : cluster_.acceptors()) out.send(acceptor, m);
+  if (reaching)
+    for (uint32_t p : cluster_.proposers())
+      if (p != self_) out.send(p, m);
   // The leader's decided prefix tells a learner which slots exist even when it heard none.
   if (state_ == State::leading)
     for (uint32_t learner : cluster_.learners()) out.send(learner, m);

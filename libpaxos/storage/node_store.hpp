@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "core/outbox.hpp"
+#include "storage/file_system.hpp"
 
 namespace paxos::storage {
 
@@ -34,7 +35,13 @@ class NodeStore {
  public:
   // Creates DIR if needed and reads what an earlier run saved; does not write. `sync`: fsync
   // file and directory (false only for benchmarks). Throws StorageError.
-  NodeStore(const std::string& dir, uint32_t uid, uint64_t hostsHash, bool sync);
+  NodeStore(const std::string& dir, uint32_t uid, uint64_t hostsHash, bool sync)
+      : NodeStore(dir, uid, hostsHash, sync, posixFileSystem()) {}
+  // The same on `files`, which must outlive the store. `compactSlack`: bytes the log may grow
+  // past 4 times its last snapshot before a save compacts it (tests make it small).
+  static constexpr uint64_t kCompactSlack = uint64_t{1} << 20;
+  NodeStore(const std::string& dir, uint32_t uid, uint64_t hostsHash, bool sync, FileSystem& files,
+            uint64_t compactSlack = kCompactSlack);
   ~NodeStore();
   NodeStore(const NodeStore&) = delete;
   NodeStore& operator=(const NodeStore&) = delete;
@@ -50,6 +57,7 @@ class NodeStore {
   const std::string& path() const { return path_; }
 
  private:
+  void createDirectories();
   void load();
   void append(const std::vector<uint8_t>& record);
   void writeSnapshot();
@@ -59,6 +67,8 @@ class NodeStore {
   uint32_t uid_;
   uint64_t hostsHash_;
   bool sync_;
+  FileSystem& files_;
+  uint64_t compactSlack_;
   core::DurableState state_;
   int fd_ = -1;                // the log, open for writing from the first save on
   uint64_t end_ = 0;           // where the next record goes: the end of the last whole record

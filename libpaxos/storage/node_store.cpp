@@ -349,12 +349,22 @@ NodeStore::~NodeStore() {
   if (fd_ >= 0) files_.close(fd_);
 }
 
-// DIR and each missing parent, from the top down.
+// DIR and each missing parent, from the top down. A directory's name is in its parent, and is
+// durable only once the parent is fsynced: without that a power cut can take the directory away,
+// and with it every promise saved inside.
 void NodeStore::createDirectories() {
   for (size_t at = dir_.find_first_not_of('/'); at != std::string::npos && at < dir_.size();) {
     size_t end = std::min(dir_.find('/', at), dir_.size());
     std::string path = dir_.substr(0, end);
-    if (files_.mkdir(path, 0755) != 0 && errno != EEXIST) fail(path, "create directory");
+    if (files_.mkdir(path, 0755) == 0) {
+      size_t slash = path.find_last_of('/');
+      std::string parent = slash == std::string::npos ? "."
+                           : slash == 0               ? "/"
+                                                      : path.substr(0, slash);
+      if (sync_) syncDirectory(files_, parent);
+    } else if (errno != EEXIST) {
+      fail(path, "create directory");
+    }
     at = dir_.find_first_not_of('/', end);
   }
 }
@@ -408,8 +418,14 @@ void NodeStore::append(const std::vector<uint8_t>& record) {
       if (fd_ < 0) fail(path_, "open");
       files_.unlink(path_ + ".tmp");  // a crash's leftover from a snapshot
     }
-    if (tornTail_ && files_.ftruncate(fd_, off_t(end_)) != 0) fail(path_, "cut a torn record");
-    tornTail_ = false;
+    if (tornTail_) {
+      // The cut must be durable before a record lands where the torn one was: a shorter record
+      // over it, with the cut undone by a second crash, would leave the new record followed by
+      // the old one's remains, which recovery cannot tell from damage and refuses.
+      if (files_.ftruncate(fd_, off_t(end_)) != 0) fail(path_, "cut a torn record");
+      if (sync_ && files_.fsync(fd_) != 0) fail(path_, "fsync");
+      tornTail_ = false;
+    }
     writeAt(files_, fd_, record, end_, path_);
     if (sync_ && files_.fsync(fd_) != 0) fail(path_, "fsync");
   } catch (...) {

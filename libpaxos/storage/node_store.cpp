@@ -291,10 +291,23 @@ core::DurableState readVersion3(std::span<const uint8_t> all) {
   return d;
 }
 
+// Whether a whole record (length, its checksum and the record's all right) starts anywhere in
+// `all` after `at`.
+bool wholeRecordAfter(std::span<const uint8_t> all, size_t at) {
+  for (size_t p = at + 1; p + kFrameBytes <= all.size(); ++p) {
+    uint32_t length = u32At(all, p);
+    if (u32At(all, p + 4) == crc32(all.subspan(p, 4)) && length <= all.size() - p - kFrameBytes &&
+        u32At(all, p + 8 + length) == crc32(all.subspan(p, 8 + length)))
+      return true;
+  }
+  return false;
+}
+
 // Replays a version 4 file's records into `d`; returns where the last whole record ends. Past
-// the snapshot, a record cut short, or zeros, or one failing its checksum with nothing after it,
-// is an append torn by a crash before its fsync returned, so before the step's replies left: it
-// and what follows are ignored. Any other damage throws.
+// the snapshot, an append torn by a crash before its fsync returned, so before the step's replies
+// left, is ignored with what follows: a record cut short; one failing its checksum with nothing
+// after it; or a record head of zeros with no whole record after it (the file system grew the
+// file, but none or only the later pages of the append landed). Any other damage throws.
 size_t replay(std::span<const uint8_t> all, uint64_t snapshotEnd, core::DurableState& d) {
   if (snapshotEnd < kHeaderBytes) throw Damaged{"malformed state file (header)"};
   if (all.size() < snapshotEnd) throw Damaged{"torn or corrupt state file (too short)"};
@@ -302,14 +315,15 @@ size_t replay(std::span<const uint8_t> all, uint64_t snapshotEnd, core::DurableS
   for (; at < all.size();) {
     bool appended = at >= snapshotEnd;  // the snapshot was renamed into place whole
     size_t left = all.size() - at;
-    auto zeros = [&] {  // a file system may extend the file before the data lands
-      return std::all_of(all.begin() + long(at), all.end(), [](uint8_t b) { return b == 0; });
+    auto zeroHead = [&] {
+      return std::all_of(all.begin() + long(at), all.begin() + long(at + 8),
+                         [](uint8_t b) { return b == 0; });
     };
     if (left < 8 && appended) break;
     if (left < 8) throw Damaged{"malformed state file (snapshot end)"};
     uint32_t length = u32At(all, at);
     if (u32At(all, at + 4) != crc32(all.subspan(at, 4))) {
-      if (appended && zeros()) break;
+      if (appended && zeroHead() && !wholeRecordAfter(all, at)) break;
       throw Damaged{fmt::format("torn or corrupt state file (bad record length at byte {})", at)};
     }
     if (left < kFrameBytes || length > left - kFrameBytes) {

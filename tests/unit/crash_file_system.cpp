@@ -9,13 +9,13 @@ namespace paxos::test {
 
 const std::vector<CrashFileSystem::Cut> CrashFileSystem::kCuts = [] {
   std::vector<Cut> cuts;
-  for (Writes writes : {Writes::lost, Writes::half, Writes::zeros, Writes::kept})
+  for (Writes writes : {Writes::lost, Writes::half, Writes::tail, Writes::zeros, Writes::kept})
     for (bool metadataKept : {false, true}) cuts.push_back({writes, metadataKept});
   return cuts;
 }();
 
 std::string CrashFileSystem::describe(Cut cut) {
-  const char* writes[] = {"lost", "half kept", "zeros", "kept"};
+  const char* writes[] = {"lost", "first half kept", "second half kept", "zeros", "kept"};
   return std::string("unsynced writes ") + writes[int(cut.writes)] + ", unsynced metadata " +
          (cut.metadataKept ? "kept" : "lost");
 }
@@ -58,6 +58,12 @@ std::vector<uint8_t> CrashFileSystem::surviving(const Inode& inode, Cut cut) {
       case Writes::half:
         writeInto(data, c.offset, c.bytes.data(), c.bytes.size() / 2);
         break;
+      case Writes::tail: {  // the file grew; its earlier new blocks not yet written
+        size_t half = c.bytes.size() / 2;
+        if (data.size() < c.offset + half) data.resize(c.offset + half);
+        writeInto(data, c.offset + half, c.bytes.data() + half, c.bytes.size() - half);
+        break;
+      }
       case Writes::zeros:  // the file grew, its new blocks not yet written
         if (data.size() < c.offset + c.bytes.size()) data.resize(c.offset + c.bytes.size());
         break;

@@ -4,8 +4,9 @@
 // has durable names and current names. fsync of a file makes its writes and size durable; fsync
 // of a directory makes the names in it durable (a created, renamed or removed file, or a new
 // directory, is durable only then). A power cut keeps what was durable and, depending on the
-// Cut, some of the rest: unsynced writes lost, half of each kept (a torn append), the file grown
-// by them but their bytes zeros, or all kept; unsynced truncations and names lost or all kept.
+// Cut, some of the rest: unsynced writes lost, the first half of each kept (a torn append), only
+// the second half kept (a later page written back before an earlier one), the file grown by them
+// but their bytes zeros, or all kept; unsynced truncations and names lost or all kept.
 // Everything lives in memory; nothing touches the real disk.
 #pragma once
 
@@ -20,7 +21,7 @@ namespace paxos::test {
 
 class CrashFileSystem final : public storage::FileSystem {
  public:
-  enum class Writes { lost, half, zeros, kept };
+  enum class Writes { lost, half, tail, zeros, kept };
   // What of the unsynced survives a power cut.
   struct Cut {
     Writes writes;

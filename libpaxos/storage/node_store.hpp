@@ -7,12 +7,13 @@
 // the file the same way.
 //
 // The file names the cluster (hosts hash) and the UID, and every record carries a checksum. The
-// only damage accepted is a torn tail: the last record incomplete or failing its checksum, with
-// nothing after it, which is a crash in the middle of an append whose reply never left; that
-// record is ignored and cut away at the next save. Anything else (a file from another cluster or
-// UID, a damaged header or snapshot, a bad record followed by more) is refused with a one-line
-// StorageError rather than trusted, because a wrong promise silently breaks agreement. A file in
-// the previous format (version 3, one whole-file snapshot) is read and rewritten at the next save.
+// only damage accepted is a torn tail: the last record incomplete, failing its checksum, or
+// starting with zeros, with no whole record after it, which is a crash in the middle of an append
+// whose reply never left; that record is ignored and cut away (durably) at the next save. Anything
+// else (a file from another cluster or UID, a damaged header or snapshot, a bad record followed by
+// more) is refused with a one-line StorageError rather than trusted, because a wrong promise
+// silently breaks agreement. A file in the previous format (version 3, one whole-file snapshot) is
+// read and rewritten at the next save.
 #pragma once
 
 #include <cstdint>
@@ -33,8 +34,9 @@ class StorageError : public std::runtime_error {
 
 class NodeStore {
  public:
-  // Creates DIR if needed and reads what an earlier run saved; does not write. `sync`: fsync
-  // file and directory (false only for benchmarks). Throws StorageError.
+  // Creates DIR if needed (each new directory fsynced into its parent) and reads what an earlier
+  // run saved; does not write the file. `sync`: fsync file and directories (false only for
+  // benchmarks). Throws StorageError.
   NodeStore(const std::string& dir, uint32_t uid, uint64_t hostsHash, bool sync)
       : NodeStore(dir, uid, hostsHash, sync, posixFileSystem()) {}
   // The same on `files`, which must outlive the store. `compactSlack`: bytes the log may grow

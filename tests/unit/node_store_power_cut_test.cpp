@@ -178,7 +178,6 @@ TEST_CASE(
       });
   REQUIRE(files.renames() >= 3);  // the first save and at least two compactions
   CHECK_MESSAGE(findings.failures == 0, report(findings));
-  MESSAGE(findings.cuts << " cuts at " << files.changes() << " changes");
 }
 
 TEST_CASE(
@@ -210,7 +209,6 @@ TEST_CASE(
       });
   REQUIRE(truncations > 0);  // some first cuts left a torn append for the restart to cut away
   CHECK_MESSAGE(findings.failures == 0, report(findings));
-  MESSAGE(findings.cuts << " cuts");
 }
 
 }  // namespace paxos::test

@@ -9,7 +9,6 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <filesystem>
 #include <optional>
 #include <span>
 
@@ -32,10 +31,9 @@ constexpr uint32_t kMagic = 0x53415850;  // "PXAS"
 constexpr uint8_t kVersion = 4;          // 2: proposer round; 3: multi mode; 4: a log of records
 constexpr uint8_t kPreviousVersion = 3;  // one whole-file snapshot: read, rewritten as 4
 constexpr size_t kHeaderBytes = 4 + 1 + 8 + 4 + 8 + 4;
-constexpr size_t kFrameBytes = 4 + 4 + 4;              // length, its checksum, the record's
-constexpr size_t kSnapshotRecordBytes = 64 * 1024;     // a snapshot's records are cut near this
-constexpr uint64_t kCompactFactor = 4;                 // the log may grow to 4x its snapshot ...
-constexpr uint64_t kCompactSlack = uint64_t{1} << 20;  // ... plus 1 MiB, then it is compacted
+constexpr size_t kFrameBytes = 4 + 4 + 4;           // length, its checksum, the record's
+constexpr size_t kSnapshotRecordBytes = 64 * 1024;  // a snapshot's records are cut near this
+constexpr uint64_t kCompactFactor = 4;  // the log may grow to 4x its snapshot plus the slack
 
 enum Kind : uint8_t {
   kSlot = 1,         // u64 instance, ballot promised, ballot accepted, bytes value
@@ -197,25 +195,26 @@ uint64_t snapshotSize(const core::DurableState& d) {
   throw StorageError(fmt::format("{}: cannot {}: {}", path, what, std::strerror(errno)));
 }
 
-void writeAt(int fd, std::span<const uint8_t> bytes, uint64_t offset, const std::string& path) {
+void writeAt(FileSystem& files, int fd, std::span<const uint8_t> bytes, uint64_t offset,
+             const std::string& path) {
   size_t done = 0;
   while (done < bytes.size()) {
-    ssize_t n = ::pwrite(fd, bytes.data() + done, bytes.size() - done, off_t(offset + done));
+    ssize_t n = files.pwrite(fd, bytes.data() + done, bytes.size() - done, off_t(offset + done));
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) fail(path, "write");
     done += size_t(n);
   }
 }
 
-void syncPath(const std::string& path, int flags) {
-  int fd = ::open(path.c_str(), flags | O_CLOEXEC);
-  if (fd < 0 || ::fsync(fd) != 0) {
+void syncDirectory(FileSystem& files, const std::string& path) {
+  int fd = files.open(path, O_RDONLY | O_DIRECTORY, 0);
+  if (fd < 0 || files.fsync(fd) != 0) {
     int error = errno;
-    if (fd >= 0) ::close(fd);
+    if (fd >= 0) files.close(fd);
     errno = error;
     fail(path, "fsync");
   }
-  ::close(fd);
+  files.close(fd);
 }
 
 // Damage found in a file; NodeStore::load words it as a refusal.
@@ -225,20 +224,20 @@ struct Damaged {
 
 // The file's bytes, or none if there is no file. Only a missing file is a first start: one we
 // cannot open or read (permissions, no descriptors left) holds promises we must not forget.
-std::optional<std::vector<uint8_t>> readFile(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+std::optional<std::vector<uint8_t>> readFile(FileSystem& files, const std::string& path) {
+  int fd = files.open(path, O_RDONLY, 0);
   if (fd < 0 && errno == ENOENT) return std::nullopt;
   std::vector<uint8_t> bytes;
   int error = fd < 0 ? errno : 0;
   while (fd >= 0 && error == 0) {
     size_t had = bytes.size();
     bytes.resize(had + 65536);
-    ssize_t n = ::read(fd, bytes.data() + had, 65536);
+    ssize_t n = files.read(fd, bytes.data() + had, 65536);
     if (n < 0 && errno != EINTR) error = errno;
     bytes.resize(had + size_t(std::max<ssize_t>(n, 0)));
     if (n == 0) break;
   }
-  if (fd >= 0) ::close(fd);
+  if (fd >= 0) files.close(fd);
   if (error != 0)
     throw StorageError(
         fmt::format("{}: cannot read: {}; refusing to start", path, std::strerror(error)));
@@ -292,10 +291,23 @@ core::DurableState readVersion3(std::span<const uint8_t> all) {
   return d;
 }
 
+// Whether a whole record (length, its checksum and the record's all right) starts anywhere in
+// `all` after `at`.
+bool wholeRecordAfter(std::span<const uint8_t> all, size_t at) {
+  for (size_t p = at + 1; p + kFrameBytes <= all.size(); ++p) {
+    uint32_t length = u32At(all, p);
+    if (u32At(all, p + 4) == crc32(all.subspan(p, 4)) && length <= all.size() - p - kFrameBytes &&
+        u32At(all, p + 8 + length) == crc32(all.subspan(p, 8 + length)))
+      return true;
+  }
+  return false;
+}
+
 // Replays a version 4 file's records into `d`; returns where the last whole record ends. Past
-// the snapshot, a record cut short, or zeros, or one failing its checksum with nothing after it,
-// is an append torn by a crash before its fsync returned, so before the step's replies left: it
-// and what follows are ignored. Any other damage throws.
+// the snapshot, an append torn by a crash before its fsync returned, so before the step's replies
+// left, is ignored with what follows: a record cut short; one failing its checksum with nothing
+// after it; or a record head of zeros with no whole record after it (the file system grew the
+// file, but none or only the later pages of the append landed). Any other damage throws.
 size_t replay(std::span<const uint8_t> all, uint64_t snapshotEnd, core::DurableState& d) {
   if (snapshotEnd < kHeaderBytes) throw Damaged{"malformed state file (header)"};
   if (all.size() < snapshotEnd) throw Damaged{"torn or corrupt state file (too short)"};
@@ -303,14 +315,15 @@ size_t replay(std::span<const uint8_t> all, uint64_t snapshotEnd, core::DurableS
   for (; at < all.size();) {
     bool appended = at >= snapshotEnd;  // the snapshot was renamed into place whole
     size_t left = all.size() - at;
-    auto zeros = [&] {  // a file system may extend the file before the data lands
-      return std::all_of(all.begin() + long(at), all.end(), [](uint8_t b) { return b == 0; });
+    auto zeroHead = [&] {
+      return std::all_of(all.begin() + long(at), all.begin() + long(at + 8),
+                         [](uint8_t b) { return b == 0; });
     };
     if (left < 8 && appended) break;
     if (left < 8) throw Damaged{"malformed state file (snapshot end)"};
     uint32_t length = u32At(all, at);
     if (u32At(all, at + 4) != crc32(all.subspan(at, 4))) {
-      if (appended && zeros()) break;
+      if (appended && zeroHead() && !wholeRecordAfter(all, at)) break;
       throw Damaged{fmt::format("torn or corrupt state file (bad record length at byte {})", at)};
     }
     if (left < kFrameBytes || length > left - kFrameBytes) {
@@ -333,24 +346,45 @@ size_t replay(std::span<const uint8_t> all, uint64_t snapshotEnd, core::DurableS
 
 }  // namespace
 
-NodeStore::NodeStore(const std::string& dir, uint32_t uid, uint64_t hostsHash, bool sync)
+NodeStore::NodeStore(const std::string& dir, uint32_t uid, uint64_t hostsHash, bool sync,
+                     FileSystem& files, uint64_t compactSlack)
     : dir_(dir),
       path_(dir + "/node-" + std::to_string(uid) + ".state"),
       uid_(uid),
       hostsHash_(hostsHash),
-      sync_(sync) {
-  std::error_code error;
-  std::filesystem::create_directories(dir, error);
-  if (error) throw StorageError(fmt::format("{}: cannot create: {}", dir, error.message()));
+      sync_(sync),
+      files_(files),
+      compactSlack_(compactSlack) {
+  createDirectories();
   load();
 }
 
 NodeStore::~NodeStore() {
-  if (fd_ >= 0) ::close(fd_);
+  if (fd_ >= 0) files_.close(fd_);
+}
+
+// DIR and each missing parent, from the top down. A directory's name is in its parent, and is
+// durable only once the parent is fsynced: without that a power cut can take the directory away,
+// and with it every promise saved inside.
+void NodeStore::createDirectories() {
+  for (size_t at = dir_.find_first_not_of('/'); at != std::string::npos && at < dir_.size();) {
+    size_t end = std::min(dir_.find('/', at), dir_.size());
+    std::string path = dir_.substr(0, end);
+    if (files_.mkdir(path, 0755) == 0) {
+      size_t slash = path.find_last_of('/');
+      std::string parent = slash == std::string::npos ? "."
+                           : slash == 0               ? "/"
+                                                      : path.substr(0, slash);
+      if (sync_) syncDirectory(files_, parent);
+    } else if (errno != EEXIST) {
+      fail(path, "create directory");
+    }
+    at = dir_.find_first_not_of('/', end);
+  }
 }
 
 void NodeStore::load() {
-  auto bytes = readFile(path_);
+  auto bytes = readFile(files_, path_);
   if (!bytes) return;  // a first start: the first save writes a snapshot
   std::span<const uint8_t> all(*bytes);
   try {
@@ -373,7 +407,7 @@ void NodeStore::load() {
   }
   tornTail_ = end_ < all.size();
   needsSnapshot_ = false;
-  compactAt_ = kCompactFactor * snapshotSize(state_) + kCompactSlack;
+  compactAt_ = kCompactFactor * snapshotSize(state_) + compactSlack_;
 }
 
 void NodeStore::save(const core::Outbox& step) {
@@ -394,14 +428,20 @@ void NodeStore::save(const core::Outbox& step) {
 void NodeStore::append(const std::vector<uint8_t>& record) {
   try {
     if (fd_ < 0) {
-      fd_ = ::open(path_.c_str(), O_WRONLY | O_CLOEXEC);
+      fd_ = files_.open(path_, O_WRONLY, 0);
       if (fd_ < 0) fail(path_, "open");
-      std::remove((path_ + ".tmp").c_str());  // a crash's leftover from a snapshot
+      files_.unlink(path_ + ".tmp");  // a crash's leftover from a snapshot
     }
-    if (tornTail_ && ::ftruncate(fd_, off_t(end_)) != 0) fail(path_, "cut a torn record");
-    tornTail_ = false;
-    writeAt(fd_, record, end_, path_);
-    if (sync_ && ::fsync(fd_) != 0) fail(path_, "fsync");
+    if (tornTail_) {
+      // The cut must be durable before a record lands where the torn one was: a shorter record
+      // over it, with the cut undone by a second crash, would leave the new record followed by
+      // the old one's remains, which recovery cannot tell from damage and refuses.
+      if (files_.ftruncate(fd_, off_t(end_)) != 0) fail(path_, "cut a torn record");
+      if (sync_ && files_.fsync(fd_) != 0) fail(path_, "fsync");
+      tornTail_ = false;
+    }
+    writeAt(files_, fd_, record, end_, path_);
+    if (sync_ && files_.fsync(fd_) != 0) fail(path_, "fsync");
   } catch (...) {
     tornTail_ = true;       // part of the record may be there
     needsSnapshot_ = true;  // state_ holds the step, the file may not
@@ -414,22 +454,22 @@ void NodeStore::writeSnapshot() {
   needsSnapshot_ = true;  // until the new file is durably in place
   std::vector<uint8_t> bytes = encodeSnapshot(state_, hostsHash_, uid_);
   std::string temporary = path_ + ".tmp";
-  int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  int fd = files_.open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0644);
   if (fd < 0) fail(temporary, "open");
   try {
-    writeAt(fd, bytes, 0, temporary);
-    if (sync_ && ::fsync(fd) != 0) fail(temporary, "fsync");
-    if (std::rename(temporary.c_str(), path_.c_str()) != 0) fail(path_, "rename");
+    writeAt(files_, fd, bytes, 0, temporary);
+    if (sync_ && files_.fsync(fd) != 0) fail(temporary, "fsync");
+    if (files_.rename(temporary, path_) != 0) fail(path_, "rename");
   } catch (...) {
-    ::close(fd);
+    files_.close(fd);
     throw;
   }
-  if (fd_ >= 0) ::close(fd_);
+  if (fd_ >= 0) files_.close(fd_);
   fd_ = fd;  // renamed: it is the log now
   end_ = bytes.size();
   tornTail_ = false;
-  compactAt_ = kCompactFactor * end_ + kCompactSlack;
-  if (sync_) syncPath(dir_, O_RDONLY | O_DIRECTORY);  // makes the rename itself durable
+  compactAt_ = kCompactFactor * end_ + compactSlack_;
+  if (sync_) syncDirectory(files_, dir_);  // makes the rename itself durable
   needsSnapshot_ = false;
 }
 

@@ -92,7 +92,7 @@ int main(int argc, char** argv) {
 
   timing.clientTimeout =
       std::chrono::milliseconds(timeoutMs.value_or(hosts->options.clientTimeoutMs));
-  core::Cluster cluster = core::Cluster::fromHosts(*hosts);
+  core::Cluster cluster = net::clusterOf(*hosts);
   asio::io_context io;
   try {
     net::UdpTransport transport(io, *hosts, uid);

@@ -121,7 +121,7 @@ int main(int argc, char** argv) {
   timing.leaderTimeout = std::chrono::milliseconds(leaderTimeoutMs);
   timing.heartbeat = std::min(timing.heartbeat, timing.leaderTimeout / 10);
   timing.idleTimeout = std::chrono::milliseconds(idleMs.value_or(hosts->options.idleTimeoutMs));
-  core::Cluster cluster = core::Cluster::fromHosts(*hosts);
+  core::Cluster cluster = net::clusterOf(*hosts);
   asio::io_context io;
   try {
     std::optional<storage::NodeStore> store;

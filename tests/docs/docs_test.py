@@ -2,8 +2,9 @@
 """The docs stay true: ctest `docs`.
 
 1. Every option an executable's --help lists (condriver, clidriver, paxos-sim, paxos-trace and
-   each of its subcommands, paxos-bench when built) appears in that executable's section of
-   docs/OPTIONS.md (the "## NAME" heading up to the next "## "), and --version prints
+   each of its subcommands, paxos-bench when built) has a table row in that executable's section
+   of docs/OPTIONS.md (the "## NAME" heading up to the next "## "): the option is in the row's
+   first cell, so a mention in another option's text does not count. And --version prints
    "NAME (paxos-cpp) X.Y.Z" and exits 0 (paxos-micro too, when built).
 2. Every README.md block right after a `<!-- docs_test: runs the next block -->` line still works
    from a fresh clone: it runs in a new temporary folder holding only a copy of hosts/ (its
@@ -37,9 +38,12 @@ def run(args, seconds=10):
 
 
 def options_section(text, program):
-    """The part of OPTIONS.md under the heading "## PROGRAM...", up to the next "## "."""
+    """The first cells of the table rows under the heading "## PROGRAM...", up to the next "## "."""
     match = re.search(r"^## " + re.escape(program) + r"\b.*?(?=^## |\Z)", text, re.M | re.S)
-    return match.group(0) if match else ""
+    if not match:
+        return ""
+    rows = [line.split("|")[1] for line in match.group(0).splitlines() if line.startswith("|")]
+    return "\n".join(rows) or "(no table)"
 
 
 def listed_options(help_text):
@@ -76,7 +80,7 @@ def check_options():
             for option in listed_options(result.stdout):
                 if not re.search(r"(?<![\w-])" + re.escape(option) + r"(?![\w-])", section):
                     problems.append(f"{name}: {option} is in --help but not in the "
-                                    f"'## {program}' section of docs/OPTIONS.md")
+                                    f"first column of the '## {program}' tables in docs/OPTIONS.md")
     for program in VERSION_PROGRAMS:
         path = os.path.join(BIN, program)
         if not os.path.exists(path):

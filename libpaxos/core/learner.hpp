@@ -12,6 +12,7 @@
 
 #include "core/cluster.hpp"
 #include "core/outbox.hpp"
+#include "core/quorum.hpp"
 
 namespace paxos::core {
 
@@ -24,7 +25,7 @@ class Learner {
 
  private:
   struct Tally {
-    std::set<uint32_t> acceptors;
+    Quorum acceptors;
     std::string value;
 #ifdef PAXOS_MUTANT_LEARNER_COUNTS_TWICE
     size_t votes = 0;

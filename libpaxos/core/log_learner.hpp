@@ -13,6 +13,7 @@
 #include "core/cluster.hpp"
 #include "core/outbox.hpp"
 #include "core/progress.hpp"
+#include "core/quorum.hpp"
 #include "core/request_log.hpp"
 #include "core/timing.hpp"
 #include "wire/batch.hpp"
@@ -32,7 +33,7 @@ class LogLearner {
 
  private:
   struct Tally {
-    std::set<uint32_t> acceptors;
+    Quorum acceptors;
     std::string value;
   };
 

@@ -39,10 +39,10 @@ uint32_t LogProposer::leader() const {
 }
 
 bool LogProposer::reaches() const {
-  size_t answering = 0;
+  Quorum answering;
   for (const auto& [acceptor, heard] : lastReply_)
-    answering += now_ - heard < timing_.leaderTimeout;
-  return answering >= cluster_.quorum();
+    if (now_ - heard < timing_.leaderTimeout) answering.add(cluster_, acceptor);
+  return answering.reached(cluster_);
 }
 
 void LogProposer::follow(Time now, Outbox& out) {
@@ -66,6 +66,7 @@ void LogProposer::prepare(Time now, Outbox& out) {
   out.persistRound = ballot_.round;
   state_ = State::preparing;
   promisedAll_.clear();
+  promisedEnd_ = 0;
   proposed_.clear();
   out.note(Level::info, fmt::format("ballot {}: phase 1 for every slot from {}",
                                     wire::toString(ballot_), commit_));
@@ -206,17 +207,15 @@ void LogProposer::onCatchup(Time now, const Message& m, Outbox& out) {
 void LogProposer::onPromiseAll(Time now, const Message& m, Outbox& out) {
   if (state_ != State::preparing || m.ballot != ballot_) return;
   if (cluster_.roleOf(m.from) != wire::Role::acceptor) return;
-  promisedAll_[m.from] = {m.instance, m.request};
-  if (promisedAll_.size() < cluster_.quorum()) return;
-  // Below the largest `from` reported, every learner has delivered (the acceptor forgot those
-  // slots). Up to the largest `end`, some acceptor of this quorum accepted something: those
-  // slots need phase 1 of their own. Above it, nobody in the quorum accepted anything, and
-  // having promised, nobody will accept a lower ballot there: every such slot is free.
-  uint64_t end = commit_;
-  for (const auto& [acceptor, range] : promisedAll_) {
-    decidedBelow(range.first);
-    end = std::max(end, range.second);
-  }
+  if (!promisedAll_.add(cluster_, m.from)) return;
+  // Below where its log starts, every learner has delivered (the acceptor forgot those slots).
+  // Up to the largest end reported, some acceptor of the quorum accepted something: those slots
+  // need phase 1 of their own. Above it, nobody in the quorum accepted anything, and having
+  // promised, nobody will accept a lower ballot there: every such slot is free.
+  decidedBelow(m.instance);
+  promisedEnd_ = std::max(promisedEnd_, m.request);
+  if (!promisedAll_.reached(cluster_)) return;
+  uint64_t end = std::max(commit_, promisedEnd_);
   state_ = State::leading;
   nacks_ = 0;
   next_ = std::max(end, commit_);
@@ -239,26 +238,23 @@ void LogProposer::onPromise(Time now, const Message& m, Outbox& out) {
   auto it = inFlight_.find(m.instance);
   if (state_ != State::leading || m.ballot != ballot_ || it == inFlight_.end()) return;
   Slot& s = it->second;
-  if (!s.recovering || cluster_.roleOf(m.from) != wire::Role::acceptor) return;
-  s.promises[m.from] = {m.accepted, m.value};
-  if (s.promises.size() < cluster_.quorum()) return;
+  if (!s.recovering || !s.promises.add(cluster_, m.from, m.accepted, m.value)) return;
+  if (!s.promises.from.reached(cluster_)) return;
   // P2c per slot: the value accepted under the highest ballot, or a no-op (an empty batch).
-  auto highest = std::max_element(s.promises.begin(), s.promises.end(),
-                                  [](auto& a, auto& b) { return a.second.first < b.second.first; });
-  s.value = highest->second.first.none() ? wire::encodeBatch({}) : highest->second.second;
+  bool free = s.promises.highest.none();
+  s.value = free ? wire::encodeBatch({}) : s.promises.value;
   s.recovering = false;
   s.resendAt = now + timing_.phaseRetry;
-  out.note(Level::info, fmt::format("slot {} recovered: {}", m.instance,
-                                    highest->second.first.none() ? "no-op" : "earlier value"));
+  out.note(Level::info,
+           fmt::format("slot {} recovered: {}", m.instance, free ? "no-op" : "earlier value"));
   sendPhase(m.instance, s, out);
 }
 
 void LogProposer::onAccepted(const Message& m, Outbox& out) {
   auto it = inFlight_.find(m.instance);
   if (it == inFlight_.end() || m.ballot != ballot_ || it->second.recovering) return;
-  if (cluster_.roleOf(m.from) != wire::Role::acceptor) return;
-  it->second.acceptedBy.insert(m.from);
-  if (it->second.acceptedBy.size() >= cluster_.quorum()) decided(m.instance, out);
+  it->second.acceptedBy.add(cluster_, m.from);
+  if (it->second.acceptedBy.reached(cluster_)) decided(m.instance, out);
 }
 
 void LogProposer::onNack(Time now, const Message& m, Outbox& out) {
@@ -346,7 +342,8 @@ void LogProposer::sendPhase(uint64_t slot, const Slot& s, Outbox& out) const {
   m.type = s.recovering ? Type::prepare : Type::accept;
   if (!s.recovering) m.value = s.value;
   for (uint32_t acceptor : cluster_.acceptors()) {
-    bool heard = s.recovering ? s.promises.contains(acceptor) : s.acceptedBy.contains(acceptor);
+    bool heard =
+        s.recovering ? s.promises.from.contains(acceptor) : s.acceptedBy.contains(acceptor);
     if (!heard) out.send(acceptor, m);
   }
 }

@@ -19,6 +19,7 @@
 #include "core/cluster.hpp"
 #include "core/outbox.hpp"
 #include "core/progress.hpp"
+#include "core/quorum.hpp"
 #include "core/request_log.hpp"
 #include "core/timing.hpp"
 #include "wire/batch.hpp"
@@ -47,8 +48,8 @@ class LogProposer {
   struct Slot {
     bool recovering = false;  // phase 1 for this slot: an earlier leader may have left a value
     bool again = false;       // decided already, run again for a learner (onCatchup)
-    std::map<uint32_t, std::pair<wire::Ballot, std::string>> promises;
-    std::set<uint32_t> acceptedBy;
+    Promises promises;
+    Quorum acceptedBy;
     std::vector<wire::Command> commands;  // ours, to re-queue if this ballot fails
     std::string value;
     Time resendAt{};
@@ -88,9 +89,10 @@ class LogProposer {
   int nacks_ = 0;
   Time wakeAt_{};  // prepare resend or end of backoff
   Time heartbeatAt_{};
-  std::map<uint32_t, Time> lastHeard_;                             // other proposers
-  std::map<uint32_t, Time> lastReply_;                             // acceptors
-  std::map<uint32_t, std::pair<uint64_t, uint64_t>> promisedAll_;  // acceptor -> (from, end)
+  std::map<uint32_t, Time> lastHeard_;  // other proposers
+  std::map<uint32_t, Time> lastReply_;  // acceptors
+  Quorum promisedAll_;
+  uint64_t promisedEnd_ = 0;  // the highest end of an accepted log they reported
 
   uint64_t commit_ = 0;       // every slot below is decided
   std::set<uint64_t> above_;  // decided slots above commit_

@@ -13,6 +13,7 @@
 
 #include "core/cluster.hpp"
 #include "core/outbox.hpp"
+#include "core/quorum.hpp"
 #include "core/timing.hpp"
 
 namespace paxos::core {
@@ -55,9 +56,8 @@ class Proposer {
   Duration resendInterval_{};  // current resend period in phase 1 or 2
   std::optional<std::string> clientValue_;
   std::set<uint32_t> waitingClients_;
-  // Phase 1: acceptor -> (accepted ballot, value) it reported. Phase 2: acceptors that accepted.
-  std::map<uint32_t, std::pair<wire::Ballot, std::string>> promises_;
-  std::set<uint32_t> acceptedBy_;
+  Promises promises_;  // phase 1
+  Quorum acceptedBy_;  // phase 2
   std::string proposal_;
   std::optional<std::string> decided_;
 };

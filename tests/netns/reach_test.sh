@@ -30,7 +30,7 @@
 # usage: tests/netns/reach_test.sh A|B|C [BINDIR [OUTDIR]]   (BINDIR defaults to build/bin)
 # Exit 0 pass, 1 fail, 77 skipped (not root, no namespaces, no veth/bridge/nftables).
 # Env: VALUES (clients 7-8, default 1000), CUT_VALUES (clients 9-10, default 500), DECIDE_MS
-#      (default 10000), MAX_BALLOTS (C, default 3), LATE_MS (C 2000, else 0), WINDOW (clients'
+#      (default 15000), MAX_BALLOTS (C, default 3), LATE_MS (C 2000, else 0), WINDOW (clients'
 #      --window, 64), LIMIT (seconds any process may run, default 30), LOSS (percent, default
 #      20), KEEP=1 keeps OUTDIR after a pass, CONDRIVER_OPTS.
 set -u
@@ -45,7 +45,7 @@ LIMIT=${LIMIT:-30}
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 VALUES=${VALUES:-1000}
 CUT_VALUES=${CUT_VALUES:-500}
-DECIDE_MS=${DECIDE_MS:-10000}
+DECIDE_MS=${DECIDE_MS:-15000}
 MAX_BALLOTS=${MAX_BALLOTS:-3}
 LATE_MS=${LATE_MS:-$([ "$SCENARIO" = C ] && echo 2000 || echo 0)}
 NODE_OPTS=(--duplicate 0.1 --delay 1:3 --idle-timeout 10000)

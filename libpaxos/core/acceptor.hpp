@@ -10,11 +10,12 @@
 
 #include "core/cluster.hpp"
 #include "core/outbox.hpp"
+#include "core/player.hpp"
 #include "core/progress.hpp"
 
 namespace paxos::core {
 
-class Acceptor {
+class Acceptor : public Player {
  public:
   // `recovered`: the state it had persisted before a restart (empty on a first start).
   explicit Acceptor(const Cluster& cluster, DurableState recovered = {})
@@ -36,6 +37,8 @@ class Acceptor {
   // ends; CATCHUP resends accepted slots to a learner; PROGRESS from the learners trims the log;
   // a proposer's HEARTBEAT is answered (onHeartbeat).
   void receive(const wire::Message& message, Outbox& out);
+  void receive(Time, const wire::Message& message, Outbox& out) override { receive(message, out); }
+  uint64_t logEnd() const override { return trimmedBelow_; }
 
   const AcceptorState& state(uint64_t instance) { return instances_[instance]; }
   const std::map<uint64_t, AcceptorState>& states() const { return instances_; }

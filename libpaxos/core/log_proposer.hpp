@@ -18,6 +18,7 @@
 
 #include "core/cluster.hpp"
 #include "core/outbox.hpp"
+#include "core/player.hpp"
 #include "core/progress.hpp"
 #include "core/quorum.hpp"
 #include "core/request_log.hpp"
@@ -26,22 +27,24 @@
 
 namespace paxos::core {
 
-class LogProposer {
+class LogProposer : public Player {
  public:
   // `recoveredRound`: the highest round it persisted before a restart; it never reuses it.
   LogProposer(const Cluster& cluster, const Timing& timing, uint32_t self, std::mt19937_64& rng,
               uint64_t recoveredRound = 0);
 
-  void start(Time now, Outbox& out);
-  void receive(Time now, const wire::Message& message, Outbox& out);
-  void tick(Time now, Outbox& out);
-  std::optional<Time> nextWake() const;
+  void start(Time now, Outbox& out) override;
+  void receive(Time now, const wire::Message& message, Outbox& out) override;
+  void tick(Time now, Outbox& out) override;
+  std::optional<Time> nextWake() const override;
 
   bool leading() const { return state_ == State::leading; }
   // Every slot below this is decided, as far as this proposer knows.
   uint64_t decidedPrefix() const { return commit_; }
   // Every learner has delivered every slot below this.
   uint64_t deliveredEverywhere() const { return progress_.everywhere(); }
+  uint64_t logEnd() const override { return commit_; }
+  uint64_t settled() const override { return deliveredEverywhere(); }
 
  private:
   enum class State { following, preparing, backingOff, leading };

@@ -13,12 +13,13 @@
 
 #include "core/cluster.hpp"
 #include "core/outbox.hpp"
+#include "core/player.hpp"
 #include "core/quorum.hpp"
 #include "core/timing.hpp"
 
 namespace paxos::core {
 
-class Proposer {
+class Proposer : public Player {
  public:
   // `recoveredRound`: the highest round it persisted before a restart; it never reuses it.
   Proposer(const Cluster& cluster, const Timing& timing, uint32_t self, std::mt19937_64& rng,
@@ -26,11 +27,11 @@ class Proposer {
 
   // REQUEST starts a ballot (or is answered with DECIDED once known); PROMISE, ACCEPTED and
   // NACK drive the phases; DECIDED from a learner ends them.
-  void receive(Time now, const wire::Message& message, Outbox& out);
-  void tick(Time now, Outbox& out);
-  std::optional<Time> nextWake() const;
+  void receive(Time now, const wire::Message& message, Outbox& out) override;
+  void tick(Time now, Outbox& out) override;
+  std::optional<Time> nextWake() const override;
 
-  const std::optional<std::string>& decided() const { return decided_; }
+  std::optional<std::string> decided() const override { return decided_; }
   wire::Ballot ballot() const { return ballot_; }
 
  private:

@@ -378,6 +378,10 @@ void NodeStore::createDirectories() {
       if (sync_) syncDirectory(files_, parent);
     } else if (errno != EEXIST) {
       fail(path, "create directory");
+    } else {  // there already: it must be a directory, not a file in the way
+      int fd = files_.open(path, O_RDONLY | O_DIRECTORY, 0);
+      if (fd < 0) fail(path, "create directory");
+      files_.close(fd);
     }
     at = dir_.find_first_not_of('/', end);
   }

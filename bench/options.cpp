@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <iostream>
 
+#include "paxos_version.hpp"
+
 namespace paxos::bench {
 
 bool Options::wants(const std::string& figure) const {
@@ -15,6 +17,7 @@ std::optional<int> parse(int argc, char** argv, Options& options) {
       "paxos-cpp benchmarks: starts clusters on free loopback ports and prints each figure beside "
       "its physical limit, measured in the same run, and its target (docs/BENCHMARKS.md).",
       "paxos-bench"};
+  app.set_version_flag("--version", versionLine("paxos-bench"));
   std::vector<std::string> figures;
   app.add_option("FIGURE", figures, "scenario, latency, throughput, scale, memory (default: all)")
       ->check(CLI::IsMember(kFigures));
@@ -29,7 +32,7 @@ std::optional<int> parse(int argc, char** argv, Options& options) {
   app.add_flag("--keep", options.keep, "keep the work folder: run folders, logs, inputs");
   try {
     app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
+  } catch (const CLI::Success& e) {  // --help, --version
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     std::cerr << "paxos-bench: " << e.what() << "\n";

@@ -15,6 +15,7 @@
 #include "net/fault_injector.hpp"
 #include "net/startup.hpp"
 #include "net/udp_transport.hpp"
+#include "paxos_version.hpp"
 #include "trace/trace_writer.hpp"
 #include "wire/batch.hpp"
 #include "wire/codec.hpp"
@@ -25,6 +26,7 @@ int main(int argc, char** argv) {
   CLI::App app{
       "paxos-cpp client: proposes VALUE, prints the value the cluster decides, then "
       "tells the cluster it is done. Exit 0 with a decision, 1 without one."};
+  app.set_version_flag("--version", versionLine("clidriver"));
   uint32_t uid = 0, desired = 0;
   std::string value, hostsFile = "hosts.txt";
   bool debug = false;
@@ -49,6 +51,10 @@ int main(int argc, char** argv) {
   core::Timing timing;
   app.add_option("--window", timing.window, "multi mode: values kept in flight at once")
       ->check(CLI::Range(1, 1024))
+      ->capture_default_str();
+  app.add_option("--batch-bytes", timing.batchBytes,
+                 "multi mode: most bytes of commands one REQUEST carries")
+      ->check(CLI::Range(wire::kCommandOverhead + 1, wire::kMaxValue))
       ->capture_default_str();
   bool latency = false;
   app.add_flag("--latency", latency,
@@ -92,7 +98,7 @@ int main(int argc, char** argv) {
 
   timing.clientTimeout =
       std::chrono::milliseconds(timeoutMs.value_or(hosts->options.clientTimeoutMs));
-  core::Cluster cluster = core::Cluster::fromHosts(*hosts);
+  core::Cluster cluster = net::clusterOf(*hosts);
   asio::io_context io;
   try {
     net::UdpTransport transport(io, *hosts, uid);

@@ -14,6 +14,7 @@
 #include "net/fault_injector.hpp"
 #include "net/startup.hpp"
 #include "net/udp_transport.hpp"
+#include "paxos_version.hpp"
 #include "storage/node_store.hpp"
 #include "trace/trace_writer.hpp"
 #include "wire/batch.hpp"
@@ -26,6 +27,7 @@ int main(int argc, char** argv) {
       "paxos-cpp consensus node: elects a leader (Chang-Roberts), takes the role the "
       "hosts file gives its UID, and runs Basic Paxos (or, in multi mode, a replicated log) "
       "until every client is done."};
+  app.set_version_flag("--version", versionLine("condriver"));
   uint32_t uid = 0;
   std::string hostsFile = "hosts.txt";
   bool debug = false;
@@ -121,7 +123,7 @@ int main(int argc, char** argv) {
   timing.leaderTimeout = std::chrono::milliseconds(leaderTimeoutMs);
   timing.heartbeat = std::min(timing.heartbeat, timing.leaderTimeout / 10);
   timing.idleTimeout = std::chrono::milliseconds(idleMs.value_or(hosts->options.idleTimeoutMs));
-  core::Cluster cluster = core::Cluster::fromHosts(*hosts);
+  core::Cluster cluster = net::clusterOf(*hosts);
   asio::io_context io;
   try {
     std::optional<storage::NodeStore> store;

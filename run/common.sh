@@ -26,11 +26,20 @@ ensure_packages() {
     { echo "apt-get install failed" >&2; exit 2; }
 }
 
+# build [TARGET...]: configures build/ and builds those targets, or everything (tests, mutants,
+# benchmarks) when none is named. Log in build/build.log.
 build() {
   ensure_packages
   cmake -S "$ROOT" -B "$ROOT/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null || exit 2
-  cmake --build "$ROOT/build" -j2 >"$ROOT/build/build.log" 2>&1 ||
+  local targets=()
+  [ $# -gt 0 ] && targets=(--target "$@")
+  cmake --build "$ROOT/build" -j2 "${targets[@]}" >"$ROOT/build/build.log" 2>&1 ||
     { tail -30 "$ROOT/build/build.log" >&2; echo "build failed" >&2; exit 2; }
+}
+
+# build_drivers: what the run scripts start: condriver and clidriver, and paxos-trace with TRACE=1.
+build_drivers() {
+  if [ "${TRACE:-0}" != 0 ]; then build condriver clidriver paxos-trace; else build condriver clidriver; fi
 }
 
 # new_run NAME: makes and enters runs/NAME-TIMESTAMP.

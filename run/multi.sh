@@ -75,7 +75,7 @@ report_multi() {
   return $status
 }
 
-build
+build_drivers
 new_run multi
 write_hosts $PROPOSERS $ACCEPTORS $LEARNERS ${#CLIENT_UIDS[@]} "${1:-10000}" multi
 for i in "${!CLIENT_UIDS[@]}"; do

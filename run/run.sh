@@ -3,7 +3,7 @@
 # usage: ./run/run.sh [PORTBASE]    env: KILL="UID..." KILL_AFTER_MS DEBUG=1 CONDRIVER_OPTS CLIDRIVER_OPTS
 set -u
 source "$(dirname "$0")/common.sh"
-build
+build_drivers
 new_run run
 write_hosts 1 1 1 1 "${1:-10000}"
 launch_started

@@ -4,7 +4,7 @@
 # usage: ./run/run2.sh [PORTBASE]    env: as run.sh
 set -u
 source "$(dirname "$0")/common.sh"
-build
+build_drivers
 new_run run2
 write_hosts 3 3 5 8 "${1:-10000}"
 launch_started

@@ -4,7 +4,7 @@
 # usage: ./run/run3.sh [PORTBASE]    env: as run.sh
 set -u
 source "$(dirname "$0")/common.sh"
-build
+build_drivers
 new_run run3
 write_hosts 1 3 1 4 "${1:-10000}"
 launch_started

@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "net/startup.hpp"
+#include "paxos_version.hpp"
 #include "sim/rounds.hpp"
 #include "sim/scenarios.hpp"
 
@@ -125,6 +126,7 @@ int main(int argc, char** argv) {
       "proposer of round r is r % NUMPROC, each node crashes with probability PROB per "
       "round, values are 0/1 (with --multi: each round's client streams values into a "
       "replicated log). Checks validity, agreement and integrity after every step."};
+  app.set_version_flag("--version", versionLine("paxos-sim"));
   sim::RoundsConfig config;
   uint64_t seed = 1, seeds = 0;
   bool trace = false, clean = false;

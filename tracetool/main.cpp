@@ -10,6 +10,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "paxos_version.hpp"
 #include "tracetool/commands.hpp"
 
 using namespace paxos::tracetool;
@@ -30,6 +31,7 @@ int main(int argc, char** argv) {
       "paxos-trace: merge the JSON-lines traces of a paxos-cpp run (docs/TRACE.md) into "
       "one causal timeline, draw it, check it or count it. INPUT is a run directory "
       "(its *.trace.jsonl files) or trace files."};
+  app.set_version_flag("--version", paxos::versionLine("paxos-trace"));
   app.require_subcommand(1);
   std::vector<std::string> inputs;
   std::string output = "-";

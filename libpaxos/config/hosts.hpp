@@ -9,14 +9,12 @@
 #include <string_view>
 #include <vector>
 
+#include "config/mode.hpp"
+
 namespace paxos::config {
 
 enum class Kind { consensus, client };
 
-// What the cluster runs (docs/MULTI.md): basic decides one value, as the seed (001) did; multi
-// runs a replicated log of decided values (seed 004). Every node of a run must agree on it, so
-// it is part of Hosts::hash().
-enum class Mode { basic, multi };
 inline constexpr std::string_view kModeSyntax = "basic or multi";
 std::string_view modeName(Mode mode);  // "basic" or "multi", the spelling both formats use
 // Parses "basic" or "multi" (case-sensitive, like every keyword); nullopt otherwise.

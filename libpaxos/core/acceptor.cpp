@@ -20,6 +20,8 @@ void Acceptor::receive(const Message& m, Outbox& out) {
     case Type::progress:
       progress_.report(m.from, m.instance);
       return trim(out);
+    case Type::heartbeat:
+      return onHeartbeat(m, out);
     case Type::prepare:
     case Type::accept:
       break;
@@ -146,6 +148,18 @@ void Acceptor::tellTrimmed(uint32_t to, Outbox& out) const {
   m.type = Type::progress;
   m.instance = trimmedBelow_;
   out.send(to, std::move(m));
+}
+
+void Acceptor::onHeartbeat(const Message& m, Outbox& out) {
+  if (!cluster_.multi() || cluster_.roleOf(m.from) != wire::Role::proposer) return;
+  if (!promisedAll_.none() && m.ballot == promisedAll_ && m.ballot.uid == m.from) ++leaderBeats_;
+  uint64_t& relayed = beatsRelayed_[m.from];
+  Message reply;
+  reply.type = Type::heartbeat;
+  reply.instance = trimmedBelow_;  // as in PROGRESS: every slot below is decided
+  if (leaderBeats_ > relayed) reply.ballot = promisedAll_;
+  relayed = leaderBeats_;
+  out.send(m.from, std::move(reply));
 }
 
 void Acceptor::nack(const Message& m, wire::Ballot promised, Outbox& out) const {

@@ -17,10 +17,4 @@ Cluster::Cluster(int proposers, int acceptors, int learners, int clients, uint64
   for (int i = 0; i < clients; ++i) clients_.push_back(static_cast<uint32_t>(roles_.size() + i));
 }
 
-Cluster Cluster::fromHosts(const config::Hosts& hosts) {
-  int clients = hosts.size() - hosts.consensusCount();
-  return Cluster(hosts.proposers, hosts.acceptors, hosts.learners, clients, hosts.hash(),
-                 hosts.mode);
-}
-
 }  // namespace paxos::core

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "config/hosts.hpp"
+#include "config/mode.hpp"
 #include "wire/message.hpp"
 
 namespace paxos::core {
@@ -15,7 +15,6 @@ class Cluster {
  public:
   Cluster(int proposers, int acceptors, int learners, int clients, uint64_t hostsHash,
           config::Mode mode = config::Mode::basic);
-  static Cluster fromHosts(const config::Hosts& hosts);
 
   uint64_t hostsHash() const { return hostsHash_; }
   bool multi() const { return mode_ == config::Mode::multi; }  // a replicated log (seed 004)

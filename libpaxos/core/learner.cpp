@@ -38,11 +38,11 @@ void Learner::receive(const Message& m, Outbox& out) {
                                        wire::toString(m.ballot), m.from, m.value, tally.value));
     return;
   }
-  tally.acceptors.insert(m.from);
+  tally.acceptors.add(cluster_, m.from);
 #ifdef PAXOS_MUTANT_LEARNER_COUNTS_TWICE          // a deliberately broken build for tests/sim
   if (++tally.votes < cluster_.quorum()) return;  // a repeated ACCEPTED counts again
 #else
-  if (tally.acceptors.size() < cluster_.quorum()) return;
+  if (!tally.acceptors.reached(cluster_)) return;
 #endif
 
   decided_ = tally.value;

@@ -12,19 +12,22 @@
 
 #include "core/cluster.hpp"
 #include "core/outbox.hpp"
+#include "core/player.hpp"
+#include "core/quorum.hpp"
 
 namespace paxos::core {
 
-class Learner {
+class Learner : public Player {
  public:
   explicit Learner(const Cluster& cluster) : cluster_(cluster) {}
 
   void receive(const wire::Message& message, Outbox& out);
-  const std::optional<std::string>& decided() const { return decided_; }
+  void receive(Time, const wire::Message& message, Outbox& out) override { receive(message, out); }
+  std::optional<std::string> decided() const override { return decided_; }
 
  private:
   struct Tally {
-    std::set<uint32_t> acceptors;
+    Quorum acceptors;
     std::string value;
 #ifdef PAXOS_MUTANT_LEARNER_COUNTS_TWICE
     size_t votes = 0;

@@ -82,8 +82,8 @@ void LogLearner::onAccepted(Time now, const Message& m, Outbox& out) {
                                        m.instance, wire::toString(m.ballot), m.from));
     return;
   }
-  tally.acceptors.insert(m.from);
-  if (tally.acceptors.size() >= cluster_.quorum()) learn(now, m.instance, tally.value, out);
+  tally.acceptors.add(cluster_, m.from);
+  if (tally.acceptors.reached(cluster_)) learn(now, m.instance, tally.value, out);
 }
 
 void LogLearner::learn(Time now, uint64_t slot, std::string value, Outbox& out) {

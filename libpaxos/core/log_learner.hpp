@@ -12,27 +12,30 @@
 
 #include "core/cluster.hpp"
 #include "core/outbox.hpp"
+#include "core/player.hpp"
 #include "core/progress.hpp"
+#include "core/quorum.hpp"
 #include "core/request_log.hpp"
 #include "core/timing.hpp"
 #include "wire/batch.hpp"
 
 namespace paxos::core {
 
-class LogLearner {
+class LogLearner : public Player {
  public:
   LogLearner(const Cluster& cluster, const Timing& timing, uint32_t self);
 
-  void receive(Time now, const wire::Message& message, Outbox& out);
-  void tick(Time now, Outbox& out);
-  std::optional<Time> nextWake() const;
+  void receive(Time now, const wire::Message& message, Outbox& out) override;
+  void tick(Time now, Outbox& out) override;
+  std::optional<Time> nextWake() const override;
 
   // The next slot to deliver: every slot below is delivered.
   uint64_t next() const { return next_; }
+  uint64_t logEnd() const override { return next_; }
 
  private:
   struct Tally {
-    std::set<uint32_t> acceptors;
+    Quorum acceptors;
     std::string value;
   };
 

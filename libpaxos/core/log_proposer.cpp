@@ -25,15 +25,24 @@ void LogProposer::start(Time now, Outbox& out) {
   // the highest UID leads at once and the others wait for it instead of duelling.
   for (uint32_t p : cluster_.proposers())
     if (p != self_) lastHeard_[p] = now;
+  for (uint32_t a : cluster_.acceptors()) lastReply_[a] = now;
   heartbeatAt_ = now;
   tick(now, out);
 }
 
 uint32_t LogProposer::leader() const {
-  uint32_t best = self_;
+  std::optional<uint32_t> best;
+  if (reaches()) best = self_;
   for (const auto& [p, heard] : lastHeard_)
-    if (p > best && now_ - heard < timing_.leaderTimeout) best = p;
-  return best;
+    if (now_ - heard < timing_.leaderTimeout && (!best || p > *best)) best = p;
+  return best.value_or(self_);  // nobody better: try, at worst in vain
+}
+
+bool LogProposer::reaches() const {
+  Quorum answering;
+  for (const auto& [acceptor, heard] : lastReply_)
+    if (now_ - heard < timing_.leaderTimeout) answering.add(cluster_, acceptor);
+  return answering.reached(cluster_);
 }
 
 void LogProposer::follow(Time now, Outbox& out) {
@@ -57,6 +66,7 @@ void LogProposer::prepare(Time now, Outbox& out) {
   out.persistRound = ballot_.round;
   state_ = State::preparing;
   promisedAll_.clear();
+  promisedEnd_ = 0;
   proposed_.clear();
   prepareSentAt_ = now;
   out.note(Level::info, fmt::format("ballot {}: phase 1 for every slot from {}",
@@ -81,9 +91,18 @@ void LogProposer::arm(Slot& s, Time now) {
 
 void LogProposer::receive(Time now, const Message& m, Outbox& out) {
   now_ = now;
-  if (cluster_.roleOf(m.from) == wire::Role::proposer) {
-    lastHeard_[m.from] = now;
+  wire::Role role = cluster_.roleOf(m.from);
+  if (role == wire::Role::proposer) {
+    // Only a heartbeat says its sender reaches the acceptors: a forward does not.
+    if (m.type == Type::heartbeat) lastHeard_[m.from] = now;
     highestRoundSeen_ = std::max(highestRoundSeen_, m.ballot.round);
+  } else if (role == wire::Role::acceptor) {
+    lastReply_[m.from] = now;
+    // An acceptor relays the leader it promised, alive since our last probe.
+    uint32_t relayed = m.ballot.uid;
+    if (m.type == Type::heartbeat && !m.ballot.none() && relayed != self_ &&
+        cluster_.roleOf(relayed) == wire::Role::proposer)
+      lastHeard_[relayed] = now;
   }
   switch (m.type) {
     case Type::request:
@@ -93,8 +112,9 @@ void LogProposer::receive(Time now, const Message& m, Outbox& out) {
       onCatchup(now, m, out);
       break;
     case Type::heartbeat:
-      // The leader's decided prefix: where this proposer starts if it ever takes over.
-      if (!m.ballot.none()) decidedBelow(m.instance);
+      // The leader's decided prefix (where this proposer starts if it ever takes over), or from
+      // an acceptor, where its log was trimmed: decided too.
+      if (!m.ballot.none() || role == wire::Role::acceptor) decidedBelow(m.instance);
       break;
     case Type::progress:
       // From a learner: delivered below that slot. From an acceptor: forgotten below it, because
@@ -193,18 +213,16 @@ void LogProposer::onCatchup(Time now, const Message& m, Outbox& out) {
 void LogProposer::onPromiseAll(Time now, const Message& m, Outbox& out) {
   if (state_ != State::preparing || m.ballot != ballot_) return;
   if (cluster_.roleOf(m.from) != wire::Role::acceptor) return;
+  if (!promisedAll_.add(cluster_, m.from)) return;
   rtt_.sample(now - prepareSentAt_);
-  promisedAll_[m.from] = {m.instance, m.request};
-  if (promisedAll_.size() < cluster_.quorum()) return;
-  // Below the largest `from` reported, every learner has delivered (the acceptor forgot those
-  // slots). Up to the largest `end`, some acceptor of this quorum accepted something: those
-  // slots need phase 1 of their own. Above it, nobody in the quorum accepted anything, and
-  // having promised, nobody will accept a lower ballot there: every such slot is free.
-  uint64_t end = commit_;
-  for (const auto& [acceptor, range] : promisedAll_) {
-    decidedBelow(range.first);
-    end = std::max(end, range.second);
-  }
+  // Below where its log starts, every learner has delivered (the acceptor forgot those slots).
+  // Up to the largest end reported, some acceptor of the quorum accepted something: those slots
+  // need phase 1 of their own. Above it, nobody in the quorum accepted anything, and having
+  // promised, nobody will accept a lower ballot there: every such slot is free.
+  decidedBelow(m.instance);
+  promisedEnd_ = std::max(promisedEnd_, m.request);
+  if (!promisedAll_.reached(cluster_)) return;
+  uint64_t end = std::max(commit_, promisedEnd_);
   state_ = State::leading;
   nacks_ = 0;
   next_ = std::max(end, commit_);
@@ -227,28 +245,25 @@ void LogProposer::onPromise(Time now, const Message& m, Outbox& out) {
   auto it = inFlight_.find(m.instance);
   if (state_ != State::leading || m.ballot != ballot_ || it == inFlight_.end()) return;
   Slot& s = it->second;
-  if (!s.recovering || cluster_.roleOf(m.from) != wire::Role::acceptor) return;
+  if (!s.recovering || !s.promises.add(cluster_, m.from, m.accepted, m.value)) return;
   rtt_.sample(now - s.sentAt);
-  s.promises[m.from] = {m.accepted, m.value};
-  if (s.promises.size() < cluster_.quorum()) return;
+  if (!s.promises.from.reached(cluster_)) return;
   // P2c per slot: the value accepted under the highest ballot, or a no-op (an empty batch).
-  auto highest = std::max_element(s.promises.begin(), s.promises.end(),
-                                  [](auto& a, auto& b) { return a.second.first < b.second.first; });
-  s.value = highest->second.first.none() ? wire::encodeBatch({}) : highest->second.second;
+  bool free = s.promises.highest.none();
+  s.value = free ? wire::encodeBatch({}) : s.promises.value;
   s.recovering = false;
   arm(s, now);
-  out.note(Level::info, fmt::format("slot {} recovered: {}", m.instance,
-                                    highest->second.first.none() ? "no-op" : "earlier value"));
+  out.note(Level::info,
+           fmt::format("slot {} recovered: {}", m.instance, free ? "no-op" : "earlier value"));
   sendPhase(m.instance, s, out);
 }
 
 void LogProposer::onAccepted(Time now, const Message& m, Outbox& out) {
   auto it = inFlight_.find(m.instance);
   if (it == inFlight_.end() || m.ballot != ballot_ || it->second.recovering) return;
-  if (cluster_.roleOf(m.from) != wire::Role::acceptor) return;
+  if (!it->second.acceptedBy.add(cluster_, m.from)) return;
   rtt_.sample(now - it->second.sentAt);
-  it->second.acceptedBy.insert(m.from);
-  if (it->second.acceptedBy.size() >= cluster_.quorum()) decided(m.instance, out);
+  if (it->second.acceptedBy.reached(cluster_)) decided(m.instance, out);
 }
 
 void LogProposer::onNack(Time now, const Message& m, Outbox& out) {
@@ -336,19 +351,26 @@ void LogProposer::sendPhase(uint64_t slot, const Slot& s, Outbox& out) const {
   m.type = s.recovering ? Type::prepare : Type::accept;
   if (!s.recovering) m.value = s.value;
   for (uint32_t acceptor : cluster_.acceptors()) {
-    bool heard = s.recovering ? s.promises.contains(acceptor) : s.acceptedBy.contains(acceptor);
+    bool heard =
+        s.recovering ? s.promises.from.contains(acceptor) : s.acceptedBy.contains(acceptor);
     if (!heard) out.send(acceptor, m);
   }
 }
 
+// Every heartbeat also probes the acceptors (they answer): a proposer that does not hear a
+// majority of them answer cannot lead, so it stops telling the other proposers it is alive, and
+// its heartbeats stop carrying its ballot, which the acceptors would relay.
 void LogProposer::heartbeat(Outbox& out) const {
+  bool reaching = reaches();
   Message m;
   m.type = Type::heartbeat;
   m.uid = leader();
   m.instance = commit_;
-  if (state_ == State::leading) m.ballot = ballot_;
-  for (uint32_t p : cluster_.proposers())
-    if (p != self_) out.send(p, m);
+  if (state_ == State::leading && reaching) m.ballot = ballot_;
+  for (uint32_t acceptor : cluster_.acceptors()) out.send(acceptor, m);
+  if (reaching)
+    for (uint32_t p : cluster_.proposers())
+      if (p != self_) out.send(p, m);
   // The leader's decided prefix tells a learner which slots exist even when it heard none.
   if (state_ == State::leading)
     for (uint32_t learner : cluster_.learners()) out.send(learner, m);

@@ -1,5 +1,6 @@
 // Multi mode's proposer (docs/MULTI.md): the proposers keep one leader among them, the highest
-// UID heard from within leaderTimeout. The leader runs phase 1 once for every slot from its
+// UID that reaches a majority of acceptors and was heard from (directly or through an acceptor)
+// within leaderTimeout. The leader runs phase 1 once for every slot from its
 // decided prefix on (PREPARE_ALL), re-runs both phases for the slots an earlier leader left
 // unfinished (no-op where nobody accepted anything), and then runs only phase 2 per slot: each
 // slot carries a batch of client commands, and up to `pipeline` slots are in flight at once.
@@ -17,7 +18,9 @@
 
 #include "core/cluster.hpp"
 #include "core/outbox.hpp"
+#include "core/player.hpp"
 #include "core/progress.hpp"
+#include "core/quorum.hpp"
 #include "core/request_log.hpp"
 #include "core/rtt.hpp"
 #include "core/timing.hpp"
@@ -25,30 +28,32 @@
 
 namespace paxos::core {
 
-class LogProposer {
+class LogProposer : public Player {
  public:
   // `recoveredRound`: the highest round it persisted before a restart; it never reuses it.
   LogProposer(const Cluster& cluster, const Timing& timing, uint32_t self, std::mt19937_64& rng,
               uint64_t recoveredRound = 0);
 
-  void start(Time now, Outbox& out);
-  void receive(Time now, const wire::Message& message, Outbox& out);
-  void tick(Time now, Outbox& out);
-  std::optional<Time> nextWake() const;
+  void start(Time now, Outbox& out) override;
+  void receive(Time now, const wire::Message& message, Outbox& out) override;
+  void tick(Time now, Outbox& out) override;
+  std::optional<Time> nextWake() const override;
 
   bool leading() const { return state_ == State::leading; }
   // Every slot below this is decided, as far as this proposer knows.
   uint64_t decidedPrefix() const { return commit_; }
   // Every learner has delivered every slot below this.
   uint64_t deliveredEverywhere() const { return progress_.everywhere(); }
+  uint64_t logEnd() const override { return commit_; }
+  uint64_t settled() const override { return deliveredEverywhere(); }
 
  private:
   enum class State { following, preparing, backingOff, leading };
   struct Slot {
     bool recovering = false;  // phase 1 for this slot: an earlier leader may have left a value
     bool again = false;       // decided already, run again for a learner (onCatchup)
-    std::map<uint32_t, std::pair<wire::Ballot, std::string>> promises;
-    std::set<uint32_t> acceptedBy;
+    Promises promises;
+    Quorum acceptedBy;
     std::vector<wire::Command> commands;  // ours, to re-queue if this ballot fails
     std::string value;
     Time resendAt{};
@@ -57,7 +62,10 @@ class LogProposer {
   };
   using Key = std::pair<uint32_t, uint64_t>;  // (client, request)
 
+  // The highest proposer that reaches a majority of acceptors, as far as this one knows: itself
+  // if it does, those heard from (directly, or relayed by an acceptor) within leaderTimeout.
   uint32_t leader() const;
+  bool reaches() const;                // a majority of acceptors answered within leaderTimeout
   void follow(Time now, Outbox& out);  // leadership changes follow who is alive
   void prepare(Time now, Outbox& out);
   void sendPrepareAll(Time now, Outbox& out);  // to the acceptors that have not promised
@@ -90,8 +98,10 @@ class LogProposer {
   RttEstimator rtt_;
   Time prepareSentAt_{};
   Time heartbeatAt_{};
-  std::map<uint32_t, Time> lastHeard_;                             // other proposers
-  std::map<uint32_t, std::pair<uint64_t, uint64_t>> promisedAll_;  // acceptor -> (from, end)
+  std::map<uint32_t, Time> lastHeard_;  // other proposers
+  std::map<uint32_t, Time> lastReply_;  // acceptors
+  Quorum promisedAll_;
+  uint64_t promisedEnd_ = 0;  // the highest end of an accepted log they reported
 
   uint64_t commit_ = 0;       // every slot below is decided
   std::set<uint64_t> above_;  // decided slots above commit_

@@ -2,6 +2,11 @@
 
 #include <fmt/format.h>
 
+#include "core/learner.hpp"
+#include "core/log_learner.hpp"
+#include "core/log_proposer.hpp"
+#include "core/proposer.hpp"
+
 namespace paxos::core {
 
 using wire::Message;
@@ -13,6 +18,26 @@ namespace {
 constexpr int kStartSends = 10;
 // Heartbeat periods a multi-mode learner keeps reporting its progress after it has every value.
 constexpr int kLingerBeats = 3;
+
+std::unique_ptr<Player> makePlayer(const Cluster& cluster, const Timing& timing, uint32_t self,
+                                   std::mt19937_64& rng, DurableState recovered) {
+  bool multi = cluster.multi();
+  switch (cluster.roleOf(self)) {
+    case Role::proposer:
+      if (multi)
+        return std::make_unique<LogProposer>(cluster, timing, self, rng, recovered.proposerRound);
+      return std::make_unique<Proposer>(cluster, timing, self, rng, recovered.proposerRound);
+    case Role::acceptor:
+      return std::make_unique<Acceptor>(cluster, std::move(recovered));
+    case Role::learner:
+      if (multi) return std::make_unique<LogLearner>(cluster, timing, self);
+      return std::make_unique<Learner>(cluster);
+    case Role::none:
+      break;
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 Node::Node(const Cluster& cluster, const Timing& timing, uint32_t self, uint64_t seed,
@@ -23,26 +48,22 @@ Node::Node(const Cluster& cluster, const Timing& timing, uint32_t self, uint64_t
       rng_(seed),
       election_(cluster, timing, self),
       starts_(timing),
-      proposer_(cluster, timing, self, rng_, recovered.proposerRound),
-      acceptor_(cluster, recovered),
-      learner_(cluster),
-      logProposer_(cluster, timing, self, rng_, recovered.proposerRound),
-      logLearner_(cluster, timing, self) {}
+      player_(makePlayer(cluster, timing, self, rng_, std::move(recovered))) {}
 
 Role Node::role() const {
   return playing_ ? cluster_.roleOf(self_) : Role::none;
 }
 
 std::optional<std::string> Node::decided() const {
-  if (role() == Role::proposer) return proposer_.decided();
-  if (role() == Role::learner) return learner_.decided();
-  return std::nullopt;
+  return playing_ ? player_->decided() : std::nullopt;
+}
+
+const Acceptor* Node::acceptor() const {
+  return dynamic_cast<const Acceptor*>(player_.get());
 }
 
 uint64_t Node::logEnd() const {
-  if (role() == Role::learner) return logLearner_.next();
-  if (role() == Role::proposer) return logProposer_.decidedPrefix();
-  return acceptor_.trimmedBelow();
+  return player_->logEnd();
 }
 
 std::string Node::summary() const {
@@ -124,25 +145,7 @@ void Node::dispatch(Time now, const Message& m, Outbox& out) {
       return onDone(now, m, out);
     default:
       if (!playing_) return;  // roles not assigned yet: the sender will resend
-      switch (cluster_.roleOf(self_)) {
-        case Role::proposer:
-          if (cluster_.multi())
-            logProposer_.receive(now, m, out);
-          else
-            proposer_.receive(now, m, out);
-          break;
-        case Role::acceptor:
-          acceptor_.receive(m, out);
-          break;
-        case Role::learner:
-          if (cluster_.multi())
-            logLearner_.receive(now, m, out);
-          else
-            learner_.receive(m, out);
-          break;
-        case Role::none:
-          break;
-      }
+      player_->receive(now, m, out);
       drain(now, out);
       return;
   }
@@ -183,9 +186,7 @@ void Node::drain(Time now, Outbox& out) {
   // A learner needs the log up to the last client value; the others serve it until every
   // learner reports having it (a late learner may still be catching up).
   bool learner = role() == Role::learner;
-  uint64_t have = learner                    ? logLearner_.next()
-                  : role() == Role::proposer ? logProposer_.deliveredEverywhere()
-                                             : acceptor_.trimmedBelow();
+  uint64_t have = player_->settled();
   if (have >= doneEnd_ && learner && !reachedEndAt_) reachedEndAt_ = now;
   // A learner that has it all still reports for a few heartbeats, so that the others hear it.
   bool finished = learner
@@ -205,7 +206,7 @@ void Node::onLeaderKnown(Time now, Outbox& out) {
   out.event("role", std::nullopt, {}, std::string(wire::roleName(cluster_.roleOf(self_))));
   out.note(Level::info, fmt::format("leader {}; my role: {}", *election_.leader(),
                                     wire::roleName(cluster_.roleOf(self_))));
-  if (cluster_.multi() && role() == Role::proposer) logProposer_.start(now, out);
+  player_->start(now, out);
   if (*election_.leader() != self_) return;
   for (int uid = 0; uid < cluster_.size(); ++uid)
     if (uint32_t(uid) != self_) starts_.send(now, uid, startMessage(), out, kStartSends);
@@ -228,9 +229,7 @@ void Node::tick(Time now, Outbox& out) {
     election_.tick(now, out);
     if (!knewLeader && election_.leader()) onLeaderKnown(now, out);
     starts_.tick(now, out);
-    if (role() == Role::proposer && cluster_.multi()) logProposer_.tick(now, out);
-    if (role() == Role::proposer && !cluster_.multi()) proposer_.tick(now, out);
-    if (role() == Role::learner && cluster_.multi()) logLearner_.tick(now, out);
+    if (playing_) player_->tick(now, out);
     drain(now, out);
   }
   stamp(out, mark);
@@ -238,9 +237,7 @@ void Node::tick(Time now, Outbox& out) {
 
 std::optional<Time> Node::nextWake() const {
   auto wake = earliest(election_.nextWake(), starts_.nextWake());
-  if (role() == Role::proposer)
-    wake = earliest(wake, cluster_.multi() ? logProposer_.nextWake() : proposer_.nextWake());
-  if (role() == Role::learner && cluster_.multi()) wake = earliest(wake, logLearner_.nextWake());
+  if (playing_) wake = earliest(wake, player_->nextWake());
   if (allDoneAt_) wake = earliest(wake, *allDoneAt_ + timing_.idleTimeout);
   if (reachedEndAt_) wake = earliest(wake, *reachedEndAt_ + kLingerBeats * timing_.heartbeat);
   return earliest(wake, lastHeard_ + timing_.idleTimeout);

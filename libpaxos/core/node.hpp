@@ -1,10 +1,11 @@
-// A consensus node: elects a leader, takes the role the hosts file gives its UID, plays it, and
-// exits once every client has said DONE (or after an idle timeout). The leader pushes START
-// (leader and role table) to every node and client until each acknowledges; any node that
-// knows the leader answers a START_QUERY or a late ELECT with START.
+// A consensus node: elects a leader, takes the role the hosts file gives its UID, plays it (one
+// Player: core/player.hpp), and exits once every client has said DONE (or after an idle timeout).
+// The leader pushes START (leader and role table) to every node and client until each acknowledges;
+// any node that knows the leader answers a START_QUERY or a late ELECT with START.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <random>
 #include <set>
@@ -13,10 +14,7 @@
 #include "core/acceptor.hpp"
 #include "core/actor.hpp"
 #include "core/election.hpp"
-#include "core/learner.hpp"
-#include "core/log_learner.hpp"
-#include "core/log_proposer.hpp"
-#include "core/proposer.hpp"
+#include "core/player.hpp"
 #include "core/resender.hpp"
 
 namespace paxos::core {
@@ -37,8 +35,9 @@ class Node : public Actor {
   wire::Role role() const;
   std::optional<uint32_t> leader() const { return election_.leader(); }
   std::optional<std::string> decided() const;
-  const std::map<uint64_t, AcceptorState>& acceptorStates() const { return acceptor_.states(); }
-  // Multi mode: how far this node has the log (a learner: delivered; others: decided).
+  // The acceptor this node plays, if it does (the simulator reads its state).
+  const Acceptor* acceptor() const;
+  // Multi mode: how far this node has the log (Player::logEnd).
   uint64_t logEnd() const;
   int electionMessages() const { return electionMessages_; }
   // "uid 2 role learner leader 2 decided 210 election-msgs 6"
@@ -61,11 +60,7 @@ class Node : public Actor {
   std::mt19937_64 rng_;
   Election election_;
   Resender starts_;  // leader's START pushes
-  Proposer proposer_;
-  Acceptor acceptor_;
-  Learner learner_;
-  LogProposer logProposer_;
-  LogLearner logLearner_;
+  std::unique_ptr<Player> player_;
   bool playing_ = false;  // leader known, role taken
   std::set<uint32_t> doneClients_;
   uint64_t doneEnd_ = 0;  // multi mode: the log must reach this for every client's values

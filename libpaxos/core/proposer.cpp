@@ -32,10 +32,9 @@ void Proposer::receive(Time now, const Message& m, Outbox& out) {
       return onPromise(now, m, out);
     case Type::accepted:
       if (phase_ != Phase::accepting || m.ballot != ballot_) return;
-      if (cluster_.roleOf(m.from) != wire::Role::acceptor) return;
+      if (!acceptedBy_.add(cluster_, m.from)) return;
       sampleRoundTrip(now);
-      acceptedBy_.insert(m.from);
-      if (acceptedBy_.size() >= cluster_.quorum()) decide(m.value, false, out);
+      if (acceptedBy_.reached(cluster_)) decide(m.value, false, out);
       return;
     case Type::nack:
       return onNack(now, m, out);
@@ -51,7 +50,7 @@ void Proposer::startRound(Time now, Outbox& out) {
   ballot_ = {std::max(ballot_.round, highestRoundSeen_) + 1, self_};
   out.persistRound = ballot_.round;
   phase_ = Phase::preparing;
-  promises_.clear();
+  promises_ = {};
   acceptedBy_.clear();
   out.note(Level::info, fmt::format("inst 0 ballot {}: phase 1, PREPARE to {} acceptors",
                                     wire::toString(ballot_), cluster_.acceptors().size()));
@@ -72,27 +71,23 @@ void Proposer::sampleRoundTrip(Time now) {
 
 void Proposer::onPromise(Time now, const Message& m, Outbox& out) {
   if (phase_ != Phase::preparing || m.ballot != ballot_) return;
-  if (cluster_.roleOf(m.from) != wire::Role::acceptor) return;
+  if (!promises_.add(cluster_, m.from, m.accepted, m.value)) return;
   sampleRoundTrip(now);
-  promises_[m.from] = {m.accepted, m.value};
-  if (promises_.size() < cluster_.quorum()) return;
-  // P2c: among a majority's promises, the value accepted with the highest ballot must be
-  // proposed again; only if none accepted anything is the client's value free to go.
-  auto highest = std::max_element(promises_.begin(), promises_.end(),
-                                  [](auto& a, auto& b) { return a.second.first < b.second.first; });
+  if (!promises_.from.reached(cluster_)) return;
+    // P2c: among a majority's promises, the value accepted with the highest ballot must be
+    // proposed again; only if none accepted anything is the client's value free to go.
 #ifdef PAXOS_MUTANT_PROPOSER_IGNORES_ACCEPTED  // a deliberately broken build for tests/sim
   bool constrained = false;
 #else
-  bool constrained = !highest->second.first.none();
+  bool constrained = !promises_.highest.none();
 #endif
-  proposal_ = constrained ? highest->second.second : *clientValue_;
+  proposal_ = constrained ? promises_.value : *clientValue_;
   phase_ = Phase::accepting;
   nacks_ = 0;
-  out.note(Level::info,
-           fmt::format("inst 0 ballot {}: phase 2, ACCEPT value {} ({})", wire::toString(ballot_),
-                       proposal_,
-                       constrained ? "accepted at " + wire::toString(highest->second.first)
-                                   : std::string("client's value")));
+  out.note(Level::info, fmt::format("inst 0 ballot {}: phase 2, ACCEPT value {} ({})",
+                                    wire::toString(ballot_), proposal_,
+                                    constrained ? "accepted at " + wire::toString(promises_.highest)
+                                                : std::string("client's value")));
   startPhase(now, out);
 }
 
@@ -135,8 +130,8 @@ void Proposer::sendToSilentAcceptors(Outbox& out) const {
     m.value = proposal_;
   }
   for (uint32_t acceptor : cluster_.acceptors()) {
-    bool heard =
-        phase_ == Phase::preparing ? promises_.contains(acceptor) : acceptedBy_.contains(acceptor);
+    bool heard = phase_ == Phase::preparing ? promises_.from.contains(acceptor)
+                                            : acceptedBy_.contains(acceptor);
     if (!heard) out.send(acceptor, m);
   }
 }

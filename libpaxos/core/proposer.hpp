@@ -13,12 +13,14 @@
 
 #include "core/cluster.hpp"
 #include "core/outbox.hpp"
+#include "core/player.hpp"
+#include "core/quorum.hpp"
 #include "core/rtt.hpp"
 #include "core/timing.hpp"
 
 namespace paxos::core {
 
-class Proposer {
+class Proposer : public Player {
  public:
   // `recoveredRound`: the highest round it persisted before a restart; it never reuses it.
   Proposer(const Cluster& cluster, const Timing& timing, uint32_t self, std::mt19937_64& rng,
@@ -26,11 +28,11 @@ class Proposer {
 
   // REQUEST starts a ballot (or is answered with DECIDED once known); PROMISE, ACCEPTED and
   // NACK drive the phases; DECIDED from a learner ends them.
-  void receive(Time now, const wire::Message& message, Outbox& out);
-  void tick(Time now, Outbox& out);
-  std::optional<Time> nextWake() const;
+  void receive(Time now, const wire::Message& message, Outbox& out) override;
+  void tick(Time now, Outbox& out) override;
+  std::optional<Time> nextWake() const override;
 
-  const std::optional<std::string>& decided() const { return decided_; }
+  std::optional<std::string> decided() const override { return decided_; }
   wire::Ballot ballot() const { return ballot_; }
 
  private:
@@ -61,9 +63,8 @@ class Proposer {
   Time phaseSentAt_{}, roundSentAt_{};
   std::optional<std::string> clientValue_;
   std::set<uint32_t> waitingClients_;
-  // Phase 1: acceptor -> (accepted ballot, value) it reported. Phase 2: acceptors that accepted.
-  std::map<uint32_t, std::pair<wire::Ballot, std::string>> promises_;
-  std::set<uint32_t> acceptedBy_;
+  Promises promises_;  // phase 1
+  Quorum acceptedBy_;  // phase 2
   std::string proposal_;
   std::optional<std::string> decided_;
 };

@@ -55,4 +55,10 @@ std::optional<std::string> keyFileFor(const config::Hosts& hosts) {
   return std::nullopt;
 }
 
+core::Cluster clusterOf(const config::Hosts& hosts) {
+  int clients = hosts.size() - hosts.consensusCount();
+  return core::Cluster(hosts.proposers, hosts.acceptors, hosts.learners, clients, hosts.hash(),
+                       hosts.mode);
+}
+
 }  // namespace paxos::net

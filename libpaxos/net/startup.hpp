@@ -7,6 +7,7 @@
 #include <string>
 
 #include "config/hosts.hpp"
+#include "core/cluster.hpp"
 
 namespace paxos::net {
 
@@ -22,6 +23,9 @@ int usageError(const std::string& program, const std::string& message);
 // reason and returns nullopt.
 std::optional<config::Hosts> loadHostsFor(const std::string& program, const std::string& path,
                                           uint32_t uid, config::Kind kind);
+
+// The cluster as the protocol core sees it: counts, mode and hash of this hosts file.
+core::Cluster clusterOf(const config::Hosts& hosts);
 
 // The cluster key file: PAXOS_KEY_FILE, else the hosts file's key_file; nullopt without one.
 std::optional<std::string> keyFileFor(const config::Hosts& hosts);

@@ -299,7 +299,7 @@ bool Simulation::allDecided() const {
 void Simulation::check(uint32_t uid) {
   if (checker_ || cluster_.roleOf(uid) != wire::Role::acceptor || !slots_[uid].up) return;
   const auto& node = static_cast<const core::Node&>(*slots_[uid].actor);
-  for (const auto& [instance, state] : node.acceptorStates()) {
+  for (const auto& [instance, state] : node.acceptor()->states()) {
     if (instance != 0) continue;
     if (state.promised < highestPromise_[uid])
       violate(fmt::format("acceptor n{} lowered its promise from {} to {}", uid,

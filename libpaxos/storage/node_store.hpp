@@ -7,12 +7,13 @@
 // the file the same way.
 //
 // The file names the cluster (hosts hash) and the UID, and every record carries a checksum. The
-// only damage accepted is a torn tail: the last record incomplete or failing its checksum, with
-// nothing after it, which is a crash in the middle of an append whose reply never left; that
-// record is ignored and cut away at the next save. Anything else (a file from another cluster or
-// UID, a damaged header or snapshot, a bad record followed by more) is refused with a one-line
-// StorageError rather than trusted, because a wrong promise silently breaks agreement. A file in
-// the previous format (version 3, one whole-file snapshot) is read and rewritten at the next save.
+// only damage accepted is a torn tail: the last record incomplete, failing its checksum, or
+// starting with zeros, with no whole record after it, which is a crash in the middle of an append
+// whose reply never left; that record is ignored and cut away (durably) at the next save. Anything
+// else (a file from another cluster or UID, a damaged header or snapshot, a bad record followed by
+// more) is refused with a one-line StorageError rather than trusted, because a wrong promise
+// silently breaks agreement. A file in the previous format (version 3, one whole-file snapshot) is
+// read and rewritten at the next save.
 #pragma once
 
 #include <cstdint>
@@ -22,6 +23,7 @@
 #include <vector>
 
 #include "core/outbox.hpp"
+#include "storage/file_system.hpp"
 
 namespace paxos::storage {
 
@@ -32,9 +34,16 @@ class StorageError : public std::runtime_error {
 
 class NodeStore {
  public:
-  // Creates DIR if needed and reads what an earlier run saved; does not write. `sync`: fsync
-  // file and directory (false only for benchmarks). Throws StorageError.
-  NodeStore(const std::string& dir, uint32_t uid, uint64_t hostsHash, bool sync);
+  // Creates DIR if needed (each new directory fsynced into its parent) and reads what an earlier
+  // run saved; does not write the file. `sync`: fsync file and directories (false only for
+  // benchmarks). Throws StorageError.
+  NodeStore(const std::string& dir, uint32_t uid, uint64_t hostsHash, bool sync)
+      : NodeStore(dir, uid, hostsHash, sync, posixFileSystem()) {}
+  // The same on `files`, which must outlive the store. `compactSlack`: bytes the log may grow
+  // past 4 times its last snapshot before a save compacts it (tests make it small).
+  static constexpr uint64_t kCompactSlack = uint64_t{1} << 20;
+  NodeStore(const std::string& dir, uint32_t uid, uint64_t hostsHash, bool sync, FileSystem& files,
+            uint64_t compactSlack = kCompactSlack);
   ~NodeStore();
   NodeStore(const NodeStore&) = delete;
   NodeStore& operator=(const NodeStore&) = delete;
@@ -50,6 +59,7 @@ class NodeStore {
   const std::string& path() const { return path_; }
 
  private:
+  void createDirectories();
   void load();
   void append(const std::vector<uint8_t>& record);
   void writeSnapshot();
@@ -59,6 +69,8 @@ class NodeStore {
   uint32_t uid_;
   uint64_t hostsHash_;
   bool sync_;
+  FileSystem& files_;
+  uint64_t compactSlack_;
   core::DurableState state_;
   int fd_ = -1;                // the log, open for writing from the first save on
   uint64_t end_ = 0;           // where the next record goes: the end of the last whole record

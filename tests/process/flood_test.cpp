@@ -21,6 +21,7 @@
 #include "config/hosts.hpp"
 #include "core/cluster.hpp"
 #include "net/authenticator.hpp"
+#include "net/startup.hpp"
 #include "wire/codec.hpp"
 
 using namespace paxos;
@@ -196,8 +197,7 @@ void flood(const std::string& name, bool withKey) {
   }
   Cluster cluster(s, 0);
   int nodes = cluster.consensus(), spare = cluster.size();
-  uint64_t hash =
-      core::Cluster::fromHosts(config::loadHosts(cluster.dir() + "/hosts.txt")).hostsHash();
+  uint64_t hash = net::clusterOf(config::loadHosts(cluster.dir() + "/hosts.txt")).hostsHash();
   Flooder flooder(cluster, spare, hash, std::move(key));
   REQUIRE(flooder.ready());
 

@@ -182,7 +182,10 @@ RunResult runLog(const Scenario& s, int run, bool killLeader) {
       }
       return n >= kValues;
     });
-    CHECK_MESSAGE(grew, "client 7 printed nothing after the leader died");
+    // A client that had every value by the time the kill landed (the stream takes a few ms)
+    // tested no fail-over in this run; the test case counts those.
+    if (r.linesAtKill < kValues)
+      CHECK_MESSAGE(grew, "client 7 printed nothing after the leader died");
   }
   cluster.waitAll();
   r.outcome = cluster.outcome();
@@ -219,15 +222,20 @@ TEST_CASE("multi failover: the leading proposer is SIGKILLed mid-stream and the 
   Scenario s = replicatedLog("multi-failover", kValues);
   std::vector<double> times, first, stall;
   size_t fewest = kValues, most = 0;
+  int midStream = 0;
   for (int run = 0; run < kRuns; ++run) {
     INFO("run " << run);
     RunResult r = runLog(s, run, true);
     checkLog(s, r.outcome, {kLeader});
     times.push_back(r.outcome.elapsedMs);
+    fewest = std::min(fewest, r.linesAtKill), most = std::max(most, r.linesAtKill);
+    if (r.linesAtKill == kValues) continue;
+    ++midStream;
     first.push_back(r.firstGrowthMs);
     stall.push_back(r.longestStallMs);
-    fewest = std::min(fewest, r.linesAtKill), most = std::max(most, r.linesAtKill);
   }
+  CHECK_MESSAGE(midStream >= kRuns / 2,
+                "the leader died mid-stream in only " << midStream << " runs");
   std::cout << "multi failover: " << kRuns << " runs, median " << median(times)
             << " ms launch to exit, max " << maximum(times) << " ms; leader killed when client 7 "
             << "had " << fewest << ".." << most << " decisions; client 7's longest stall after "

@@ -126,3 +126,43 @@ TEST_CASE("one value per ballot: a learner's catch-up never makes the leader pro
   Result r = sim.run();
   CHECK(r.violation.value_or("none") == "none");
 }
+
+// Leadership follows reachability (issue 13): the highest proposer leads only while a majority
+// of acceptors answers it, and proposers that cannot hear each other learn of the leader through
+// the acceptors instead of taking turns to pre-empt it.
+namespace {
+
+Result withCut(const std::function<bool(uint32_t from, uint32_t to)>& cut) {
+  Simulation sim(multiSetup(2, 3, 2, 2, 10), scripted(), 1, false);
+  sim.script([&](uint32_t from, uint32_t to, const Message&) {
+    return cut(from, to) ? Fate::drop : Fate::deliver;
+  });
+  return sim.run();
+}
+
+}  // namespace
+
+TEST_CASE("reachability: a leader that hears no acceptor is replaced, and every value decided") {
+  Result r = withCut([](uint32_t from, uint32_t to) { return isAcceptor(from) && to == 1; });
+  CHECK(r.violation.value_or("none") == "none");
+}
+
+TEST_CASE("reachability: a leader no acceptor hears is replaced, and every value decided") {
+  Result r = withCut([](uint32_t from, uint32_t to) { return from == 1 && isAcceptor(to); });
+  CHECK(r.violation.value_or("none") == "none");
+}
+
+TEST_CASE("reachability: two proposers that cannot hear each other do not duel") {
+  Simulation sim(multiSetup(2, 3, 2, 2, 400), scripted(), 1, false);
+  std::set<wire::Ballot> ballots;
+  sim.script([&](uint32_t from, uint32_t to, const Message& m) {
+    if (m.type == Type::prepareAll) ballots.insert(m.ballot);
+    bool cut = (from == 0 && to == 1) || (from == 1 && to == 0);
+    return cut ? Fate::drop : Fate::deliver;
+  });
+  sim.runUntil(Time(2s));
+  CHECK(ballots.size() <= 2);
+  Result r = sim.run();
+  CHECK(r.violation.value_or("none") == "none");
+  CHECK(ballots.size() <= 2);
+}

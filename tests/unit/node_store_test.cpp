@@ -317,6 +317,27 @@ TEST_CASE("store: an append whose bytes never landed (zeros) is a torn append") 
   }
 }
 
+// A file system may write an append's later page back before its first, and grow the file.
+TEST_CASE("store: an append whose start never landed (zeros, then the rest) is a torn append") {
+  TempDir dir;
+  std::vector<char> a = savedSample(dir);
+  NodeStore(dir.str(), kUid, kHostsHash, true).save(mixedStep());
+  std::vector<char> ab = readBytes(dir.stateFile());
+  for (size_t lost : {kRecordHead, (ab.size() - a.size()) / 2, ab.size() - a.size() - 1}) {
+    CAPTURE(lost);
+    std::vector<char> bytes = ab;
+    std::fill(bytes.begin() + long(a.size()), bytes.begin() + long(a.size() + lost), '\0');
+    writeBytes(dir.stateFile(), bytes);
+    CHECK(recover(dir) == asState(sampleChanges()));
+  }
+  // But zeros with a whole record after them are damage in the middle of the log.
+  std::vector<char> bytes = a;
+  bytes.resize(a.size() + 64, '\0');
+  bytes.insert(bytes.end(), ab.begin() + long(a.size()), ab.end());
+  writeBytes(dir.stateFile(), bytes);
+  CHECK(refusal(dir).find("bad record length") != std::string::npos);
+}
+
 TEST_CASE("store: bytes after the last record that are not the start of one are refused") {
   TempDir dir;
   savedSample(dir);

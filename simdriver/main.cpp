@@ -83,7 +83,16 @@ int longRun(uint64_t first, uint64_t count, int jobs, const std::vector<std::str
   std::mutex printing;
   auto t0 = std::chrono::steady_clock::now();
   auto work = [&] {
-    for (uint64_t seed; (seed = next++) < first + count;)
+    for (uint64_t seed; (seed = next++) < first + count;) {
+      // Progress on stderr every tenth of the run (a million seeds take tens of minutes).
+      if (count >= 10000 && (seed - first) % (count / 10) == 0 && seed != first) {
+        double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        uint64_t violations = 0;
+        for (const auto& sweep : sweeps) violations += sweep->violations;
+        std::lock_guard lock(printing);
+        fmt::print(stderr, "{} seeds started, {} violations, {:.0f} seeds/s\n", seed - first,
+                   violations, (seed - first) / secs);
+      }
       for (auto& sweep : sweeps) {
         const auto& setup = sweep->setups[seed % sweep->setups.size()];
         auto result = sim::simulate(setup, sweep->faults, seed);
@@ -98,6 +107,7 @@ int longRun(uint64_t first, uint64_t count, int jobs, const std::vector<std::str
           fmt::print("  {}\n", line);
         std::fflush(stdout);
       }
+    }
   };
   std::vector<std::thread> threads;
   for (int j = 0; j < jobs; ++j) threads.emplace_back(work);

@@ -74,10 +74,7 @@ void LogProposer::prepare(Time now, Outbox& out) {
 }
 
 void LogProposer::sendPrepareAll(Time now, Outbox& out) {
-  Message m;
-  m.type = Type::prepareAll;
-  m.ballot = ballot_;
-  m.instance = commit_;
+  Message m = wire::msg::prepareAll(commit_, ballot_);
   for (uint32_t acceptor : cluster_.acceptors())
     if (!promisedAll_.contains(acceptor)) out.send(acceptor, m);
   wakeAt_ = now + timing_.phaseRetry;
@@ -172,9 +169,7 @@ void LogProposer::onRequest(const Message& m, Outbox& out) {
     queue_.push_back(std::move(c));
   }
   if (refer.empty()) return;
-  Message r = m;
-  r.request = refer.front().request;
-  r.value = wire::encodeBatch(refer);
+  Message r = wire::msg::request(m.uid, refer.front().request, wire::encodeBatch(refer));
   for (uint32_t learner : cluster_.learners()) out.send(learner, r);
 }
 
@@ -190,7 +185,7 @@ void LogProposer::onRequest(const Message& m, Outbox& out) {
 void LogProposer::onCatchup(Time now, const Message& m, Outbox& out) {
   if (state_ != State::leading || cluster_.roleOf(m.from) != wire::Role::learner) return;
   // Slots from commit_ on are in flight or decided by us already, under our ballot.
-  uint64_t end = std::min({m.request, commit_, m.instance + uint64_t(timing_.pipeline)});
+  uint64_t end = std::min({m.end, commit_, m.instance + uint64_t(timing_.pipeline)});
   for (uint64_t slot = m.instance; slot < end; ++slot) {
     if (inFlight_.contains(slot)) continue;
     Slot& s = inFlight_[slot];
@@ -213,7 +208,7 @@ void LogProposer::onPromiseAll(Time now, const Message& m, Outbox& out) {
   // need phase 1 of their own. Above it, nobody in the quorum accepted anything, and having
   // promised, nobody will accept a lower ballot there: every such slot is free.
   decidedBelow(m.instance);
-  promisedEnd_ = std::max(promisedEnd_, m.request);
+  promisedEnd_ = std::max(promisedEnd_, m.end);
   if (!promisedAll_.reached(cluster_)) return;
   uint64_t end = std::max(commit_, promisedEnd_);
   state_ = State::leading;
@@ -258,7 +253,7 @@ void LogProposer::onAccepted(const Message& m, Outbox& out) {
 }
 
 void LogProposer::onNack(Time now, const Message& m, Outbox& out) {
-  highestRoundSeen_ = std::max(highestRoundSeen_, m.accepted.round);
+  highestRoundSeen_ = std::max(highestRoundSeen_, m.promised.round);
   if (m.ballot != ballot_ || (state_ != State::preparing && state_ != State::leading)) return;
   // A higher ballot exists: another proposer believes it leads. Back off for a random time and
   // try again above it, unless by then we hear that it outranks us (then we follow it).
@@ -270,7 +265,7 @@ void LogProposer::onNack(Time now, const Message& m, Outbox& out) {
   state_ = State::backingOff;
   wakeAt_ = now + wait;
   out.note(Level::info, fmt::format("ballot {} NACKed by {} (promised {}): retry in {} us",
-                                    wire::toString(ballot_), m.from, wire::toString(m.accepted),
+                                    wire::toString(ballot_), m.from, wire::toString(m.promised),
                                     wait.count() / 1000));
 }
 
@@ -336,11 +331,8 @@ void LogProposer::stepDown(Outbox& out, const std::string& why) {
 }
 
 void LogProposer::sendPhase(uint64_t slot, const Slot& s, Outbox& out) const {
-  Message m;
-  m.instance = slot;
-  m.ballot = ballot_;
-  m.type = s.recovering ? Type::prepare : Type::accept;
-  if (!s.recovering) m.value = s.value;
+  Message m =
+      s.recovering ? wire::msg::prepare(slot, ballot_) : wire::msg::accept(slot, ballot_, s.value);
   for (uint32_t acceptor : cluster_.acceptors()) {
     bool heard =
         s.recovering ? s.promises.from.contains(acceptor) : s.acceptedBy.contains(acceptor);
@@ -353,11 +345,8 @@ void LogProposer::sendPhase(uint64_t slot, const Slot& s, Outbox& out) const {
 // its heartbeats stop carrying its ballot, which the acceptors would relay.
 void LogProposer::heartbeat(Outbox& out) const {
   bool reaching = reaches();
-  Message m;
-  m.type = Type::heartbeat;
-  m.uid = leader();
-  m.instance = commit_;
-  if (state_ == State::leading && reaching) m.ballot = ballot_;
+  bool leading = state_ == State::leading && reaching;
+  Message m = wire::msg::heartbeat(commit_, leading ? ballot_ : wire::Ballot{}, leader());
   for (uint32_t acceptor : cluster_.acceptors()) out.send(acceptor, m);
   if (reaching)
     for (uint32_t p : cluster_.proposers())

@@ -40,7 +40,7 @@ Message prepareAll(uint32_t proposer, Ballot b, uint64_t from) {
 Message promiseAll(uint32_t acceptor, Ballot b, uint64_t from, uint64_t end) {
   Message m = test::from(acceptor, Type::promiseAll, from);
   m.ballot = b;
-  m.request = end;
+  m.end = end;
   return m;
 }
 
@@ -55,7 +55,7 @@ std::string batch(std::vector<Command> commands) {
 // A client's REQUEST in multi mode: a batch of its commands, here one.
 Message clientRequest(uint32_t client, uint64_t id, std::string value) {
   Message m = request(client, batch({{client, id, std::move(value)}}));
-  m.request = id;
+  m.requestId = id;
   return m;
 }
 
@@ -84,14 +84,14 @@ TEST_CASE(
   REQUIRE(out.messages.size() == 1);
   CHECK(out.messages[0].message.type == Type::promiseAll);
   CHECK(out.messages[0].message.instance == 2);
-  CHECK(out.messages[0].message.request == 5);  // slot 4 holds a value: recover up to it
+  CHECK(out.messages[0].message.end == 5);  // slot 4 holds a value: recover up to it
   CHECK(out.persistPromisedAll.has_value());
   out.clear();
   // The old leader's ACCEPT for a fresh slot is now below the promise: NACK.
   acceptor.receive(at(accept(0, {1, 0}, "late"), 9), out);
   CHECK(sent(out) ==
         std::vector<Sent>{
-            {.to = 0, .type = Type::nack, .ballot = {1, 0}, .accepted = {2, 1}, .instance = 9}});
+            {.to = 0, .type = Type::nack, .ballot = {1, 0}, .promised = {2, 1}, .instance = 9}});
   out.clear();
   // A lower PREPARE_ALL is refused; the new leader's ACCEPT is taken.
   acceptor.receive(prepareAll(0, {1, 0}, 0), out);
@@ -117,7 +117,7 @@ TEST_CASE("Acceptor (multi): forgets slots every learner delivered, and says so 
   // A learner catching up gets what is left; a proposer asking about a forgotten slot is told
   // where the log starts.
   Message catchup = test::from(6, Type::catchup, 0);
-  catchup.request = 10;
+  catchup.end = 10;
   acceptor.receive(catchup, out);
   CHECK(sent(out) ==
         std::vector<Sent>{
@@ -242,7 +242,7 @@ TEST_CASE("LogProposer: a ballot proposes one value per slot, even when a learne
   REQUIRE(p.high.decidedPrefix() == 1);
   // Learner 5 missed slot 0 and asks twice; a copy of 3's first PROMISE arrives late, and 4's.
   Message catchup = test::from(5, Type::catchup, 0);
-  catchup.request = 1;
+  catchup.end = 1;
   std::vector<Sent> accepts;
   for (const Message& m : {catchup, catchup, stale, at(promise(4, {1, 1}), 0)})
     for (const Sent& s : sent(p.step(p.high, m), Type::accept)) accepts.push_back(s);
@@ -334,7 +334,7 @@ TEST_CASE("LogLearner: a gap is fetched from the other learner and the acceptors
   for (const auto& e : out.messages) {
     if (e.message.type != Type::catchup) continue;
     CHECK(e.message.instance == 0);
-    CHECK(e.message.request == 2);  // only the gap
+    CHECK(e.message.end == 2);  // only the gap
   }
   // Learner 6 answers with the decided slots.
   Message d0 = at(decided(6, batch({{7, 1, "a"}})), 0);
@@ -343,7 +343,7 @@ TEST_CASE("LogLearner: a gap is fetched from the other learner and the acceptors
   CHECK(l.step(d1).output == std::vector<std::string>{"b", "c"});
   // And it serves them in turn to a learner behind it.
   Message ask = test::from(6, Type::catchup, 1);
-  ask.request = 3;
+  ask.end = 3;
   CHECK(destinations(l.step(ask), Type::decided) == std::vector<uint32_t>{6, 6});
 }
 

@@ -184,9 +184,12 @@ void LogProposer::onRequest(const Message& m, Outbox& out) {
 // (P2c then makes us propose the chosen value).
 void LogProposer::onCatchup(Time now, const Message& m, Outbox& out) {
   if (state_ != State::leading || cluster_.roleOf(m.from) != wire::Role::learner) return;
-  // Slots from commit_ on are in flight or decided by us already, under our ballot.
+  // Slots from commit_ on are in flight or decided by us already, under our ballot. Slots every
+  // learner has delivered need nothing (a CATCHUP for one is old, or from a learner that
+  // restarted and will skip ahead): proposed_ has forgotten their values, so phase 1 there
+  // could be the second under this ballot.
   uint64_t end = std::min({m.end, commit_, m.instance + uint64_t(timing_.pipeline)});
-  for (uint64_t slot = m.instance; slot < end; ++slot) {
+  for (uint64_t slot = std::max(m.instance, progress_.everywhere()); slot < end; ++slot) {
     if (inFlight_.contains(slot)) continue;
     Slot& s = inFlight_[slot];
     s.again = true;

@@ -17,36 +17,18 @@ LogProposer::LogProposer(const Cluster& cluster, const Timing& timing, uint32_t 
       rng_(rng),
       ballot_{recoveredRound, self},
       highestRoundSeen_(recoveredRound),
+      leadership_(cluster, timing, self),
       progress_(cluster) {}
 
 void LogProposer::start(Time now, Outbox& out) {
   now_ = now;
-  // Every proposer counts as alive until it has been silent for leaderTimeout, so at start-up
-  // the highest UID leads at once and the others wait for it instead of duelling.
-  for (uint32_t p : cluster_.proposers())
-    if (p != self_) lastHeard_[p] = now;
-  for (uint32_t a : cluster_.acceptors()) lastReply_[a] = now;
+  leadership_.start(now);
   heartbeatAt_ = now;
   tick(now, out);
 }
 
-uint32_t LogProposer::leader() const {
-  std::optional<uint32_t> best;
-  if (reaches()) best = self_;
-  for (const auto& [p, heard] : lastHeard_)
-    if (now_ - heard < timing_.leaderTimeout && (!best || p > *best)) best = p;
-  return best.value_or(self_);  // nobody better: try, at worst in vain
-}
-
-bool LogProposer::reaches() const {
-  Quorum answering;
-  for (const auto& [acceptor, heard] : lastReply_)
-    if (now_ - heard < timing_.leaderTimeout) answering.add(cluster_, acceptor);
-  return answering.reached(cluster_);
-}
-
 void LogProposer::follow(Time now, Outbox& out) {
-  uint32_t lead = leader();
+  uint32_t lead = leadership_.leader(now_);
   if (lead == self_ && state_ == State::following) {
     bool highest = self_ == cluster_.proposers().back();
     out.note(Level::info, highest
@@ -82,19 +64,9 @@ void LogProposer::sendPrepareAll(Time now, Outbox& out) {
 
 void LogProposer::receive(Time now, const Message& m, Outbox& out) {
   now_ = now;
+  leadership_.heard(now, m);
   wire::Role role = cluster_.roleOf(m.from);
-  if (role == wire::Role::proposer) {
-    // Only a heartbeat says its sender reaches the acceptors: a forward does not.
-    if (m.type == Type::heartbeat) lastHeard_[m.from] = now;
-    highestRoundSeen_ = std::max(highestRoundSeen_, m.ballot.round);
-  } else if (role == wire::Role::acceptor) {
-    lastReply_[m.from] = now;
-    // An acceptor relays the leader it promised, alive since our last probe.
-    uint32_t relayed = m.ballot.uid;
-    if (m.type == Type::heartbeat && !m.ballot.none() && relayed != self_ &&
-        cluster_.roleOf(relayed) == wire::Role::proposer)
-      lastHeard_[relayed] = now;
-  }
+  if (role == wire::Role::proposer) highestRoundSeen_ = std::max(highestRoundSeen_, m.ballot.round);
   switch (m.type) {
     case Type::request:
       onRequest(m, out);
@@ -138,7 +110,7 @@ void LogProposer::receive(Time now, const Message& m, Outbox& out) {
 
 void LogProposer::onRequest(const Message& m, Outbox& out) {
   if (!cluster_.isClient(m.uid)) return;
-  uint32_t lead = leader();
+  uint32_t lead = leadership_.leader(now_);
   if (lead != self_) {
     out.send(lead, m);  // a forward keeps the client's uid, and its commands
     return;
@@ -347,9 +319,10 @@ void LogProposer::sendPhase(uint64_t slot, const Slot& s, Outbox& out) const {
 // majority of them answer cannot lead, so it stops telling the other proposers it is alive, and
 // its heartbeats stop carrying its ballot, which the acceptors would relay.
 void LogProposer::heartbeat(Outbox& out) const {
-  bool reaching = reaches();
+  bool reaching = leadership_.reaches(now_);
   bool leading = state_ == State::leading && reaching;
-  Message m = wire::msg::heartbeat(commit_, leading ? ballot_ : wire::Ballot{}, leader());
+  Message m =
+      wire::msg::heartbeat(commit_, leading ? ballot_ : wire::Ballot{}, leadership_.leader(now_));
   for (uint32_t acceptor : cluster_.acceptors()) out.send(acceptor, m);
   if (reaching)
     for (uint32_t p : cluster_.proposers())
@@ -366,7 +339,7 @@ void LogProposer::tick(Time now, Outbox& out) {
     heartbeatAt_ = now + timing_.heartbeat;
   }
   if (state_ == State::backingOff && now >= wakeAt_) {
-    if (leader() == self_)
+    if (leadership_.leader(now_) == self_)
       prepare(now, out);
     else
       state_ = State::following;

@@ -1,6 +1,5 @@
-// Multi mode's proposer (docs/MULTI.md): the proposers keep one leader among them, the highest
-// UID that reaches a majority of acceptors and was heard from (directly or through an acceptor)
-// within leaderTimeout. The leader runs phase 1 once for every slot from its
+// Multi mode's proposer (docs/MULTI.md): the proposers keep one leader among them (Leadership).
+// The leader runs phase 1 once for every slot from its
 // decided prefix on (PREPARE_ALL), re-runs both phases for the slots an earlier leader left
 // unfinished (no-op where nobody accepted anything), and then runs only phase 2 per slot: each
 // slot carries a batch of client commands, and up to `pipeline` slots are in flight at once.
@@ -17,6 +16,7 @@
 #include <vector>
 
 #include "core/cluster.hpp"
+#include "core/leadership.hpp"
 #include "core/outbox.hpp"
 #include "core/player.hpp"
 #include "core/progress.hpp"
@@ -60,10 +60,6 @@ class LogProposer : public Player {
   };
   using Key = std::pair<uint32_t, uint64_t>;  // (client, request)
 
-  // The highest proposer that reaches a majority of acceptors, as far as this one knows: itself
-  // if it does, those heard from (directly, or relayed by an acceptor) within leaderTimeout.
-  uint32_t leader() const;
-  bool reaches() const;                // a majority of acceptors answered within leaderTimeout
   void follow(Time now, Outbox& out);  // leadership changes follow who is alive
   void prepare(Time now, Outbox& out);
   void sendPrepareAll(Time now, Outbox& out);  // to the acceptors that have not promised
@@ -92,8 +88,7 @@ class LogProposer : public Player {
   int nacks_ = 0;
   Time wakeAt_{};  // prepare resend or end of backoff
   Time heartbeatAt_{};
-  std::map<uint32_t, Time> lastHeard_;  // other proposers
-  std::map<uint32_t, Time> lastReply_;  // acceptors
+  Leadership leadership_;  // who leads: the highest proposer that reaches the acceptors
   Quorum promisedAll_;
   uint64_t promisedEnd_ = 0;  // the highest end of an accepted log they reported
 

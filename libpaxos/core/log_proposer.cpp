@@ -75,20 +75,22 @@ void LogProposer::receive(Time now, const Message& m, Outbox& out) {
       onCatchup(now, m, out);
       break;
     case Type::heartbeat:
-      // The leader's decided prefix (where this proposer starts if it ever takes over), or from
-      // an acceptor, where its log was trimmed: decided too.
-      if (!m.ballot.none() || role == wire::Role::acceptor) decidedBelow(m.instance);
+      // The leader's decided prefix: where this proposer starts if it ever takes over. An
+      // acceptor's answer says where its log starts, as its PROGRESS does.
+      if (role == wire::Role::acceptor)
+        forgotten(m.instance);
+      else if (!m.ballot.none())
+        decidedBelow(m.instance);
       break;
     case Type::progress:
-      // From a learner: delivered below that slot. From an acceptor: forgotten below it, because
-      // every learner delivered it. Either way those slots are decided.
-      progress_.report(m.from, m.instance);
-      if (cluster_.roleOf(m.from) != wire::Role::proposer) decidedBelow(m.instance);
-      // An acceptor forgot the slots below: every learner has them, none needs them run again.
-      if (cluster_.roleOf(m.from) == wire::Role::acceptor)
-        std::erase_if(inFlight_,
-                      [&](const auto& e) { return e.second.again && e.first < m.instance; });
-      proposed_.erase(proposed_.begin(), proposed_.lower_bound(progress_.everywhere()));
+      // From a learner: delivered below that slot, so decided. From an acceptor: forgotten.
+      if (role == wire::Role::acceptor) {
+        forgotten(m.instance);
+      } else if (role == wire::Role::learner) {
+        progress_.report(m.from, m.instance);
+        decidedBelow(m.instance);
+        proposed_.erase(proposed_.begin(), proposed_.lower_bound(deliveredEverywhere()));
+      }
       break;
     case Type::promiseAll:
       onPromiseAll(now, m, out);
@@ -161,7 +163,7 @@ void LogProposer::onCatchup(Time now, const Message& m, Outbox& out) {
   // restarted and will skip ahead): proposed_ has forgotten their values, so phase 1 there
   // could be the second under this ballot.
   uint64_t end = std::min({m.end, commit_, m.instance + uint64_t(timing_.pipeline)});
-  for (uint64_t slot = std::max(m.instance, progress_.everywhere()); slot < end; ++slot) {
+  for (uint64_t slot = std::max(m.instance, deliveredEverywhere()); slot < end; ++slot) {
     if (inFlight_.contains(slot)) continue;
     Slot& s = inFlight_[slot];
     s.again = true;
@@ -274,6 +276,13 @@ void LogProposer::decided(uint64_t slot, Outbox& out) {
   if (slot < commit_) return;
   above_.insert(slot);
   decidedBelow(commit_);
+}
+
+void LogProposer::forgotten(uint64_t slot) {
+  decidedBelow(slot);
+  forgottenBelow_ = std::max(forgottenBelow_, slot);
+  std::erase_if(inFlight_, [&](const auto& e) { return e.second.again && e.first < slot; });
+  proposed_.erase(proposed_.begin(), proposed_.lower_bound(deliveredEverywhere()));
 }
 
 void LogProposer::decidedBelow(uint64_t slot) {

@@ -6,6 +6,7 @@
 // A proposer that does not lead forwards requests to the one it believes leads.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -42,7 +43,7 @@ class LogProposer : public Player {
   // Every slot below this is decided, as far as this proposer knows.
   uint64_t decidedPrefix() const { return commit_; }
   // Every learner has delivered every slot below this.
-  uint64_t deliveredEverywhere() const { return progress_.everywhere(); }
+  uint64_t deliveredEverywhere() const { return std::max(progress_.everywhere(), forgottenBelow_); }
   uint64_t logEnd() const override { return commit_; }
   uint64_t settled() const override { return deliveredEverywhere(); }
 
@@ -72,6 +73,8 @@ class LogProposer : public Player {
   void fill(Time now, Outbox& out);  // starts phase 2 for queued commands, pipeline permitting
   void decided(uint64_t slot, Outbox& out);
   void decidedBelow(uint64_t slot);
+  // An acceptor forgot the slots below `slot`: every learner has them, none needs them run again.
+  void forgotten(uint64_t slot);
   void stepDown(Outbox& out, const std::string& why);
   void sendPhase(uint64_t slot, const Slot& s, Outbox& out) const;
   void heartbeat(Outbox& out) const;
@@ -105,6 +108,7 @@ class LogProposer : public Player {
   RequestLog decided_;      // decided under this proposer's lead: a resend goes to the learners
   std::set<Key> referred_;  // resends sent to the learners once
   Progress progress_;
+  uint64_t forgottenBelow_ = 0;  // an acceptor forgot the slots below: every learner has them
 };
 
 }  // namespace paxos::core

@@ -253,6 +253,25 @@ TEST_CASE("LogProposer: a ballot proposes one value per slot, even when a learne
   }
 }
 
+// A slot an acceptor has forgotten is delivered by every learner: a CATCHUP for it is old (or
+// from a learner that restarted, which skips ahead), and running it again could be phase 1 for
+// the second time under the leader's ballot, once it has forgotten the value proposed there.
+TEST_CASE("LogProposer: a slot an acceptor forgot is never run again for a learner") {
+  Proposers p;
+  p.lead(1);
+  std::string x = batch({{7, 1, "x"}});
+  p.step(p.high, at(promise(2, {1, 1}, {1, 0}, x), 0));
+  p.step(p.high, at(promise(3, {1, 1}), 0));
+  p.step(p.high, at(accepted(2, {1, 1}, x), 0));
+  p.step(p.high, at(accepted(3, {1, 1}, x), 0));
+  REQUIRE(p.high.decidedPrefix() == 1);
+  p.step(p.high, progress(4, 1));  // acceptor 4 forgot slot 0
+  CHECK(p.high.deliveredEverywhere() == 1);
+  Message catchup = test::from(5, Type::catchup, 0);
+  catchup.end = 1;
+  CHECK(sent(p.step(p.high, catchup)).empty());
+}
+
 TEST_CASE(
     "LogProposer: the next proposer takes over when the leader falls silent, and yields "
     "when it hears it again") {

@@ -18,11 +18,10 @@ wire::Message typicalAccept() {
   return m;
 }
 
-wire::Message smallMessage() {  // a HEARTBEAT: the header, a ballot and two counters, no value
+wire::Message smallMessage() {  // a HEARTBEAT: the header, a ballot and a UID, no value
   wire::Message m = message(wire::Type::heartbeat, kProposer, 12345);
   m.ballot = {3, kProposer};
   m.uid = kProposer;
-  m.request = 12000;
   return m;
 }
 

@@ -142,7 +142,7 @@ void proposerFill(benchmark::State& state) {
   };
   for (auto _ : state) {
     request.value = batches.next();
-    request.request = 0;
+    request.requestId = 0;
     proposer.receive(now, request, out);  // 100 values queue (or fill a slot)
     collect();
     if (!inFlight.empty()) {  // the oldest slot is chosen: the pipeline takes the next batch

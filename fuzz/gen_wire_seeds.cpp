@@ -26,10 +26,11 @@ int main(int argc, char** argv) {
     m.seq = t;
     m.instance = t % 3;
     m.ballot = {2, 1};
-    m.request = 7;
+    m.requestId = 7;
+    m.end = 7;  // PROMISE_ALL and CATCHUP: above every instance used here
     if (m.type == Type::start) m.roles = {Role::proposer, Role::acceptor, Role::learner};
     if (m.type == Type::promise) m.accepted = {1, 0};
-    if (m.type == Type::nack) m.accepted = {5, 2};
+    if (m.type == Type::nack) m.promised = {5, 2};
     if (m.type == Type::request || m.type == Type::promise || m.type == Type::accept ||
         m.type == Type::accepted || m.type == Type::decided)
       m.value = "hello";

@@ -48,26 +48,19 @@ void Acceptor::receive(const Message& m, Outbox& out) {
     out.event("promise", m.instance, m.ballot,
               s.acceptedBallot.none() ? std::nullopt : std::optional(shown(s.acceptedValue)));
 
-  Message reply;
-  reply.instance = m.instance;
-  reply.ballot = m.ballot;
   if (m.type == Type::prepare) {
-    reply.type = Type::promise;
-    reply.accepted = s.acceptedBallot;
-    reply.value = s.acceptedValue;
     out.debug([&] {
       return fmt::format("inst {} promise {} (accepted {})", m.instance, wire::toString(m.ballot),
                          wire::toString(s.acceptedBallot));
     });
-    out.send(m.from, std::move(reply));
+    out.send(m.from, wire::msg::promise(m.instance, m.ballot, s.acceptedBallot, s.acceptedValue));
     return;
   }
   out.debug([&] {
     return fmt::format("inst {} accepted {} value {}", m.instance, wire::toString(m.ballot),
                        m.value);
   });
-  reply.type = Type::accepted;
-  reply.value = m.value;
+  Message reply = wire::msg::accepted(m.instance, m.ballot, m.value);
   for (uint32_t learner : cluster_.learners()) out.send(learner, reply);
   out.send(m.from, std::move(reply));
 }
@@ -97,40 +90,33 @@ void Acceptor::prepareAll(const Message& m, Outbox& out) {
   if (m.ballot < promisedAll_) return nack(m, promisedAll_, out);
   if (m.ballot != promisedAll_) out.persistPromisedAll = m.ballot;  // a resend changes nothing
   promisedAll_ = m.ballot;
-  Message reply;
-  reply.type = Type::promiseAll;
-  reply.ballot = m.ballot;
   // Below trimmedBelow every learner has delivered: the new leader need not recover those.
-  reply.instance = std::max(m.instance, trimmedBelow_);
-  reply.request = reply.instance;
+  uint64_t first = std::max(m.instance, trimmedBelow_), end = first;
   for (auto it = instances_.rbegin(); it != instances_.rend(); ++it) {
-    if (it->first < reply.instance) break;
+    if (it->first < first) break;
     if (!it->second.acceptedBallot.none()) {
-      reply.request = it->first + 1;
+      end = it->first + 1;
       break;
     }
   }
   out.event("promise", std::nullopt, m.ballot, std::nullopt);
   out.debug([&] {
     return fmt::format("promise {} for every slot from {}; accepted up to {}",
-                       wire::toString(m.ballot), reply.instance, reply.request);
+                       wire::toString(m.ballot), first, end);
   });
-  out.send(m.from, std::move(reply));
+  out.send(m.from, wire::msg::promiseAll(first, end, m.ballot));
 }
 
 void Acceptor::catchup(const Message& m, Outbox& out) const {
   if (cluster_.roleOf(m.from) != wire::Role::learner) return;
   if (m.instance < trimmedBelow_) tellTrimmed(m.from, out);
-  uint64_t end = std::min(m.request, std::max(m.instance, trimmedBelow_) + kCatchupSlots);
+  uint64_t end = std::min(m.end, std::max(m.instance, trimmedBelow_) + kCatchupSlots);
   for (auto it = instances_.lower_bound(m.instance); it != instances_.end() && it->first < end;
        ++it) {
     if (it->second.acceptedBallot.none()) continue;
-    Message reply;
-    reply.type = Type::accepted;  // the learner counts these as it counts live ones
-    reply.instance = it->first;
-    reply.ballot = it->second.acceptedBallot;
-    reply.value = it->second.acceptedValue;
-    out.send(m.from, std::move(reply));
+    // The learner counts these as it counts live ones.
+    out.send(m.from,
+             wire::msg::accepted(it->first, it->second.acceptedBallot, it->second.acceptedValue));
   }
 }
 
@@ -144,34 +130,24 @@ void Acceptor::trim(Outbox& out) {
 }
 
 void Acceptor::tellTrimmed(uint32_t to, Outbox& out) const {
-  Message m;
-  m.type = Type::progress;
-  m.instance = trimmedBelow_;
-  out.send(to, std::move(m));
+  out.send(to, wire::msg::progress(trimmedBelow_));
 }
 
 void Acceptor::onHeartbeat(const Message& m, Outbox& out) {
   if (!cluster_.multi() || cluster_.roleOf(m.from) != wire::Role::proposer) return;
   if (!promisedAll_.none() && m.ballot == promisedAll_ && m.ballot.uid == m.from) ++leaderBeats_;
   uint64_t& relayed = beatsRelayed_[m.from];
-  Message reply;
-  reply.type = Type::heartbeat;
-  reply.instance = trimmedBelow_;  // as in PROGRESS: every slot below is decided
-  if (leaderBeats_ > relayed) reply.ballot = promisedAll_;
+  // Its log starts at trimmedBelow_: as in PROGRESS, every slot below is decided.
+  out.send(m.from, wire::msg::heartbeat(trimmedBelow_,
+                                        leaderBeats_ > relayed ? promisedAll_ : wire::Ballot{}));
   relayed = leaderBeats_;
-  out.send(m.from, std::move(reply));
 }
 
 void Acceptor::nack(const Message& m, wire::Ballot promised, Outbox& out) const {
   out.note(Level::info,
            fmt::format("inst {} NACK {} {}: promised {}", m.instance, wire::typeName(m.type),
                        wire::toString(m.ballot), wire::toString(promised)));
-  Message reply;
-  reply.type = Type::nack;
-  reply.instance = m.instance;
-  reply.ballot = m.ballot;
-  reply.accepted = promised;
-  out.send(m.from, std::move(reply));
+  out.send(m.from, wire::msg::nack(m.instance, m.ballot, promised));
 }
 
 }  // namespace paxos::core

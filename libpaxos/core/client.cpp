@@ -144,15 +144,9 @@ void Client::sendNew(Time now, Outbox& out) {
 
 void Client::send(const std::vector<size_t>& indices, Outbox& out) const {
   uint32_t proposer = cluster_.proposers()[proposerIndex_];
-  Message m;
-  m.type = Type::request;
-  m.uid = self_;
   if (!cluster_.multi()) {
-    for (size_t index : indices) {
-      m.request = index + 1;
-      m.value = values_[index];
-      out.send(proposer, m);
-    }
+    for (size_t index : indices)
+      out.send(proposer, wire::msg::request(self_, index + 1, values_[index]));
     return;
   }
   // Multi mode: one REQUEST carries a batch of commands, so a datagram carries many values.
@@ -161,9 +155,7 @@ void Client::send(const std::vector<size_t>& indices, Outbox& out) const {
   size_t bytes = 0;
   auto flush = [&] {
     if (batch.empty()) return;
-    m.request = batch.front().request;
-    m.value = wire::encodeBatch(batch);
-    out.send(proposer, m);
+    out.send(proposer, wire::msg::request(self_, batch.front().request, wire::encodeBatch(batch)));
     batch.clear();
     bytes = 0;
   };

@@ -23,11 +23,8 @@ void Learner::receive(const Message& m, Outbox& out) {
   }
   if (m.type != Type::accepted) return;
   if (cluster_.roleOf(m.from) != wire::Role::acceptor) return;
-  Message reply;
-  reply.type = Type::decided;
   if (decided_) {
-    reply.value = *decided_;
-    out.send(m.ballot.uid, std::move(reply));
+    out.send(m.ballot.uid, wire::msg::decided(0, *decided_));
     return;
   }
   Tally& tally = tallies_[m.ballot];
@@ -52,7 +49,7 @@ void Learner::receive(const Message& m, Outbox& out) {
   out.note(Level::info,
            fmt::format("inst 0 decided {} (ballot {}, {} of {} acceptors)", *decided_,
                        wire::toString(m.ballot), cluster_.quorum(), cluster_.acceptors().size()));
-  reply.value = *decided_;
+  Message reply = wire::msg::decided(0, *decided_);
   for (uint32_t client : cluster_.clients()) out.send(client, reply);
   for (uint32_t proposer : cluster_.proposers()) out.send(proposer, reply);
 }

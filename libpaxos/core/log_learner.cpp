@@ -58,14 +58,8 @@ void LogLearner::receive(Time now, const Message& m, Outbox& out) {
     case Type::catchup:
       if (cluster_.roleOf(m.from) != wire::Role::learner) return;
       for (auto it = log_.lower_bound(m.instance);
-           it != log_.end() && it->first < m.request && it->first < m.instance + kCatchupSlots;
-           ++it) {
-        Message reply;
-        reply.type = Type::decided;
-        reply.instance = it->first;
-        reply.value = it->second;
-        out.send(m.from, std::move(reply));
-      }
+           it != log_.end() && it->first < m.end && it->first < m.instance + kCatchupSlots; ++it)
+        out.send(m.from, wire::msg::decided(it->first, it->second));
       return;
     default:
       return;
@@ -134,11 +128,7 @@ void LogLearner::answer(const std::vector<wire::Command>& commands, uint64_t slo
                         Outbox& out) const {
   uint32_t client = commands.front().client;
   if (!cluster_.isClient(client)) return;
-  Message m;
-  m.type = Type::decided;
-  m.instance = slot;
-  m.value = wire::encodeBatch(commands);
-  out.send(client, std::move(m));
+  out.send(client, wire::msg::decided(slot, wire::encodeBatch(commands)));
 }
 
 void LogLearner::catchup(Time now, Outbox& out) {
@@ -154,10 +144,7 @@ void LogLearner::catchup(Time now, Outbox& out) {
   askedFrom_ = next_;
   askedUpTo_ = end;
   out.debug([&] { return fmt::format("missing slots {}..{}: asking", next_, end - 1); });
-  Message m;
-  m.type = Type::catchup;
-  m.instance = next_;
-  m.request = end;
+  Message m = wire::msg::catchup(next_, end);
   for (uint32_t learner : cluster_.learners())
     if (learner != self_) out.send(learner, m);
   for (uint32_t acceptor : cluster_.acceptors()) out.send(acceptor, m);
@@ -172,9 +159,7 @@ void LogLearner::forget() {
 void LogLearner::report(Outbox& out) {
   progress_.report(self_, next_);
   forget();  // a lone learner hears no other learner's report: its own counts
-  Message m;
-  m.type = Type::progress;
-  m.instance = next_;
+  Message m = wire::msg::progress(next_);
   for (int uid = 0; uid < cluster_.consensusCount(); ++uid)
     if (uint32_t(uid) != self_) out.send(uid, m);
 }

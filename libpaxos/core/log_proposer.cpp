@@ -17,36 +17,18 @@ LogProposer::LogProposer(const Cluster& cluster, const Timing& timing, uint32_t 
       rng_(rng),
       ballot_{recoveredRound, self},
       highestRoundSeen_(recoveredRound),
+      leadership_(cluster, timing, self),
       progress_(cluster) {}
 
 void LogProposer::start(Time now, Outbox& out) {
   now_ = now;
-  // Every proposer counts as alive until it has been silent for leaderTimeout, so at start-up
-  // the highest UID leads at once and the others wait for it instead of duelling.
-  for (uint32_t p : cluster_.proposers())
-    if (p != self_) lastHeard_[p] = now;
-  for (uint32_t a : cluster_.acceptors()) lastReply_[a] = now;
+  leadership_.start(now);
   heartbeatAt_ = now;
   tick(now, out);
 }
 
-uint32_t LogProposer::leader() const {
-  std::optional<uint32_t> best;
-  if (reaches()) best = self_;
-  for (const auto& [p, heard] : lastHeard_)
-    if (now_ - heard < timing_.leaderTimeout && (!best || p > *best)) best = p;
-  return best.value_or(self_);  // nobody better: try, at worst in vain
-}
-
-bool LogProposer::reaches() const {
-  Quorum answering;
-  for (const auto& [acceptor, heard] : lastReply_)
-    if (now_ - heard < timing_.leaderTimeout) answering.add(cluster_, acceptor);
-  return answering.reached(cluster_);
-}
-
 void LogProposer::follow(Time now, Outbox& out) {
-  uint32_t lead = leader();
+  uint32_t lead = leadership_.leader(now_);
   if (lead == self_ && state_ == State::following) {
     bool highest = self_ == cluster_.proposers().back();
     out.note(Level::info, highest
@@ -75,10 +57,7 @@ void LogProposer::prepare(Time now, Outbox& out) {
 }
 
 void LogProposer::sendPrepareAll(Time now, Outbox& out) {
-  Message m;
-  m.type = Type::prepareAll;
-  m.ballot = ballot_;
-  m.instance = commit_;
+  Message m = wire::msg::prepareAll(commit_, ballot_);
   for (uint32_t acceptor : cluster_.acceptors())
     if (!promisedAll_.contains(acceptor)) out.send(acceptor, m);
   wakeAt_ = now + rtt_.timeout(timing_.phaseRetry);
@@ -91,19 +70,9 @@ void LogProposer::arm(Slot& s, Time now) {
 
 void LogProposer::receive(Time now, const Message& m, Outbox& out) {
   now_ = now;
+  leadership_.heard(now, m);
   wire::Role role = cluster_.roleOf(m.from);
-  if (role == wire::Role::proposer) {
-    // Only a heartbeat says its sender reaches the acceptors: a forward does not.
-    if (m.type == Type::heartbeat) lastHeard_[m.from] = now;
-    highestRoundSeen_ = std::max(highestRoundSeen_, m.ballot.round);
-  } else if (role == wire::Role::acceptor) {
-    lastReply_[m.from] = now;
-    // An acceptor relays the leader it promised, alive since our last probe.
-    uint32_t relayed = m.ballot.uid;
-    if (m.type == Type::heartbeat && !m.ballot.none() && relayed != self_ &&
-        cluster_.roleOf(relayed) == wire::Role::proposer)
-      lastHeard_[relayed] = now;
-  }
+  if (role == wire::Role::proposer) highestRoundSeen_ = std::max(highestRoundSeen_, m.ballot.round);
   switch (m.type) {
     case Type::request:
       onRequest(m, out);
@@ -112,20 +81,22 @@ void LogProposer::receive(Time now, const Message& m, Outbox& out) {
       onCatchup(now, m, out);
       break;
     case Type::heartbeat:
-      // The leader's decided prefix (where this proposer starts if it ever takes over), or from
-      // an acceptor, where its log was trimmed: decided too.
-      if (!m.ballot.none() || role == wire::Role::acceptor) decidedBelow(m.instance);
+      // The leader's decided prefix: where this proposer starts if it ever takes over. An
+      // acceptor's answer says where its log starts, as its PROGRESS does.
+      if (role == wire::Role::acceptor)
+        forgotten(m.instance);
+      else if (!m.ballot.none())
+        decidedBelow(m.instance);
       break;
     case Type::progress:
-      // From a learner: delivered below that slot. From an acceptor: forgotten below it, because
-      // every learner delivered it. Either way those slots are decided.
-      progress_.report(m.from, m.instance);
-      if (cluster_.roleOf(m.from) != wire::Role::proposer) decidedBelow(m.instance);
-      // An acceptor forgot the slots below: every learner has them, none needs them run again.
-      if (cluster_.roleOf(m.from) == wire::Role::acceptor)
-        std::erase_if(inFlight_,
-                      [&](const auto& e) { return e.second.again && e.first < m.instance; });
-      proposed_.erase(proposed_.begin(), proposed_.lower_bound(progress_.everywhere()));
+      // From a learner: delivered below that slot, so decided. From an acceptor: forgotten.
+      if (role == wire::Role::acceptor) {
+        forgotten(m.instance);
+      } else if (role == wire::Role::learner) {
+        progress_.report(m.from, m.instance);
+        decidedBelow(m.instance);
+        proposed_.erase(proposed_.begin(), proposed_.lower_bound(deliveredEverywhere()));
+      }
       break;
     case Type::promiseAll:
       onPromiseAll(now, m, out);
@@ -147,7 +118,7 @@ void LogProposer::receive(Time now, const Message& m, Outbox& out) {
 
 void LogProposer::onRequest(const Message& m, Outbox& out) {
   if (!cluster_.isClient(m.uid)) return;
-  uint32_t lead = leader();
+  uint32_t lead = leadership_.leader(now_);
   if (lead != self_) {
     out.send(lead, m);  // a forward keeps the client's uid, and its commands
     return;
@@ -178,9 +149,7 @@ void LogProposer::onRequest(const Message& m, Outbox& out) {
     queue_.push_back(std::move(c));
   }
   if (refer.empty()) return;
-  Message r = m;
-  r.request = refer.front().request;
-  r.value = wire::encodeBatch(refer);
+  Message r = wire::msg::request(m.uid, refer.front().request, wire::encodeBatch(refer));
   for (uint32_t learner : cluster_.learners()) out.send(learner, r);
 }
 
@@ -195,9 +164,12 @@ void LogProposer::onRequest(const Message& m, Outbox& out) {
 // (P2c then makes us propose the chosen value).
 void LogProposer::onCatchup(Time now, const Message& m, Outbox& out) {
   if (state_ != State::leading || cluster_.roleOf(m.from) != wire::Role::learner) return;
-  // Slots from commit_ on are in flight or decided by us already, under our ballot.
-  uint64_t end = std::min({m.request, commit_, m.instance + uint64_t(timing_.pipeline)});
-  for (uint64_t slot = m.instance; slot < end; ++slot) {
+  // Slots from commit_ on are in flight or decided by us already, under our ballot. Slots every
+  // learner has delivered need nothing (a CATCHUP for one is old, or from a learner that
+  // restarted and will skip ahead): proposed_ has forgotten their values, so phase 1 there
+  // could be the second under this ballot.
+  uint64_t end = std::min({m.end, commit_, m.instance + uint64_t(timing_.pipeline)});
+  for (uint64_t slot = std::max(m.instance, deliveredEverywhere()); slot < end; ++slot) {
     if (inFlight_.contains(slot)) continue;
     Slot& s = inFlight_[slot];
     s.again = true;
@@ -220,7 +192,7 @@ void LogProposer::onPromiseAll(Time now, const Message& m, Outbox& out) {
   // need phase 1 of their own. Above it, nobody in the quorum accepted anything, and having
   // promised, nobody will accept a lower ballot there: every such slot is free.
   decidedBelow(m.instance);
-  promisedEnd_ = std::max(promisedEnd_, m.request);
+  promisedEnd_ = std::max(promisedEnd_, m.end);
   if (!promisedAll_.reached(cluster_)) return;
   uint64_t end = std::max(commit_, promisedEnd_);
   state_ = State::leading;
@@ -267,7 +239,7 @@ void LogProposer::onAccepted(Time now, const Message& m, Outbox& out) {
 }
 
 void LogProposer::onNack(Time now, const Message& m, Outbox& out) {
-  highestRoundSeen_ = std::max(highestRoundSeen_, m.accepted.round);
+  highestRoundSeen_ = std::max(highestRoundSeen_, m.promised.round);
   if (m.ballot != ballot_ || (state_ != State::preparing && state_ != State::leading)) return;
   // A higher ballot exists: another proposer believes it leads. Back off for a random time and
   // try again above it, unless by then we hear that it outranks us (then we follow it).
@@ -279,7 +251,7 @@ void LogProposer::onNack(Time now, const Message& m, Outbox& out) {
   state_ = State::backingOff;
   wakeAt_ = now + wait;
   out.note(Level::info, fmt::format("ballot {} NACKed by {} (promised {}): retry in {} us",
-                                    wire::toString(ballot_), m.from, wire::toString(m.accepted),
+                                    wire::toString(ballot_), m.from, wire::toString(m.promised),
                                     wait.count() / 1000));
 }
 
@@ -315,6 +287,13 @@ void LogProposer::decided(uint64_t slot, Outbox& out) {
   decidedBelow(commit_);
 }
 
+void LogProposer::forgotten(uint64_t slot) {
+  decidedBelow(slot);
+  forgottenBelow_ = std::max(forgottenBelow_, slot);
+  std::erase_if(inFlight_, [&](const auto& e) { return e.second.again && e.first < slot; });
+  proposed_.erase(proposed_.begin(), proposed_.lower_bound(deliveredEverywhere()));
+}
+
 void LogProposer::decidedBelow(uint64_t slot) {
   commit_ = std::max(commit_, slot);
   while (above_.contains(commit_)) ++commit_;
@@ -345,11 +324,8 @@ void LogProposer::stepDown(Outbox& out, const std::string& why) {
 }
 
 void LogProposer::sendPhase(uint64_t slot, const Slot& s, Outbox& out) const {
-  Message m;
-  m.instance = slot;
-  m.ballot = ballot_;
-  m.type = s.recovering ? Type::prepare : Type::accept;
-  if (!s.recovering) m.value = s.value;
+  Message m =
+      s.recovering ? wire::msg::prepare(slot, ballot_) : wire::msg::accept(slot, ballot_, s.value);
   for (uint32_t acceptor : cluster_.acceptors()) {
     bool heard =
         s.recovering ? s.promises.from.contains(acceptor) : s.acceptedBy.contains(acceptor);
@@ -361,12 +337,10 @@ void LogProposer::sendPhase(uint64_t slot, const Slot& s, Outbox& out) const {
 // majority of them answer cannot lead, so it stops telling the other proposers it is alive, and
 // its heartbeats stop carrying its ballot, which the acceptors would relay.
 void LogProposer::heartbeat(Outbox& out) const {
-  bool reaching = reaches();
-  Message m;
-  m.type = Type::heartbeat;
-  m.uid = leader();
-  m.instance = commit_;
-  if (state_ == State::leading && reaching) m.ballot = ballot_;
+  bool reaching = leadership_.reaches(now_);
+  bool leading = state_ == State::leading && reaching;
+  Message m =
+      wire::msg::heartbeat(commit_, leading ? ballot_ : wire::Ballot{}, leadership_.leader(now_));
   for (uint32_t acceptor : cluster_.acceptors()) out.send(acceptor, m);
   if (reaching)
     for (uint32_t p : cluster_.proposers())
@@ -383,7 +357,7 @@ void LogProposer::tick(Time now, Outbox& out) {
     heartbeatAt_ = now + timing_.heartbeat;
   }
   if (state_ == State::backingOff && now >= wakeAt_) {
-    if (leader() == self_)
+    if (leadership_.leader(now_) == self_)
       prepare(now, out);
     else
       state_ = State::following;

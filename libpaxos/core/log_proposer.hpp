@@ -1,12 +1,12 @@
-// Multi mode's proposer (docs/MULTI.md): the proposers keep one leader among them, the highest
-// UID that reaches a majority of acceptors and was heard from (directly or through an acceptor)
-// within leaderTimeout. The leader runs phase 1 once for every slot from its
+// Multi mode's proposer (docs/MULTI.md): the proposers keep one leader among them (Leadership).
+// The leader runs phase 1 once for every slot from its
 // decided prefix on (PREPARE_ALL), re-runs both phases for the slots an earlier leader left
 // unfinished (no-op where nobody accepted anything), and then runs only phase 2 per slot: each
 // slot carries a batch of client commands, and up to `pipeline` slots are in flight at once.
 // A proposer that does not lead forwards requests to the one it believes leads.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "core/cluster.hpp"
+#include "core/leadership.hpp"
 #include "core/outbox.hpp"
 #include "core/player.hpp"
 #include "core/progress.hpp"
@@ -43,7 +44,7 @@ class LogProposer : public Player {
   // Every slot below this is decided, as far as this proposer knows.
   uint64_t decidedPrefix() const { return commit_; }
   // Every learner has delivered every slot below this.
-  uint64_t deliveredEverywhere() const { return progress_.everywhere(); }
+  uint64_t deliveredEverywhere() const { return std::max(progress_.everywhere(), forgottenBelow_); }
   uint64_t logEnd() const override { return commit_; }
   uint64_t settled() const override { return deliveredEverywhere(); }
 
@@ -62,10 +63,6 @@ class LogProposer : public Player {
   };
   using Key = std::pair<uint32_t, uint64_t>;  // (client, request)
 
-  // The highest proposer that reaches a majority of acceptors, as far as this one knows: itself
-  // if it does, those heard from (directly, or relayed by an acceptor) within leaderTimeout.
-  uint32_t leader() const;
-  bool reaches() const;                // a majority of acceptors answered within leaderTimeout
   void follow(Time now, Outbox& out);  // leadership changes follow who is alive
   void prepare(Time now, Outbox& out);
   void sendPrepareAll(Time now, Outbox& out);  // to the acceptors that have not promised
@@ -79,6 +76,8 @@ class LogProposer : public Player {
   void fill(Time now, Outbox& out);  // starts phase 2 for queued commands, pipeline permitting
   void decided(uint64_t slot, Outbox& out);
   void decidedBelow(uint64_t slot);
+  // An acceptor forgot the slots below `slot`: every learner has them, none needs them run again.
+  void forgotten(uint64_t slot);
   void stepDown(Outbox& out, const std::string& why);
   void sendPhase(uint64_t slot, const Slot& s, Outbox& out) const;
   void heartbeat(Outbox& out) const;
@@ -98,8 +97,7 @@ class LogProposer : public Player {
   RttEstimator rtt_;
   Time prepareSentAt_{};
   Time heartbeatAt_{};
-  std::map<uint32_t, Time> lastHeard_;  // other proposers
-  std::map<uint32_t, Time> lastReply_;  // acceptors
+  Leadership leadership_;  // who leads: the highest proposer that reaches the acceptors
   Quorum promisedAll_;
   uint64_t promisedEnd_ = 0;  // the highest end of an accepted log they reported
 
@@ -107,14 +105,16 @@ class LogProposer : public Player {
   std::set<uint64_t> above_;  // decided slots above commit_
   uint64_t next_ = 0;         // the next free slot
   std::map<uint64_t, Slot> inFlight_;
-  // The value this ballot proposed in each slot no longer in flight, until every learner has it:
-  // a run again for a learner (onCatchup) proposes that value and no other.
+  // The value this ballot proposed in each slot no longer in flight, until every learner has it
+  // (no slot below that is run again): a run again for a learner (onCatchup) proposes that value
+  // and no other.
   std::map<uint64_t, std::string> proposed_;
   std::deque<wire::Command> queue_;
   std::set<Key> queued_;    // in queue_ or in flight: a retried request is not proposed twice
   RequestLog decided_;      // decided under this proposer's lead: a resend goes to the learners
   std::set<Key> referred_;  // resends sent to the learners once
   Progress progress_;
+  uint64_t forgottenBelow_ = 0;  // an acceptor forgot the slots below: every learner has them
 };
 
 }  // namespace paxos::core

@@ -18,10 +18,7 @@ void Proposer::receive(Time now, const Message& m, Outbox& out) {
   switch (m.type) {
     case Type::request:
       if (decided_) {
-        Message reply;
-        reply.type = Type::decided;
-        reply.value = *decided_;
-        out.send(m.uid, std::move(reply));
+        out.send(m.uid, wire::msg::decided(0, *decided_));
         return;
       }
       waitingClients_.insert(m.uid);
@@ -92,7 +89,7 @@ void Proposer::onPromise(Time now, const Message& m, Outbox& out) {
 }
 
 void Proposer::onNack(Time now, const Message& m, Outbox& out) {
-  highestRoundSeen_ = std::max(highestRoundSeen_, m.accepted.round);
+  highestRoundSeen_ = std::max(highestRoundSeen_, m.promised.round);
   if (m.ballot != ballot_ || (phase_ != Phase::preparing && phase_ != Phase::accepting)) return;
   // A NACK does not say which phase it answers: timed from the round's start, it may overstate
   // the round trip, never understate it.
@@ -102,7 +99,7 @@ void Proposer::onNack(Time now, const Message& m, Outbox& out) {
   phase_ = Phase::backingOff;
   wakeAt_ = now + wait;
   out.note(Level::info, fmt::format("inst 0 ballot {} NACKed by {}: promised {}; retry in {} us",
-                                    wire::toString(ballot_), m.from, wire::toString(m.accepted),
+                                    wire::toString(ballot_), m.from, wire::toString(m.promised),
                                     wait.count() / 1000));
 }
 
@@ -112,23 +109,15 @@ void Proposer::decide(const std::string& value, bool fromLearner, Outbox& out) {
   phase_ = Phase::done;
   out.event("decide", 0, ballot_, value);
   out.note(Level::info, fmt::format("inst 0 decided {}", value));
-  Message reply;
-  reply.type = Type::decided;
-  reply.value = value;
+  Message reply = wire::msg::decided(0, value);
   for (uint32_t client : waitingClients_) out.send(client, reply);
   if (!fromLearner)
     for (uint32_t learner : cluster_.learners()) out.send(learner, reply);
 }
 
 void Proposer::sendToSilentAcceptors(Outbox& out) const {
-  Message m;
-  m.ballot = ballot_;
-  if (phase_ == Phase::preparing) {
-    m.type = Type::prepare;
-  } else {
-    m.type = Type::accept;
-    m.value = proposal_;
-  }
+  Message m = phase_ == Phase::preparing ? wire::msg::prepare(0, ballot_)
+                                         : wire::msg::accept(0, ballot_, proposal_);
   for (uint32_t acceptor : cluster_.acceptors()) {
     bool heard = phase_ == Phase::preparing ? promises_.from.contains(acceptor)
                                             : acceptedBy_.contains(acceptor);

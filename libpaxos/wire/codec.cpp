@@ -34,7 +34,7 @@ std::vector<uint8_t> encode(const Message& m) {
       break;
     case Type::request:
       w.u32(m.uid);
-      w.u64(m.request);
+      w.u64(m.requestId);
       w.bytes(m.value);
       break;
     case Type::prepare:
@@ -52,7 +52,7 @@ std::vector<uint8_t> encode(const Message& m) {
       break;
     case Type::nack:
       w.ballot(m.ballot);
-      w.ballot(m.accepted);
+      w.ballot(m.promised);
       break;
     case Type::decided:
       w.bytes(m.value);
@@ -62,17 +62,17 @@ std::vector<uint8_t> encode(const Message& m) {
       break;
     case Type::promiseAll:
       w.ballot(m.ballot);
-      w.u64(m.request);
+      w.u64(m.end);
       break;
     case Type::heartbeat:
       w.ballot(m.ballot);
       w.u32(m.uid);
-      w.u64(m.request);
+      w.u64(0);  // reserved: once meant for a trim point, never set
       break;
     case Type::progress:
       break;
     case Type::catchup:
-      w.u64(m.request);
+      w.u64(m.end);
       break;
   }
   return out;
@@ -114,7 +114,7 @@ std::optional<Message> decode(std::span<const uint8_t> bytes) {
       break;
     case Type::request:
       m.uid = r.u32();
-      m.request = r.u64();
+      m.requestId = r.u64();
       m.value = r.bytes();
       break;
     case Type::prepare:
@@ -134,7 +134,7 @@ std::optional<Message> decode(std::span<const uint8_t> bytes) {
       break;
     case Type::nack:
       m.ballot = r.ballot();
-      m.accepted = r.ballot();
+      m.promised = r.ballot();
       break;
     case Type::decided:
       m.value = r.bytes();
@@ -144,19 +144,19 @@ std::optional<Message> decode(std::span<const uint8_t> bytes) {
       break;
     case Type::promiseAll:
       m.ballot = r.ballot();
-      m.request = r.u64();
-      if (m.request < m.instance) r.fail();  // the accepted log cannot end before it starts
+      m.end = r.u64();
+      if (m.end < m.instance) r.fail();  // the accepted log cannot end before it starts
       break;
     case Type::heartbeat:
       m.ballot = r.ballot();
       m.uid = r.u32();
-      m.request = r.u64();
+      if (r.u64() != 0) r.fail();  // reserved, always 0: nothing is read from it
       break;
     case Type::progress:
       break;
     case Type::catchup:
-      m.request = r.u64();
-      if (m.request <= m.instance) r.fail();  // an empty or inverted range
+      m.end = r.u64();
+      if (m.end <= m.instance) r.fail();  // an empty or inverted range
       break;
   }
   bool needsBallot = m.type == Type::prepare || m.type == Type::promise || m.type == Type::accept ||

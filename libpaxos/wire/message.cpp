@@ -51,14 +51,13 @@ std::string describe(const Message& m, bool batches) {
     case Type::prepareAll:
       return text + " ballot " + toString(m.ballot);
     case Type::promiseAll:
-      return fmt::format("{} ballot {} end {}", text, toString(m.ballot), m.request);
+      return fmt::format("{} ballot {} end {}", text, toString(m.ballot), m.end);
     case Type::heartbeat:
-      return fmt::format("{} ballot {} leader {} trim {}", text, toString(m.ballot), m.uid,
-                         m.request);
+      return fmt::format("{} ballot {} leader {}", text, toString(m.ballot), m.uid);
     case Type::progress:
       return text;
     case Type::catchup:
-      return fmt::format("{} to {}", text, m.request);
+      return fmt::format("{} to {}", text, m.end);
     case Type::promise:
       return fmt::format("{} ballot {} accepted {} value '{}'", text, toString(m.ballot),
                          toString(m.accepted), m.value);
@@ -67,9 +66,9 @@ std::string describe(const Message& m, bool batches) {
       return fmt::format("{} ballot {} value '{}'", text, toString(m.ballot), m.value);
     case Type::nack:
       return fmt::format("{} ballot {} promised {}", text, toString(m.ballot),
-                         toString(m.accepted));
+                         toString(m.promised));
     case Type::request:
-      return fmt::format("{} client {} req {} value '{}'", text, m.uid, m.request, m.value);
+      return fmt::format("{} client {} req {} value '{}'", text, m.uid, m.requestId, m.value);
     case Type::decided:
       return fmt::format("{} value '{}'", text, m.value);
     case Type::startAck:
@@ -79,5 +78,87 @@ std::string describe(const Message& m, bool batches) {
       return fmt::format("{} uid {}", text, m.uid);
   }
 }
+
+namespace msg {
+namespace {
+Message typed(Type type, uint64_t instance, Ballot ballot = {}) {
+  Message m;
+  m.type = type;
+  m.instance = instance;
+  m.ballot = ballot;
+  return m;
+}
+}  // namespace
+
+Message request(uint32_t client, uint64_t requestId, std::string value) {
+  Message m = typed(Type::request, 0);
+  m.uid = client;
+  m.requestId = requestId;
+  m.value = std::move(value);
+  return m;
+}
+
+Message prepare(uint64_t instance, Ballot ballot) {
+  return typed(Type::prepare, instance, ballot);
+}
+
+Message promise(uint64_t instance, Ballot ballot, Ballot accepted, std::string value) {
+  Message m = typed(Type::promise, instance, ballot);
+  m.accepted = accepted;
+  m.value = std::move(value);
+  return m;
+}
+
+Message accept(uint64_t instance, Ballot ballot, std::string value) {
+  Message m = typed(Type::accept, instance, ballot);
+  m.value = std::move(value);
+  return m;
+}
+
+Message accepted(uint64_t instance, Ballot ballot, std::string value) {
+  Message m = typed(Type::accepted, instance, ballot);
+  m.value = std::move(value);
+  return m;
+}
+
+Message nack(uint64_t instance, Ballot rejected, Ballot promised) {
+  Message m = typed(Type::nack, instance, rejected);
+  m.promised = promised;
+  return m;
+}
+
+Message decided(uint64_t instance, std::string value) {
+  Message m = typed(Type::decided, instance);
+  m.value = std::move(value);
+  return m;
+}
+
+Message prepareAll(uint64_t first, Ballot ballot) {
+  return typed(Type::prepareAll, first, ballot);
+}
+
+Message promiseAll(uint64_t first, uint64_t end, Ballot ballot) {
+  Message m = typed(Type::promiseAll, first, ballot);
+  m.end = end;
+  return m;
+}
+
+Message heartbeat(uint64_t instance, Ballot ballot, uint32_t leader) {
+  Message m = typed(Type::heartbeat, instance, ballot);
+  m.uid = leader;
+  return m;
+}
+
+Message progress(uint64_t next) {
+  return typed(Type::progress, next);
+}
+
+Message catchup(uint64_t first, uint64_t end) {
+  Message m = typed(Type::catchup, first);
+  m.end = end;
+  return m;
+}
+
+}  // namespace msg
 
 }  // namespace paxos::wire

@@ -155,8 +155,10 @@ class Flooder {
     m.instance = rng_() % 3 ? 0 : rng_();
     m.ballot = {rng_() % 2 ? rng_() % 100 : rng_(), uint32_t(rng_() % (spare_ + 2))};
     m.accepted = {rng_() % 3 ? 0 : rng_() % 100, uint32_t(rng_() % (spare_ + 2))};
+    m.promised = m.accepted;
     m.uid = uint32_t(rng_() % (spare_ + 2));
-    m.request = rng_() % 2 ? m.instance + 1 + rng_() % 10 : rng_();
+    m.requestId = rng_();
+    m.end = rng_() % 2 ? m.instance + 1 + rng_() % 10 : rng_();
     if (!m.accepted.none() || rng_() % 2) m.value.assign(rng_() % 100, char('a' + rng_() % 26));
     for (int i = 0; i < cluster_.consensus(); ++i) m.roles.push_back(wire::Role(rng_() % 4));
     return m;

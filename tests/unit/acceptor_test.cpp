@@ -56,7 +56,7 @@ TEST_CASE("P1a: an acceptor NACKs a PREPARE below its promise, naming the promis
   f.deliver(prepare(1, {3, 1}));
   Outbox out = f.deliver(prepare(0, {2, 0}));
   CHECK(sent(out) ==
-        std::vector<Sent>{{.to = 0, .type = Type::nack, .ballot = {2, 0}, .accepted = {3, 1}}});
+        std::vector<Sent>{{.to = 0, .type = Type::nack, .ballot = {2, 0}, .promised = {3, 1}}});
 }
 
 TEST_CASE("P1a: the same round from a lower proposer UID is a lower ballot and is NACKed") {
@@ -64,7 +64,7 @@ TEST_CASE("P1a: the same round from a lower proposer UID is a lower ballot and i
   f.deliver(prepare(1, {1, 1}));
   Outbox out = f.deliver(prepare(0, {1, 0}));
   CHECK(sent(out) ==
-        std::vector<Sent>{{.to = 0, .type = Type::nack, .ballot = {1, 0}, .accepted = {1, 1}}});
+        std::vector<Sent>{{.to = 0, .type = Type::nack, .ballot = {1, 0}, .promised = {1, 1}}});
 }
 
 TEST_CASE("1b: a resent PREPARE for the promised ballot is promised again (harmless duplicate)") {
@@ -108,7 +108,7 @@ TEST_CASE("P1a: an acceptor NACKs an ACCEPT below its promise and keeps what it 
   f.deliver(prepare(1, {2, 1}));
   Outbox out = f.deliver(accept(0, {1, 0}, "late"));
   CHECK(sent(out) ==
-        std::vector<Sent>{{.to = 0, .type = Type::nack, .ballot = {1, 0}, .accepted = {2, 1}}});
+        std::vector<Sent>{{.to = 0, .type = Type::nack, .ballot = {1, 0}, .promised = {2, 1}}});
   CHECK(f.memory() == AcceptorMemory{{2, 1}, {1, 0}, "apple"});
 }
 
@@ -121,7 +121,7 @@ TEST_CASE("P1a: a promise is never lowered: a lower PREPARE after a higher one c
     Outbox out = f.deliver(prepare(0, {round, 0}));
     CHECK(
         sent(out) ==
-        std::vector<Sent>{{.to = 0, .type = Type::nack, .ballot = {round, 0}, .accepted = {5, 1}}});
+        std::vector<Sent>{{.to = 0, .type = Type::nack, .ballot = {round, 0}, .promised = {5, 1}}});
     CHECK(f.memory() == AcceptorMemory{{5, 1}, {5, 1}, "plum"});
   }
 }
@@ -182,7 +182,7 @@ TEST_CASE("Recovery: an acceptor restarted from its persisted state keeps its pr
   Outbox out;
   acceptor.receive(prepare(0, {2, 0}), out);
   CHECK(sent(out) ==
-        std::vector<Sent>{{.to = 0, .type = Type::nack, .ballot = {2, 0}, .accepted = {3, 1}}});
+        std::vector<Sent>{{.to = 0, .type = Type::nack, .ballot = {2, 0}, .promised = {3, 1}}});
   out.clear();
   acceptor.receive(prepare(0, {4, 0}), out);
   CHECK(

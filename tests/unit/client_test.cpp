@@ -99,7 +99,7 @@ TEST_CASE("Client: after START it acknowledges and sends REQUEST to proposers[de
     Outbox out = f.deliver(f.startFromLeader());
     CHECK(sent(out) ==
           std::vector<Sent>{{.to = 5, .type = Type::startAck}, requestTo(desired % 2)});
-    CHECK(out.messages[1].message.request == 1);
+    CHECK(out.messages[1].message.requestId == 1);
     // A second START (the leader resending) is acknowledged but starts nothing new.
     CHECK(sent(f.deliver(f.startFromLeader())) ==
           std::vector<Sent>{{.to = 5, .type = Type::startAck}});

@@ -41,7 +41,7 @@ Message sample(Type type) {
       break;
     case Type::request:
       m.uid = 9;
-      m.request = 0x1122334455667788ULL;
+      m.requestId = 0x1122334455667788ULL;
       m.value = std::string("va\0lue\xff", 7);  // binary-safe, not a C string
       break;
     case Type::prepare:
@@ -59,7 +59,7 @@ Message sample(Type type) {
       break;
     case Type::nack:
       m.ballot = {3, 0};
-      m.accepted = {4, 1};
+      m.promised = {4, 1};
       break;
     case Type::decided:
       m.value = "";  // an empty value is a value
@@ -69,16 +69,16 @@ Message sample(Type type) {
       break;
     case Type::promiseAll:
       m.ballot = {5, 1};
-      m.request = ~0ULL;  // one past the last accepted slot: never below instance
+      m.end = ~0ULL;  // one past the last accepted slot: never below instance
       break;
     case Type::heartbeat:
       m.uid = 1;
-      m.request = 0x0102030405060708ULL;
+      m.ballot = {0x0102030405060708ULL, 1};
       break;
     case Type::progress:
       break;
     case Type::catchup:
-      m.request = ~0ULL;
+      m.end = ~0ULL;
       break;
   }
   return m;
@@ -87,7 +87,8 @@ Message sample(Type type) {
 bool same(const Message& a, const Message& b) {
   return a.type == b.type && a.hostsHash == b.hostsHash && a.from == b.from && a.seq == b.seq &&
          a.instance == b.instance && a.ballot == b.ballot && a.accepted == b.accepted &&
-         a.uid == b.uid && a.request == b.request && a.value == b.value && a.roles == b.roles;
+         a.promised == b.promised && a.uid == b.uid && a.requestId == b.requestId &&
+         a.end == b.end && a.value == b.value && a.roles == b.roles;
 }
 
 bool decodes(const Bytes& bytes) {
@@ -280,13 +281,13 @@ TEST_CASE("Codec: random datagrams never crash decode, and whatever decodes re-e
 TEST_CASE("Codec: multi-mode ranges that cannot be are refused") {
   Message promise = sample(Type::promiseAll);
   promise.instance = 10;
-  promise.request = 9;  // the accepted log ends before the slot it starts at
+  promise.end = 9;  // the accepted log ends before the slot it starts at
   CHECK_FALSE(decodes(encode(promise)));
-  promise.request = 10;  // nothing accepted from slot 10 on
+  promise.end = 10;  // nothing accepted from slot 10 on
   CHECK(decodes(encode(promise)));
 
   Message catchup = sample(Type::catchup);
   catchup.instance = 10;
-  catchup.request = 10;  // an empty range asks for nothing
+  catchup.end = 10;  // an empty range asks for nothing
   CHECK_FALSE(decodes(encode(catchup)));
 }

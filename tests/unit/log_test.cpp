@@ -8,6 +8,7 @@
 
 #include "core/acceptor.hpp"
 #include "core/client.hpp"
+#include "core/leadership.hpp"
 #include "core/log_learner.hpp"
 #include "core/log_proposer.hpp"
 #include "messages.hpp"
@@ -40,7 +41,7 @@ Message prepareAll(uint32_t proposer, Ballot b, uint64_t from) {
 Message promiseAll(uint32_t acceptor, Ballot b, uint64_t from, uint64_t end) {
   Message m = test::from(acceptor, Type::promiseAll, from);
   m.ballot = b;
-  m.request = end;
+  m.end = end;
   return m;
 }
 
@@ -55,7 +56,7 @@ std::string batch(std::vector<Command> commands) {
 // A client's REQUEST in multi mode: a batch of its commands, here one.
 Message clientRequest(uint32_t client, uint64_t id, std::string value) {
   Message m = request(client, batch({{client, id, std::move(value)}}));
-  m.request = id;
+  m.requestId = id;
   return m;
 }
 
@@ -84,14 +85,14 @@ TEST_CASE(
   REQUIRE(out.messages.size() == 1);
   CHECK(out.messages[0].message.type == Type::promiseAll);
   CHECK(out.messages[0].message.instance == 2);
-  CHECK(out.messages[0].message.request == 5);  // slot 4 holds a value: recover up to it
+  CHECK(out.messages[0].message.end == 5);  // slot 4 holds a value: recover up to it
   CHECK(out.persistPromisedAll.has_value());
   out.clear();
   // The old leader's ACCEPT for a fresh slot is now below the promise: NACK.
   acceptor.receive(at(accept(0, {1, 0}, "late"), 9), out);
   CHECK(sent(out) ==
         std::vector<Sent>{
-            {.to = 0, .type = Type::nack, .ballot = {1, 0}, .accepted = {2, 1}, .instance = 9}});
+            {.to = 0, .type = Type::nack, .ballot = {1, 0}, .promised = {2, 1}, .instance = 9}});
   out.clear();
   // A lower PREPARE_ALL is refused; the new leader's ACCEPT is taken.
   acceptor.receive(prepareAll(0, {1, 0}, 0), out);
@@ -117,7 +118,7 @@ TEST_CASE("Acceptor (multi): forgets slots every learner delivered, and says so 
   // A learner catching up gets what is left; a proposer asking about a forgotten slot is told
   // where the log starts.
   Message catchup = test::from(6, Type::catchup, 0);
-  catchup.request = 10;
+  catchup.end = 10;
   acceptor.receive(catchup, out);
   CHECK(sent(out) ==
         std::vector<Sent>{
@@ -242,7 +243,7 @@ TEST_CASE("LogProposer: a ballot proposes one value per slot, even when a learne
   REQUIRE(p.high.decidedPrefix() == 1);
   // Learner 5 missed slot 0 and asks twice; a copy of 3's first PROMISE arrives late, and 4's.
   Message catchup = test::from(5, Type::catchup, 0);
-  catchup.request = 1;
+  catchup.end = 1;
   std::vector<Sent> accepts;
   for (const Message& m : {catchup, catchup, stale, at(promise(4, {1, 1}), 0)})
     for (const Sent& s : sent(p.step(p.high, m), Type::accept)) accepts.push_back(s);
@@ -250,6 +251,25 @@ TEST_CASE("LogProposer: a ballot proposes one value per slot, even when a learne
     CHECK((s.ballot == Ballot{1, 1}));
     CHECK(s.value == x);
   }
+}
+
+// A slot an acceptor has forgotten is delivered by every learner: a CATCHUP for it is old (or
+// from a learner that restarted, which skips ahead), and running it again could be phase 1 for
+// the second time under the leader's ballot, once it has forgotten the value proposed there.
+TEST_CASE("LogProposer: a slot an acceptor forgot is never run again for a learner") {
+  Proposers p;
+  p.lead(1);
+  std::string x = batch({{7, 1, "x"}});
+  p.step(p.high, at(promise(2, {1, 1}, {1, 0}, x), 0));
+  p.step(p.high, at(promise(3, {1, 1}), 0));
+  p.step(p.high, at(accepted(2, {1, 1}, x), 0));
+  p.step(p.high, at(accepted(3, {1, 1}, x), 0));
+  REQUIRE(p.high.decidedPrefix() == 1);
+  p.step(p.high, progress(4, 1));  // acceptor 4 forgot slot 0
+  CHECK(p.high.deliveredEverywhere() == 1);
+  Message catchup = test::from(5, Type::catchup, 0);
+  catchup.end = 1;
+  CHECK(sent(p.step(p.high, catchup)).empty());
 }
 
 TEST_CASE(
@@ -334,7 +354,7 @@ TEST_CASE("LogLearner: a gap is fetched from the other learner and the acceptors
   for (const auto& e : out.messages) {
     if (e.message.type != Type::catchup) continue;
     CHECK(e.message.instance == 0);
-    CHECK(e.message.request == 2);  // only the gap
+    CHECK(e.message.end == 2);  // only the gap
   }
   // Learner 6 answers with the decided slots.
   Message d0 = at(decided(6, batch({{7, 1, "a"}})), 0);
@@ -343,7 +363,7 @@ TEST_CASE("LogLearner: a gap is fetched from the other learner and the acceptors
   CHECK(l.step(d1).output == std::vector<std::string>{"b", "c"});
   // And it serves them in turn to a learner behind it.
   Message ask = test::from(6, Type::catchup, 1);
-  ask.request = 3;
+  ask.end = 3;
   CHECK(destinations(l.step(ask), Type::decided) == std::vector<uint32_t>{6, 6});
 }
 
@@ -379,4 +399,37 @@ TEST_CASE("Client (multi): keeps a window of values in flight and prints each de
   auto dones = sent(out, Type::done);
   REQUIRE(dones.size() == 7);
   CHECK(dones[0].instance == 6);
+}
+
+TEST_CASE("Leadership: only a proposer a majority of acceptors answers leads; acceptors relay it") {
+  auto cluster = multiCluster();
+  core::Timing timing;
+  core::Leadership low(cluster, timing, 0), high(cluster, timing, 1);
+  Time now = Time(1s);
+  low.start(now);
+  high.start(now);
+  CHECK(low.leader(now) == 1);  // at start everyone counts as heard: the highest leads
+  // 300 ms later: acceptors 2 and 3 answer proposer 0, none answers proposer 1, whose heartbeats
+  // still reach proposer 0 directly.
+  now += 300ms;
+  Message probe = test::from(2, Type::heartbeat);
+  low.heard(now, probe);
+  low.heard(now, test::from(3, Type::heartbeat));
+  low.heard(now, test::from(1, Type::heartbeat));
+  CHECK(low.reaches(now));
+  CHECK_FALSE(high.reaches(now));
+  CHECK(high.leader(now) == 1);  // hearing nobody better, it tries, at worst in vain
+  // Proposer 1 stops heartbeating proposers when it does not reach the acceptors: 0 takes over.
+  now += timing.leaderTimeout;
+  low.heard(now, test::from(2, Type::heartbeat));
+  low.heard(now, test::from(4, Type::heartbeat));
+  CHECK(low.leader(now) == 0);
+  // A REQUEST proposer 1 forwards says nothing of the acceptors: it does not count.
+  low.heard(now, test::from(1, Type::request));
+  CHECK(low.leader(now) == 0);
+  // An acceptor relays the ballot 1.1 it promised: proposer 1 leads and reaches them, though 0
+  // cannot hear it.
+  probe.ballot = {1, 1};
+  low.heard(now, probe);
+  CHECK(low.leader(now) == 1);
 }

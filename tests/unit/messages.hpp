@@ -63,14 +63,14 @@ inline Message accepted(uint32_t acceptor, Ballot b, std::string value) {
 inline Message nack(uint32_t acceptor, Ballot rejected, Ballot promised) {
   Message m = from(acceptor, Type::nack);
   m.ballot = rejected;
-  m.accepted = promised;
+  m.promised = promised;
   return m;
 }
 
 inline Message request(uint32_t client, std::string value) {
   Message m = from(client, Type::request);
   m.uid = client;
-  m.request = 1;
+  m.requestId = 1;
   m.value = std::move(value);
   return m;
 }
@@ -96,6 +96,7 @@ struct Sent {
   Ballot ballot{};
   std::string value{};
   Ballot accepted{};
+  Ballot promised{};
   uint32_t uid = 0;
   uint64_t instance = 0;
   bool operator==(const Sent&) const = default;
@@ -105,7 +106,7 @@ inline std::vector<Sent> sent(const core::Outbox& out) {
   std::vector<Sent> list;
   for (const core::Envelope& e : out.messages) {
     const Message& m = e.message;
-    list.push_back({e.to, m.type, m.ballot, m.value, m.accepted, m.uid, m.instance});
+    list.push_back({e.to, m.type, m.ballot, m.value, m.accepted, m.promised, m.uid, m.instance});
   }
   return list;
 }
@@ -154,7 +155,8 @@ struct StringMaker<paxos::test::Sent> {
     std::ostringstream text;
     text << "to " << s.to << ": " << paxos::wire::typeName(s.type) << " inst " << s.instance
          << " ballot " << paxos::wire::toString(s.ballot) << " accepted "
-         << paxos::wire::toString(s.accepted) << " uid " << s.uid << " value '" << s.value << "'";
+         << paxos::wire::toString(s.accepted) << " promised " << paxos::wire::toString(s.promised)
+         << " uid " << s.uid << " value '" << s.value << "'";
     return String(text.str().c_str());
   }
 };

@@ -1,0 +1,44 @@
+#include "core/leadership.hpp"
+
+#include <optional>
+
+#include "core/quorum.hpp"
+
+namespace paxos::core {
+
+Leadership::Leadership(const Cluster& cluster, const Timing& timing, uint32_t self)
+    : cluster_(cluster), timing_(timing), self_(self) {}
+
+void Leadership::start(Time now) {
+  for (uint32_t p : cluster_.proposers())
+    if (p != self_) proposers_[p] = now;
+  for (uint32_t a : cluster_.acceptors()) acceptors_[a] = now;
+}
+
+void Leadership::heard(Time now, const wire::Message& m) {
+  wire::Role role = cluster_.roleOf(m.from);
+  if (role == wire::Role::proposer && m.type == wire::Type::heartbeat) proposers_[m.from] = now;
+  if (role != wire::Role::acceptor) return;
+  acceptors_[m.from] = now;
+  uint32_t relayed = m.ballot.uid;
+  if (m.type == wire::Type::heartbeat && !m.ballot.none() && relayed != self_ &&
+      cluster_.roleOf(relayed) == wire::Role::proposer)
+    proposers_[relayed] = now;
+}
+
+uint32_t Leadership::leader(Time now) const {
+  std::optional<uint32_t> best;
+  if (reaches(now)) best = self_;
+  for (const auto& [p, heard] : proposers_)
+    if (now - heard < timing_.leaderTimeout && (!best || p > *best)) best = p;
+  return best.value_or(self_);  // nobody better: try, at worst in vain
+}
+
+bool Leadership::reaches(Time now) const {
+  Quorum answering;
+  for (const auto& [acceptor, heard] : acceptors_)
+    if (now - heard < timing_.leaderTimeout) answering.add(cluster_, acceptor);
+  return answering.reached(cluster_);
+}
+
+}  // namespace paxos::core

@@ -23,7 +23,7 @@ namespace paxos::core {
 
 class Client : public Actor {
  public:
-  // A stream that is complete from the start (as if endOfInput() had been called).
+  // Every value known at the start (basic mode: one), as if endOfInput() followed at once.
   Client(const Cluster& cluster, const Timing& timing, uint32_t self,
          std::vector<std::string> values, uint32_t desiredProposer);
   // Multi mode: a stream whose values come later, through add(), until endOfInput().

@@ -1,18 +1,19 @@
 // clidriver UID VALUE DESIREDPROPOSER [options]: proposes VALUE through proposer
 // DESIREDPROPOSER (modulo the number of proposers) and prints the decided value. In multi mode
-// VALUE "-" streams the lines of stdin and prints "decided SLOT VALUE" for each.
+// VALUE "-" streams the lines of stdin as they come and prints "decided SLOT VALUE" for each.
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <asio.hpp>
 #include <cstdio>
-#include <iostream>
 #include <random>
 
 #include "core/client.hpp"
 #include "core/cluster.hpp"
 #include "net/driver.hpp"
 #include "net/fault_injector.hpp"
+#include "net/line_reader.hpp"
 #include "net/startup.hpp"
 #include "net/udp_transport.hpp"
 #include "paxos_version.hpp"
@@ -34,8 +35,8 @@ int main(int argc, char** argv) {
   std::string traceFile;
   app.add_option("UID", uid, "this client's UID: its line index among the host lines")->required();
   app.add_option("VALUE", value,
-                 "the value to propose; multi mode: - proposes each line of stdin (read to "
-                 "its end first)")
+                 "the value to propose; multi mode: - proposes each line of stdin as it comes, "
+                 "until stdin ends")
       ->required();
   app.add_option("DESIREDPROPOSER", desired,
                  "which proposer to ask first, modulo the number of proposers")
@@ -43,7 +44,9 @@ int main(int argc, char** argv) {
   app.add_option("--hosts", hostsFile, "hosts file: the seed's text format, or YAML (.yaml/.yml)")
       ->capture_default_str();
   app.add_flag("--debug", debug, "log every message sent and received (or PAXOS_LOG=debug)");
-  app.add_option("--timeout", timeoutMs, "give up (exit 1) after this many ms without a decision")
+  app.add_option("--timeout", timeoutMs,
+                 "give up (exit 1) after this many ms without a decision while values wait for "
+                 "one")
       ->check(CLI::Range(1, 86400000));
   app.add_option("--trace", traceFile,
                  "write a JSON-lines trace of every event to FILE "
@@ -72,29 +75,16 @@ int main(int argc, char** argv) {
   bool multi = hosts->mode == config::Mode::multi;
   // A multi-mode value travels inside a batch, with its client and request id.
   size_t maxValue = multi ? wire::kMaxValue - wire::kCommandOverhead : wire::kMaxValue;
-  std::vector<std::string> values;
-  if (value == "-" && !multi)
+  bool stream = value == "-";
+  if (stream && !multi)
     return net::usageError("clidriver",
                            "VALUE - (read stdin) needs a multi-mode cluster (MODE "
                            "multi in the hosts file)");
   if (latency && !multi)
     return net::usageError("clidriver", "--latency needs a multi-mode cluster (MODE multi)");
-  if (value == "-") {
-    std::ios::sync_with_stdio(false);  // millions of lines: C++ streams without C stdio's locks
-    std::string line;
-    while (std::getline(std::cin, line)) {
-      if (line.size() > maxValue)
-        return net::usageError("clidriver", fmt::format("stdin line {} is {} bytes; at most {} fit "
-                                                        "a message",
-                                                        values.size() + 1, line.size(), maxValue));
-      values.push_back(std::move(line));
-    }
-  } else if (value.size() > maxValue) {
+  if (!stream && value.size() > maxValue)
     return net::usageError("clidriver", fmt::format("VALUE is {} bytes; at most {} fit a message",
                                                     value.size(), maxValue));
-  } else {
-    values.push_back(value);
-  }
 
   timing.clientTimeout =
       std::chrono::milliseconds(timeoutMs.value_or(hosts->options.clientTimeoutMs));
@@ -102,8 +92,12 @@ int main(int argc, char** argv) {
   asio::io_context io;
   try {
     net::UdpTransport transport(io, *hosts, uid);
-    core::Client client(cluster, timing, uid, std::move(values), desired);
-    client.reportLatency(latency);
+    std::optional<core::Client> client;
+    if (stream)
+      client.emplace(cluster, timing, uid, desired);
+    else
+      client.emplace(cluster, timing, uid, value, desired);
+    client->reportLatency(latency);
     net::FaultInjector injector(hosts->hosts[uid].faults, std::random_device{}());
     std::optional<trace::TraceWriter> tracer;
     if (!traceFile.empty()) tracer.emplace(traceFile, uid);
@@ -120,8 +114,34 @@ int main(int argc, char** argv) {
     std::optional<net::Authenticator> key;
     if (auto keyFile = net::keyFileFor(*hosts)) key = net::Authenticator::fromFile(*keyFile);
     hooks.key = key ? &*key : nullptr;
-    net::Driver driver(io, transport, client, injector, std::move(hooks));
-    return driver.run();
+    // Stdin is read as it comes, at most kAhead lines ahead of the client's window: lines wait
+    // in the reader's queue (up to kAhead) and in the client (up to kAhead not yet sent), so a
+    // file of millions of lines takes the memory of a few windows.
+    const size_t kAhead = 2 * size_t(timing.window);
+    std::optional<net::LineReader> reader;
+    std::optional<std::string> inputError;
+    bool inputEnded = !stream;
+    hooks.feed = [&](core::Time now, core::Outbox& out) {
+      if (inputEnded) return;
+      size_t unsent = client->unsent();
+      auto taken = reader->take(unsent < kAhead ? kAhead - unsent : 0);
+      if (!taken.lines.empty()) client->add(now, std::move(taken.lines), out);
+      if (!taken.ended) return;
+      inputEnded = true;
+      inputError = taken.error;
+      if (inputError) net::usageError("clidriver", *inputError);
+      // A bad line with nothing sent yet: exit at once, as before anything streamed. Otherwise
+      // what was read before it is finished (the cluster is told DONE), then exit 2.
+      if (inputError && client->unsent() == client->added())
+        out.exitCode = net::kUsageError;
+      else
+        client->endOfInput(now, out);
+    };
+    net::Driver driver(io, transport, *client, injector, std::move(hooks));
+    if (stream)
+      reader.emplace(io, STDIN_FILENO, maxValue, kAhead, [&driver] { driver.offerInput(); });
+    int code = driver.run();
+    return inputError ? net::kUsageError : code;
   } catch (const std::runtime_error& e) {
     return net::usageError("clidriver", e.what());
   }

@@ -1,9 +1,16 @@
 #include "cluster_run.hpp"
 
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <stdexcept>
 #include <thread>
 
 namespace paxos::test {
@@ -68,6 +75,10 @@ Cluster::Cluster(Scenario scenario, int runIndex)
   std::ofstream(dir_ + "/hosts.txt") << hostsText_;
 }
 
+Cluster::~Cluster() {
+  for (auto& [uid, fd] : stdinPipe_) close(fd);
+}
+
 void Cluster::start(int uid) {
   const Scenario& s = scenario_;
   bool client = uid >= consensus_;
@@ -124,6 +135,17 @@ void Cluster::spawn(int uid, std::vector<std::string> argv) {
   if (pids_.empty()) started_ = std::chrono::steady_clock::now();
   auto& pids = pids_[uid];
   std::string files = base(uid, int(pids.size()));
+  if (scenario_.stdinPipes.contains(uid)) {
+    // Close-on-exec, so that no other child holds an end open; spawn dup2s the read end to 0.
+    int ends[2];
+    if (pipe2(ends, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
+    fcntl(ends[1], F_SETFL, O_NONBLOCK);  // writeStdin waits with poll() and a deadline
+    if (auto old = stdinPipe_.find(uid); old != stdinPipe_.end()) close(old->second);
+    stdinPipe_[uid] = ends[1];
+    pids.push_back(group_.spawn(argv, files + ".out", files + ".log", ends[0], scenario_.env));
+    close(ends[0]);
+    return;
+  }
   auto in = stdin_.find(uid);
   pids.push_back(group_.spawn(argv, files + ".out", files + ".log",
                               in == stdin_.end() ? "" : in->second, scenario_.env));
@@ -143,6 +165,50 @@ bool Cluster::waitAll() {
                                        std::chrono::milliseconds(0)));
   finished_ = std::chrono::steady_clock::now();
   return allExited_;
+}
+
+bool Cluster::writeStdin(int uid, const std::string& text) {
+  int fd = stdinPipe_.at(uid);
+  auto deadline = started_ + scenario_.limit;
+  // A reader that is gone raises SIGPIPE: blocked here, so that write() fails with EPIPE
+  // instead, and taken back from the pending set before the mask is restored.
+  sigset_t pipeSignal, old;
+  sigemptyset(&pipeSignal);
+  sigaddset(&pipeSignal, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &pipeSignal, &old);
+  size_t done = 0;
+  bool ok = true;
+  while (ok && done < text.size()) {
+    ssize_t n = write(fd, text.data() + done, text.size() - done);
+    if (n > 0) {
+      done += size_t(n);
+      continue;
+    }
+    if (n < 0 && errno != EAGAIN && errno != EINTR) {
+      ok = false;
+      break;
+    }
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      ok = false;
+      break;
+    }
+    pollfd p{fd, POLLOUT, 0};
+    poll(&p, 1, int(std::min<int64_t>(left.count(), 1000)));
+  }
+  timespec zero{0, 0};
+  while (sigtimedwait(&pipeSignal, nullptr, &zero) == SIGPIPE) {
+  }
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  return ok;
+}
+
+void Cluster::closeStdin(int uid) {
+  if (auto pipe = stdinPipe_.find(uid); pipe != stdinPipe_.end()) {
+    close(pipe->second);
+    stdinPipe_.erase(pipe);
+  }
 }
 
 size_t Cluster::stdoutLines(int uid) const {

@@ -36,6 +36,8 @@ struct Scenario {
   std::map<int, std::vector<std::string>> stdinLines;
   // Per client UID: an existing file for its stdin (a benchmark's millions of values).
   std::map<int, std::string> stdinFiles;
+  // Client UIDs whose stdin is a pipe the test writes to (Cluster::writeStdin, closeStdin).
+  std::set<int> stdinPipes;
   // Extra cli lines after the clients' that no process uses: a test can send from their ports.
   int spareClients = 0;
   // NAME=VALUE entries added to every process's environment (e.g. PAXOS_KEY_FILE=...).
@@ -73,6 +75,7 @@ class Cluster {
  public:
   // A fresh run folder and hosts file on free ports; starts nothing.
   Cluster(Scenario scenario, int runIndex);
+  ~Cluster();  // closes the stdin pipes; the ProcessGroup kills what still runs
 
   const std::string& dir() const { return dir_; }
   int consensus() const { return consensus_; }
@@ -92,6 +95,12 @@ class Cluster {
   bool waitFor(int uid);
   // Waits until everything exited; at the limit, kills the rest and returns false.
   bool waitAll();
+
+  // Writes `text` to the stdin pipe of uid (Scenario::stdinPipes), waiting while the pipe is
+  // full; false if the reader is gone or the limit passed first.
+  bool writeStdin(int uid, const std::string& text);
+  // Closes the pipe: the client reads the end of its input.
+  void closeStdin(int uid);
 
   // Lines the latest start of uid has printed on stdout so far.
   size_t stdoutLines(int uid) const;
@@ -128,6 +137,7 @@ class Cluster {
   std::map<int, std::vector<pid_t>> pids_;        // uid -> one pid per start
   std::map<int, std::vector<std::string>> argv_;  // uid -> command line of the first start
   std::map<int, std::string> stdin_;              // uid -> its stdin file, if it has one
+  std::map<int, int> stdinPipe_;                  // uid -> the write end of its stdin pipe
   std::chrono::steady_clock::time_point started_, finished_;
   bool allExited_ = false;
 };

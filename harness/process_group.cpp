@@ -37,9 +37,22 @@ ProcessGroup::~ProcessGroup() {
 pid_t ProcessGroup::spawn(const std::vector<std::string>& argv, const std::string& out,
                           const std::string& err, const std::string& in,
                           const std::vector<std::string>& env) {
+  return spawn(argv, out, err, in, -1, env);
+}
+
+pid_t ProcessGroup::spawn(const std::vector<std::string>& argv, const std::string& out,
+                          const std::string& err, int stdinFd,
+                          const std::vector<std::string>& env) {
+  return spawn(argv, out, err, "", stdinFd, env);
+}
+
+pid_t ProcessGroup::spawn(const std::vector<std::string>& argv, const std::string& out,
+                          const std::string& err, const std::string& in, int stdinFd,
+                          const std::vector<std::string>& env) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   if (!in.empty()) posix_spawn_file_actions_addopen(&actions, 0, in.c_str(), O_RDONLY, 0);
+  if (stdinFd >= 0) posix_spawn_file_actions_adddup2(&actions, stdinFd, 0);
   posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   posix_spawnattr_t attr;

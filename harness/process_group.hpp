@@ -24,6 +24,10 @@ class ProcessGroup {
   // which win over the test's).
   pid_t spawn(const std::vector<std::string>& argv, const std::string& out, const std::string& err,
               const std::string& in = "", const std::vector<std::string>& env = {});
+  // The same with stdin the file descriptor `stdinFd` (e.g. a pipe's read end; the caller still
+  // owns and closes its copy).
+  pid_t spawn(const std::vector<std::string>& argv, const std::string& out, const std::string& err,
+              int stdinFd, const std::vector<std::string>& env);
   void kill(pid_t pid);
   // Reaps children until all have exited or `limit` passes (then kills the rest); returns
   // whether all exited within the limit. Waits on SIGCHLD, never polls with sleeps.
@@ -39,6 +43,8 @@ class ProcessGroup {
   int status(pid_t pid) const { return status_.at(pid); }
 
  private:
+  pid_t spawn(const std::vector<std::string>& argv, const std::string& out, const std::string& err,
+              const std::string& in, int stdinFd, const std::vector<std::string>& env);
   void reap();
   // Blocks until a child may have changed state (SIGCHLD) or `deadline`; false once it passed.
   bool awaitChild(std::chrono::steady_clock::time_point deadline);

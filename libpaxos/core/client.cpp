@@ -19,10 +19,18 @@ Client::Client(const Cluster& cluster, const Timing& timing, uint32_t self,
     : cluster_(cluster),
       timing_(timing),
       self_(self),
-      values_(std::move(values)),
       proposerIndex_(desiredProposer % cluster.proposers().size()),
-      slots_(values_.size()),
-      firstSent_(values_.size()),
+      dones_(timing) {
+  for (auto& value : values) values_.push_back({std::move(value), {}, {}});
+  inputEnded_ = true;
+}
+
+Client::Client(const Cluster& cluster, const Timing& timing, uint32_t self,
+               uint32_t desiredProposer)
+    : cluster_(cluster),
+      timing_(timing),
+      self_(self),
+      proposerIndex_(desiredProposer % cluster.proposers().size()),
       dones_(timing) {}
 
 void Client::start(Time now, Outbox& out) {
@@ -33,7 +41,7 @@ void Client::start(Time now, Outbox& out) {
   for (int uid = 0; uid < cluster_.consensusCount(); ++uid)
     out.send(uid, wire::make(Type::startQuery));
   retryAt_ = now + timing_.retryMax;
-  if (values_.empty()) finish(now, 0, out);  // an empty stream is answered already
+  if (complete()) finish(now, 0, out);  // an empty stream is answered already
   stamp(out, mark);
 }
 
@@ -63,9 +71,9 @@ void Client::receive(Time now, const Message& m, Outbox& out) {
         phase_ = Phase::requesting;
         askedSince_ = now;
         out.note(Level::info,
-                 fmt::format("START from {} (leader {}); proposing {} value{} to "
-                             "proposer {}",
-                             m.from, m.uid, values_.size(), values_.size() == 1 ? "" : "s",
+                 fmt::format("START from {} (leader {}); proposing {} value{}{} to proposer {}",
+                             m.from, m.uid, added(), added() == 1 ? "" : "s",
+                             inputEnded_ ? "" : " so far, and those that follow",
                              cluster_.proposers()[proposerIndex_]));
         sendNew(now, out);
       }
@@ -99,44 +107,80 @@ void Client::onDecided(Time now, const Message& m, Outbox& out) {
   if (!commands) return;
   for (const auto& c : *commands) {
     size_t index = c.request - 1;
-    if (c.client != self_ || c.request == 0 || index >= values_.size() || slots_[index]) continue;
-    if (c.value != values_[index]) {
+    if (c.client != self_ || c.request == 0 || index < firstOpen_ || index >= added() ||
+        at(index).slot)
+      continue;
+    Entry& entry = at(index);
+    if (c.value != entry.value) {
       out.note(Level::error,
                fmt::format("slot {} holds request {} with another value", m.instance, c.request));
       continue;
     }
-    slots_[index] = m.instance;
+    entry.slot = m.instance;
+    logEnd_ = std::max(logEnd_, m.instance + 1);
     open_.erase(index);
     // Under load an answer takes longer than requestRetry: resending then only adds load.
-    Duration took = now - firstSent_[index];
+    Duration took = now - entry.firstSent;
     answerTime_ = answerTime_.count() == 0 ? took : (7 * answerTime_ + took) / 8;
     ++answered_;
     lastProgress_ = now;
     askedSince_ = now;
-    out.output.push_back(latency_ ? fmt::format("decided {} {} {}", m.instance, c.value,
-                                                (now - firstSent_[index]).count() / 1000)
-                                  : fmt::format("decided {} {}", m.instance, c.value));
+    out.output.push_back(
+        latency_ ? fmt::format("decided {} {} {}", m.instance, c.value, took.count() / 1000)
+                 : fmt::format("decided {} {}", m.instance, c.value));
     if (out.tracing) out.event("deliver", m.instance, {}, c.value);
   }
-  while (firstOpen_ < values_.size() && slots_[firstOpen_]) ++firstOpen_;
-  if (answered_ == values_.size()) {
-    out.note(Level::info, fmt::format("all {} values decided", values_.size()));
+  // Answered in order: forgotten, so that a long stream takes no memory.
+  while (firstOpen_ < added() && at(firstOpen_).slot) ++firstOpen_;
+  while (base_ < firstOpen_) {
+    values_.pop_front();
+    ++base_;
+  }
+  if (complete()) {
+    out.note(Level::info, fmt::format("all {} values decided", added()));
     return finish(now, 0, out);
   }
   if (phase_ == Phase::requesting) sendNew(now, out);
+}
+
+void Client::add(Time now, std::vector<std::string> values, Outbox& out) {
+  if (!cluster_.multi() || inputEnded_ || phase_ == Phase::finishing || values.empty()) return;
+  size_t mark = out.messages.size();
+  // The timeout counts time without progress while something is outstanding: an idle stream
+  // that gets a value starts the count afresh.
+  if (!outstanding()) lastProgress_ = now;
+  for (auto& value : values) values_.push_back({std::move(value), {}, {}});
+  if (phase_ == Phase::requesting) sendNew(now, out);
+  stamp(out, mark);
+}
+
+void Client::endOfInput(Time now, Outbox& out) {
+  if (inputEnded_) return;
+  inputEnded_ = true;
+  size_t mark = out.messages.size();
+  if (phase_ != Phase::finishing && complete()) {
+    out.note(Level::info, fmt::format("input ended; all {} values decided", added()));
+    finish(now, 0, out);
+  }
+  stamp(out, mark);
 }
 
 void Client::sendNew(Time now, Outbox& out) {
   // The window is a span of request ids, not a count: learners remember recent ids per client
   // (LogLearner), and a span bounds how far back a resent id can be.
   size_t window = cluster_.multi() ? size_t(timing_.window) : 1;
-  if (open_.empty()) oldestSent_ = now;
+  if (nextToSend_ == added() || nextToSend_ >= firstOpen_ + window) return;
+  if (open_.empty()) {
+    oldestSent_ = now;
+    // Nothing was open (a stream that had run dry): the proposer has not been failing us.
+    askedSince_ = now;
+  }
   std::vector<size_t> fresh;
-  while (nextToSend_ < values_.size() && nextToSend_ < firstOpen_ + window) {
-    open_[nextToSend_] = firstSent_[nextToSend_] = now;
+  while (nextToSend_ < added() && nextToSend_ < firstOpen_ + window) {
+    open_[nextToSend_] = at(nextToSend_).firstSent = now;
     // The trace's validity check needs every value a client proposed (docs/TRACE.md).
     if (cluster_.multi() && out.tracing)
-      out.event("propose", std::nullopt, {}, values_[nextToSend_]);
+      out.event("propose", std::nullopt, {}, at(nextToSend_).value);
     fresh.push_back(nextToSend_++);
   }
   send(fresh, out);
@@ -146,7 +190,7 @@ void Client::send(const std::vector<size_t>& indices, Outbox& out) const {
   uint32_t proposer = cluster_.proposers()[proposerIndex_];
   if (!cluster_.multi()) {
     for (size_t index : indices)
-      out.send(proposer, wire::msg::request(self_, index + 1, values_[index]));
+      out.send(proposer, wire::msg::request(self_, index + 1, at(index).value));
     return;
   }
   // Multi mode: one REQUEST carries a batch of commands, so a datagram carries many values.
@@ -160,7 +204,7 @@ void Client::send(const std::vector<size_t>& indices, Outbox& out) const {
     bytes = 0;
   };
   for (size_t index : indices) {
-    wire::Command c{self_, index + 1, values_[index]};
+    wire::Command c{self_, index + 1, at(index).value};
     if (!batch.empty() && bytes + wire::encodedSize(c) > limit) flush();
     bytes += wire::encodedSize(c);
     batch.push_back(std::move(c));
@@ -202,11 +246,8 @@ void Client::finish(Time now, int exitCode, Outbox& out) {
   exitCode_ = exitCode;
   // Multi mode: DONE says how far the log must reach for this client, so that learners do not
   // exit before delivering it.
-  uint64_t end = 0;
-  for (const auto& slot : slots_)
-    if (slot) end = std::max(end, *slot + 1);
   Message done = wire::make(Type::done, self_);
-  done.instance = end;
+  done.instance = logEnd_;
   // Bounded: a dead node never acknowledges, and the rest still exit when idle.
   for (int uid = 0; uid < cluster_.consensusCount(); ++uid)
     dones_.send(now, uid, done, out, timing_.doneSends);
@@ -214,10 +255,10 @@ void Client::finish(Time now, int exitCode, Outbox& out) {
 
 void Client::tick(Time now, Outbox& out) {
   size_t mark = out.messages.size();
-  if (phase_ != Phase::finishing && now >= lastProgress_ + timing_.clientTimeout) {
+  if (phase_ != Phase::finishing && outstanding() && now >= lastProgress_ + timing_.clientTimeout) {
     out.note(Level::error,
              fmt::format("no decision for {} ms; giving up with {} of {} values decided",
-                         timing_.clientTimeout.count() / 1000000, answered_, values_.size()));
+                         timing_.clientTimeout.count() / 1000000, answered_, added()));
     finish(now, 1, out);
   } else if (phase_ == Phase::waitingStart && now >= retryAt_) {
     for (int uid = 0; uid < cluster_.consensusCount(); ++uid)
@@ -238,8 +279,14 @@ void Client::tick(Time now, Outbox& out) {
 std::optional<Time> Client::nextWake() const {
   if (exited_) return std::nullopt;
   if (phase_ == Phase::finishing) return dones_.nextWake();
-  Time retry = phase_ == Phase::waitingStart ? retryAt_ : retryAt();
-  return std::min(retry, lastProgress_ + timing_.clientTimeout);
+  std::optional<Time> wake;
+  if (phase_ == Phase::waitingStart)
+    wake = retryAt_;
+  else if (!open_.empty())
+    wake = retryAt();
+  // A stream waiting for input with every value answered has no deadline.
+  if (outstanding()) wake = earliest(wake, lastProgress_ + timing_.clientTimeout);
+  return wake;
 }
 
 void Client::stamp(Outbox& out, size_t from) const {

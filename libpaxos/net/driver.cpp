@@ -41,8 +41,7 @@ int Driver::run() {
   transport_.receive([this](std::span<const uint8_t> bytes) { onDatagram(bytes); },
                      [this] { flush(); });
   actor_.start(now(), out_);
-  apply(out_);
-  arm();
+  flush();
   if (!exitCode_) io_.run();
   int code = exitCode_.value_or(0);
   record(trace::Record::of("exit", std::to_string(code)));
@@ -121,7 +120,12 @@ void Driver::handle(const wire::Message& message) {
   actor_.receive(now(), message, out_);
 }
 
+void Driver::offerInput() {
+  if (!exitCode_) flush();
+}
+
 void Driver::flush() {
+  if (hooks_.feed && !exitCode_ && !out_.exitCode) hooks_.feed(now(), out_);
   apply(out_);
   arm();
 }
@@ -189,8 +193,7 @@ void Driver::arm() {
     armedFor_.reset();
     actor_.tick(now(), out_);
     if (!out_.messages.empty()) record(trace::Record::of("timeout"));
-    apply(out_);
-    arm();
+    flush();
   });
 }
 

@@ -27,6 +27,10 @@ struct DriverHooks {
   trace::TraceWriter* trace = nullptr;  // may be null
   bool batches = false;                 // multi mode: logs show values as decoded batches
   const Authenticator* key = nullptr;   // the cluster key: MAC on every datagram (may be null)
+  // Input from outside the network (clidriver: the lines of stdin), given to the actor in the
+  // same step: after each step (start, a burst of datagrams, a tick) before its output leaves,
+  // and on offerInput(). May be empty.
+  std::function<void(core::Time now, core::Outbox& out)> feed;
 };
 
 class Driver {
@@ -36,6 +40,8 @@ class Driver {
 
   // Runs until the actor asks to exit or SIGINT/SIGTERM arrives; returns the exit code.
   int run();
+  // New input has come (call on the io_context's thread): runs hooks.feed as a step of its own.
+  void offerInput();
 
  private:
   core::Time now() const;

@@ -401,6 +401,130 @@ TEST_CASE("Client (multi): keeps a window of values in flight and prints each de
   CHECK(dones[0].instance == 6);
 }
 
+// A streaming client (clidriver UID - D reading a pipe): Client(cluster, timing, uid, desired),
+// values through add(), endOfInput() when the input ends.
+struct Stream {
+  core::Cluster cluster = multiCluster();
+  core::Timing timing;
+  std::optional<core::Client> client;
+  Time now = Time(1s);
+
+  explicit Stream(int window) {
+    timing.window = window;
+    client.emplace(cluster, timing, 7, 1);
+    Outbox out;
+    client->start(now, out);
+    client->receive(now, start(6, 6, cluster.roles()), out);
+  }
+  Outbox add(std::vector<std::string> values) {
+    Outbox out;
+    client->add(now, std::move(values), out);
+    return out;
+  }
+  Outbox answer(uint32_t learner, uint64_t slot, std::vector<Command> commands) {
+    Outbox out;
+    client->receive(now, at(decided(learner, batch(std::move(commands))), slot), out);
+    return out;
+  }
+  Outbox end() {
+    Outbox out;
+    client->endOfInput(now, out);
+    return out;
+  }
+};
+
+Sent requestFrom7(uint32_t to, std::vector<Command> commands) {
+  return {.to = to, .type = Type::request, .value = batch(std::move(commands)), .uid = 7};
+}
+
+TEST_CASE(
+    "Client (multi, streaming): values added after START go out within the window, request ids "
+    "going on; no DONE before endOfInput, DONE after it") {
+  Stream s(2);
+  CHECK_FALSE(s.client->nextWake().has_value());  // no input yet: nothing to resend or time out
+  Outbox out = s.add({"a", "b", "c"});
+  CHECK(sent(out) == std::vector<Sent>{requestFrom7(1, {{7, 1, "a"}, {7, 2, "b"}})});
+  CHECK(s.client->unsent() == 1);  // c waits for room in the window
+  out = s.answer(5, 0, {{7, 1, "a"}});
+  CHECK(out.output == std::vector<std::string>{"decided 0 a"});
+  CHECK(sent(out) == std::vector<Sent>{requestFrom7(1, {{7, 3, "c"}})});
+  CHECK(s.client->unsent() == 0);
+  s.answer(5, 1, {{7, 2, "b"}});
+  out = s.answer(5, 2, {{7, 3, "c"}});
+  CHECK(out.output == std::vector<std::string>{"decided 2 c"});
+  CHECK(out.messages.empty());  // every value answered, but more may come: no DONE
+  CHECK_FALSE(out.exitCode.has_value());
+
+  // A long wait for input is not a lack of progress: no deadline, and a tick does nothing.
+  CHECK_FALSE(s.client->nextWake().has_value());
+  s.now += 10 * s.timing.clientTimeout;
+  out = Outbox{};
+  s.client->tick(s.now, out);
+  CHECK(out.messages.empty());
+  CHECK(out.notes.empty());
+
+  // The next value goes out at once, to the same proposer: it was not failing, only idle.
+  out = s.add({"d"});
+  CHECK(sent(out) == std::vector<Sent>{requestFrom7(1, {{7, 4, "d"}})});
+  CHECK(s.client->nextWake() == s.now + s.timing.requestRetry);
+  s.now += s.timing.requestRetry;
+  out = Outbox{};
+  s.client->tick(s.now, out);
+  CHECK(sent(out) == std::vector<Sent>{requestFrom7(1, {{7, 4, "d"}})});
+  out = s.answer(6, 3, {{7, 4, "d"}});
+  CHECK(out.output == std::vector<std::string>{"decided 3 d"});
+  CHECK(sent(out, Type::done).empty());
+
+  out = s.end();
+  auto dones = sent(out, Type::done);
+  REQUIRE(dones.size() == 7);  // every consensus node
+  CHECK(dones[0].instance == 4);
+  CHECK(s.add({"e"}).messages.empty());  // after the end, nothing more is taken
+  CHECK(s.client->added() == 4);
+}
+
+TEST_CASE("Client (multi, streaming): endOfInput before the answers: DONE after the last one") {
+  Stream s(4);
+  s.add({"a", "b"});
+  CHECK(s.end().messages.empty());  // a and b are not answered yet
+  CHECK(sent(s.answer(5, 0, {{7, 1, "a"}}), Type::done).empty());
+  CHECK(sent(s.answer(5, 1, {{7, 2, "b"}}), Type::done).size() == 7);
+}
+
+TEST_CASE(
+    "Client (multi, streaming): the timeout runs from the first value added to an idle stream, "
+    "not from START") {
+  Stream s(4);
+  s.now += 1s;  // idle since START: no deadline meanwhile
+  Time added = s.now;
+  s.add({"a"});
+  std::optional<Outbox> gaveUp;
+  for (int step = 0; step < 1000 && !gaveUp; ++step) {
+    REQUIRE(s.client->nextWake().has_value());
+    s.now = std::max(s.now, *s.client->nextWake());
+    Outbox tick;
+    s.client->tick(s.now, tick);
+    if (!sent(tick, Type::done).empty()) gaveUp = tick;
+  }
+  REQUIRE(gaveUp.has_value());
+  CHECK(s.now == added + s.timing.clientTimeout);
+}
+
+TEST_CASE("Client (multi, streaming): an input that ends empty sends DONE at once, START or not") {
+  for (bool started : {false, true}) {
+    CAPTURE(started);
+    auto cluster = multiCluster();
+    core::Timing timing;
+    core::Client client(cluster, timing, 7, 0);
+    Outbox out;
+    client.start(Time(1s), out);
+    if (started) client.receive(Time(1s), start(6, 6, cluster.roles()), out);
+    out.clear();
+    client.endOfInput(Time(2s), out);
+    CHECK(destinations(out, Type::done).size() == 7);
+  }
+}
+
 TEST_CASE("Leadership: only a proposer a majority of acceptors answers leads; acceptors relay it") {
   auto cluster = multiCluster();
   core::Timing timing;

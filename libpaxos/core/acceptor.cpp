@@ -135,6 +135,12 @@ void Acceptor::tellTrimmed(uint32_t to, Outbox& out) const {
 
 void Acceptor::onHeartbeat(const Message& m, Outbox& out) {
   if (!cluster_.multi() || cluster_.roleOf(m.from) != wire::Role::proposer) return;
+  // A proposer that leads with a ballot below our promise was pre-empted without knowing it
+  // (with nothing to propose, it sent nothing we could refuse): tell it, as its ACCEPT would
+  // have been told, so that it takes a new ballot or follows. Else it could announce a decided
+  // prefix that stopped growing while others decided slots past it.
+  if (!m.ballot.none() && m.ballot.uid == m.from && m.ballot < promisedAll_)
+    nack(m, promisedAll_, out);
   if (!promisedAll_.none() && m.ballot == promisedAll_ && m.ballot.uid == m.from) ++leaderBeats_;
   uint64_t& relayed = beatsRelayed_[m.from];
   // Its log starts at trimmedBelow_: as in PROGRESS, every slot below is decided.

@@ -53,7 +53,8 @@ class Acceptor : public Player {
   void tellTrimmed(uint32_t to, Outbox& out) const;
   void nack(const wire::Message& message, wire::Ballot promised, Outbox& out) const;
   // Multi mode: a proposer's heartbeat probes whether it reaches the acceptors, so the answer
-  // (a HEARTBEAT) tells it that it does. The answer carries the ballot this acceptor promised for
+  // (a HEARTBEAT) tells it that it does; one that leads with a ballot below the promise also
+  // gets a NACK. The answer carries the ballot this acceptor promised for
   // every slot if that ballot's proposer has heartbeated here since the asker's previous probe:
   // the leader is alive and leading, even if the asker cannot hear it directly.
   void onHeartbeat(const wire::Message& message, Outbox& out);

@@ -102,6 +102,25 @@ TEST_CASE(
   CHECK(destinations(out, Type::accepted) == std::vector<uint32_t>{5, 6, 1});
 }
 
+TEST_CASE("Acceptor (multi): a heartbeat leading with a ballot below the promise gets a NACK") {
+  auto cluster = multiCluster();
+  core::Acceptor acceptor(cluster);
+  Outbox out;
+  acceptor.receive(prepareAll(0, {3, 0}, 0), out);
+  out.clear();
+  Message stale = test::from(1, Type::heartbeat);
+  stale.ballot = {2, 1};  // proposer 1 still thinks it leads with 2.1
+  acceptor.receive(stale, out);
+  CHECK(sent(out, Type::nack) ==
+        std::vector<Sent>{{.to = 1, .type = Type::nack, .ballot = {2, 1}, .promised = {3, 0}}});
+  CHECK(destinations(out, Type::heartbeat) == std::vector<uint32_t>{1});  // still answered
+  out.clear();
+  Message current = test::from(0, Type::heartbeat);
+  current.ballot = {3, 0};
+  acceptor.receive(current, out);
+  CHECK(sent(out, Type::nack).empty());
+}
+
 TEST_CASE("Acceptor (multi): forgets slots every learner delivered, and says so when asked") {
   auto cluster = multiCluster();
   core::Acceptor acceptor(cluster);

@@ -118,10 +118,15 @@ void Client::onDecided(Time now, const Message& m, Outbox& out) {
     }
     entry.slot = m.instance;
     logEnd_ = std::max(logEnd_, m.instance + 1);
-    open_.erase(index);
-    // Under load an answer takes longer than requestRetry: resending then only adds load.
+    // Under load an answer takes longer than requestRetry: resending then only adds load. Only
+    // a value sent once tells how long answers take (Karn's rule): one that was resent may be
+    // answered for either send, and after a fail-over it took seconds, which would stretch the
+    // resend period just when resends are needed.
+    auto sent = open_.find(index);
+    bool resent = sent != open_.end() && sent->second != entry.firstSent;
+    if (sent != open_.end()) open_.erase(sent);
     Duration took = now - entry.firstSent;
-    answerTime_ = answerTime_.count() == 0 ? took : (7 * answerTime_ + took) / 8;
+    if (!resent) answerTime_ = answerTime_.count() == 0 ? took : (7 * answerTime_ + took) / 8;
     ++answered_;
     lastProgress_ = now;
     askedSince_ = now;

@@ -420,6 +420,32 @@ TEST_CASE("Client (multi): keeps a window of values in flight and prints each de
   CHECK(dones[0].instance == 6);
 }
 
+// Karn's rule: an answer to a value that was resent says nothing of how long answers take (it
+// may answer the first send or the last), and a fail-over made such answers take seconds: the
+// resend period, stretched to twice the answer time, then grew so long that a client sat for
+// 12 s before failing over again (netns_reach_a).
+TEST_CASE("Client (multi): a value answered after a resend does not stretch the resend period") {
+  auto cluster = multiCluster();
+  core::Timing timing;
+  core::Client client(cluster, timing, 7, std::vector<std::string>{"a", "b"}, 1);
+  timing.window = 1;
+  Time now = Time(1s);
+  Outbox out;
+  client.start(now, out);
+  client.receive(now, start(6, 6, cluster.roles()), out);
+  out.clear();
+  now += timing.requestRetry;
+  client.tick(now, out);
+  REQUIRE(sent(out, Type::request).size() == 1);  // a resent
+  out.clear();
+  now += 3s;  // answered long after, through a fail-over
+  client.receive(now, at(decided(5, batch({{7, 1, "a"}})), 0), out);
+  out.clear();
+  // b is resent after requestRetry, not after twice three seconds.
+  REQUIRE(client.nextWake().has_value());
+  CHECK(*client.nextWake() <= now + timing.requestRetry);
+}
+
 // A streaming client (clidriver UID - D reading a pipe): Client(cluster, timing, uid, desired),
 // values through add(), endOfInput() when the input ends.
 struct Stream {

@@ -4,7 +4,7 @@
 // Prints each round's outcome and the invariant verdict; with --seeds, a summary over K seeds.
 // Exit 1 on a violation.
 //
-// paxos-sim --long N [--seed S] [--jobs J] [--modes basic,multi] [--mixes mixed,harsh,slow]:
+// paxos-sim --long N [--seed S] [--jobs J] [--modes basic,multi] [--mixes mixed,harsh,slow,hunt]:
 // the long run. Seeds S..S+N-1, each run once per mode and fault mix (sim/scenarios.hpp, the
 // tests' cluster shapes: setup seed % 3), on J threads; prints the runs, violations and seeds/s
 // per mode and mix, and the events of each violation (at most 3 per mode and mix).
@@ -63,6 +63,7 @@ struct Sweep {
 sim::FaultMix mixNamed(const std::string& name) {
   if (name == "harsh") return sim::harshFaults();
   if (name == "slow") return sim::slowFaults();
+  if (name == "hunt") return sim::huntFaults();
   return sim::mixedFaults();
 }
 
@@ -162,10 +163,11 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"basic", "multi"}))
       ->delimiter(',')
       ->needs(longRunOption);
-  app.add_option("--mixes", mixes,
-                 "with --long: mixed, harsh (heavy tail, one-way cuts, skewed "
-                 "clocks), slow (delays up to 300 ms)")
-      ->check(CLI::IsMember({"mixed", "harsh", "slow"}))
+  app.add_option(
+         "--mixes", mixes,
+         "with --long: mixed, harsh (heavy tail, one-way cuts, skewed "
+         "clocks), slow (delays up to 300 ms), hunt (harsh with many late duplicates and cuts)")
+      ->check(CLI::IsMember({"mixed", "harsh", "slow", "hunt"}))
       ->delimiter(',')
       ->needs(longRunOption);
   app.add_option("--seed", seed, "the seed of the (first) run")->capture_default_str();

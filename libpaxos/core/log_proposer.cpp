@@ -95,7 +95,6 @@ void LogProposer::receive(Time now, const Message& m, Outbox& out) {
       } else if (role == wire::Role::learner) {
         progress_.report(m.from, m.instance);
         decidedBelow(m.instance);
-        proposed_.erase(proposed_.begin(), proposed_.lower_bound(deliveredEverywhere()));
       }
       break;
     case Type::promiseAll:
@@ -164,12 +163,12 @@ void LogProposer::onRequest(const Message& m, Outbox& out) {
 // (P2c then makes us propose the chosen value).
 void LogProposer::onCatchup(Time now, const Message& m, Outbox& out) {
   if (state_ != State::leading || cluster_.roleOf(m.from) != wire::Role::learner) return;
-  // Slots from commit_ on are in flight or decided by us already, under our ballot. Slots every
-  // learner has delivered need nothing (a CATCHUP for one is old, or from a learner that
-  // restarted and will skip ahead): proposed_ has forgotten their values, so phase 1 there
-  // could be the second under this ballot.
+  // Slots from commit_ on are in flight or decided by us already, under our ballot. Slots an
+  // acceptor forgot need nothing (the acceptors tell the learner to skip them): proposed_ has
+  // forgotten their values, so phase 1 there could be the second under this ballot. (The
+  // learners' own reports are no such sign: a learner that restarts forgets what it delivered.)
   uint64_t end = std::min({m.end, commit_, m.instance + uint64_t(timing_.pipeline)});
-  for (uint64_t slot = std::max(m.instance, deliveredEverywhere()); slot < end; ++slot) {
+  for (uint64_t slot = std::max(m.instance, forgottenBelow_); slot < end; ++slot) {
     if (inFlight_.contains(slot)) continue;
     Slot& s = inFlight_[slot];
     s.again = true;
@@ -291,7 +290,7 @@ void LogProposer::forgotten(uint64_t slot) {
   decidedBelow(slot);
   forgottenBelow_ = std::max(forgottenBelow_, slot);
   std::erase_if(inFlight_, [&](const auto& e) { return e.second.again && e.first < slot; });
-  proposed_.erase(proposed_.begin(), proposed_.lower_bound(deliveredEverywhere()));
+  proposed_.erase(proposed_.begin(), proposed_.lower_bound(forgottenBelow_));
 }
 
 void LogProposer::decidedBelow(uint64_t slot) {

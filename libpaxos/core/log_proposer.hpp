@@ -105,9 +105,9 @@ class LogProposer : public Player {
   std::set<uint64_t> above_;  // decided slots above commit_
   uint64_t next_ = 0;         // the next free slot
   std::map<uint64_t, Slot> inFlight_;
-  // The value this ballot proposed in each slot no longer in flight, until every learner has it
-  // (no slot below that is run again): a run again for a learner (onCatchup) proposes that value
-  // and no other.
+  // The value this ballot proposed in each slot no longer in flight, until an acceptor has
+  // forgotten the slot (no slot below that is run again): a run again for a learner (onCatchup)
+  // proposes that value and no other.
   std::map<uint64_t, std::string> proposed_;
   std::deque<wire::Command> queue_;
   std::set<Key> queued_;    // in queue_ or in flight: a retried request is not proposed twice

@@ -26,6 +26,19 @@ FaultMix harshFaults() {
   return f;
 }
 
+FaultMix huntFaults() {
+  FaultMix f = harshFaults();
+  f.duplicate = 0.3;
+  f.duplicateTail = 0.5;
+  f.tailMin = 1ms;
+  f.tailMax = 60ms;
+  f.cutPerStep = 0.03;
+  f.cutMin = 20ms;
+  f.cutMax = 400ms;
+  f.faultsEnd = 2s;
+  return f;
+}
+
 FaultMix slowFaults() {
   FaultMix f = mixedFaults();
   f.maxDelay = 300ms;

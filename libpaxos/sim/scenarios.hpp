@@ -18,6 +18,10 @@ FaultMix mixedFaults();
 FaultMix harshFaults();
 // mixedFaults on a network across continents: every delay up to 300 ms, throughout the run.
 FaultMix slowFaults();
+// harshFaults aimed at stale messages within a round trip: 30% duplication, half the duplicates
+// 1-60 ms late, one-way cuts of 20-400 ms (learners that miss slots and ask the leader), faults
+// for 2 s. It found the one-value-per-ballot bug (seed 165617) where the other mixes did not.
+FaultMix huntFaults();
 
 // Basic mode: 1 proposer and 3 acceptors; 3 proposers competing; 2 proposers and 5 acceptors.
 std::vector<Setup> basicSetups();

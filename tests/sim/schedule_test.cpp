@@ -46,6 +46,43 @@ void runUntil(Simulation& sim, const std::function<bool()>& done, Duration bound
   REQUIRE(done());
 }
 
+// Client 7's value x goes to leader 1, which gets it accepted by acceptor 2 alone (its ACCEPTs
+// to 3 and 4 are lost) and dies. Returns x, the batch in slot 0.
+std::string oldLeaderLeavesOneAcceptance(Simulation& sim) {
+  std::string x;
+  bool acceptedByOne = false;
+  sim.script([&](uint32_t from, uint32_t to, const Message& m) {
+    if (from == 1 && m.type == Type::accept && m.instance == 0) {
+      x = m.value;
+      return to == 2 ? Fate::deliver : Fate::drop;
+    }
+    if (from == 2 && m.type == Type::accepted && m.instance == 0) acceptedByOne = true;
+    return Fate::deliver;
+  });
+  sim.startClient(7);
+  runUntil(
+      sim, [&] { return acceptedByOne; }, 2s, "acceptor 2 accepts x");
+  sim.crash(1);
+  sim.script({});
+  return x;
+}
+
+// Runs until `until` (or a violation), delivering the held copy of acceptor 3's first PROMISE
+// as soon as the leader runs phase 1 of the slot again (`rerunPrepares` counts its PREPAREs).
+void releaseStalePromiseOnRerun(Simulation& sim, const int& rerunPrepares, Time until) {
+  bool released = false;
+  runUntil(
+      sim,
+      [&] {
+        if (rerunPrepares > 0 && !released)
+          released = sim.release([](uint32_t from, uint32_t, const Message& m) {
+            return from == 3 && m.type == Type::promise;
+          }) > 0;
+        return sim.result().violation.has_value() || sim.now() > until;
+      },
+      until - sim.now() + 1s, "the leader running the slot again, or not, for a while");
+}
+
 std::string events(const Simulation& sim) {
   std::string all;
   for (const auto& line : sim.result().trace) all += line + "\n";
@@ -59,21 +96,8 @@ std::string events(const Simulation& sim) {
 // and proposed a no-op over the chosen value at the same ballot.
 TEST_CASE("one value per ballot: a learner's catch-up never makes the leader propose again") {
   Simulation sim(multiSetup(2, 3, 2, 1, 1), scripted(), 1, true);
-  std::string x;               // the old leader's batch in slot 0
-  bool acceptedByOne = false;  // acceptor 2 took x from the old leader
   // 1. Leader 1 gets x accepted by acceptor 2 only, then dies.
-  sim.script([&](uint32_t from, uint32_t to, const Message& m) {
-    if (from == 1 && m.type == Type::accept && m.instance == 0) {
-      x = m.value;
-      return to == 2 ? Fate::deliver : Fate::drop;
-    }
-    if (from == 2 && m.type == Type::accepted && m.instance == 0) acceptedByOne = true;
-    return Fate::deliver;
-  });
-  sim.startClient(7);
-  runUntil(
-      sim, [&] { return acceptedByOne; }, 2s, "acceptor 2 accepts x");
-  sim.crash(1);
+  std::string x = oldLeaderLeavesOneAcceptance(sim);
 
   // 2. Proposer 0 takes over with a quorum {2, 3} (4's PROMISE_ALL and first PROMISE are lost),
   // recovers x in slot 0 and gets it accepted by 2 and 3; a copy of 3's PROMISE (nothing
@@ -107,17 +131,7 @@ TEST_CASE("one value per ballot: a learner's catch-up never makes the leader pro
 
   // 3. When the leader runs phase 1 of slot 0 again (the old code did, for learner 6), the stale
   // copy of 3's PROMISE arrives beside 4's fresh one. Nothing may break, whatever it does.
-  bool released = false;
-  runUntil(
-      sim,
-      [&] {
-        if (rerunPrepares > 0 && !released)
-          released = sim.release([](uint32_t from, uint32_t, const Message& m) {
-            return from == 3 && m.type == Type::promise;
-          }) > 0;
-        return sim.result().violation.has_value() || sim.now() > Time(2s);
-      },
-      4s, "learner 6 asking again for a while");
+  releaseStalePromiseOnRerun(sim, rerunPrepares, Time(2s));
   INFO(events(sim));
   CHECK(sim.result().violation.value_or("none") == "none");
   CHECK(leaderAsked > 0);  // the schedule reached the point in question
@@ -181,20 +195,7 @@ TEST_CASE("reachability: two proposers that cannot hear each other do not duel")
 TEST_CASE("one value per ballot: a CATCHUP that arrives after every learner delivered the slot") {
   // Client 8 never starts, so the cluster stays up (it would exit once every client is done).
   Simulation sim(multiSetup(2, 3, 2, 2, 1), scripted(), 1, true);
-  std::string x;
-  bool acceptedByOne = false;
-  sim.script([&](uint32_t from, uint32_t to, const Message& m) {
-    if (from == 1 && m.type == Type::accept && m.instance == 0) {
-      x = m.value;
-      return to == 2 ? Fate::deliver : Fate::drop;
-    }
-    if (from == 2 && m.type == Type::accepted && m.instance == 0) acceptedByOne = true;
-    return Fate::deliver;
-  });
-  sim.startClient(7);
-  runUntil(
-      sim, [&] { return acceptedByOne; }, 2s, "acceptor 2 accepts x");
-  sim.crash(1);
+  std::string x = oldLeaderLeavesOneAcceptance(sim);
 
   int promisesFrom3 = 0, rerunPrepares = 0, heldCatchups = 0;
   std::set<uint32_t> acceptedX, deliveredEverywhere;
@@ -237,17 +238,7 @@ TEST_CASE("one value per ballot: a CATCHUP that arrives after every learner deli
   REQUIRE(sim.release([](uint32_t from, uint32_t to, const Message& m) {
     return from == 6 && to == 0 && m.type == Type::catchup;
   }) > 0);
-  bool released = false;
-  runUntil(
-      sim,
-      [&] {
-        if (rerunPrepares > 0 && !released)
-          released = sim.release([](uint32_t from, uint32_t, const Message& m) {
-            return from == 3 && m.type == Type::promise;
-          }) > 0;
-        return sim.result().violation.has_value() || sim.now() > Time(3s);
-      },
-      4s, "the leader answering the old CATCHUP");
+  releaseStalePromiseOnRerun(sim, rerunPrepares, Time(3s));
   INFO(events(sim));
   CHECK(sim.result().violation.value_or("none") == "none");
 }

@@ -192,7 +192,8 @@ void clientDecided(benchmark::State& state) {
     benchmark::DoNotOptimize(out.output.data());
     out.clear();
   }
-  if (client.answered() != s * kCommandsPerSlot) state.SkipWithError("not every value was answered");
+  if (client.answered() != s * kCommandsPerSlot)
+    state.SkipWithError("not every value was answered");
   state.SetItemsProcessed(state.iterations() * int64_t(kCommandsPerSlot));  // values
 }
 // Fixed iterations: the client is built with a value for every answer it will get.

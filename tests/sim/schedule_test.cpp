@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <functional>
+#include <optional>
 #include <set>
 #include <vector>
 
@@ -83,6 +84,35 @@ void releaseStalePromiseOnRerun(Simulation& sim, const int& rerunPrepares, Time 
       until - sim.now() + 1s, "the leader running the slot again, or not, for a while");
 }
 
+// The new leader's recovery of slot 0 in both one-value-per-ballot schedules: proposer 0 takes
+// over with a quorum {2, 3} (4's PROMISE_ALL and its PROMISEs are lost until the leader runs the
+// slot again), recovers x and gets it accepted by 2 and 3 (its ACCEPT to 4 is lost); a copy of
+// 3's first PROMISE (nothing accepted) is held in the network, and once x is decided the fresh
+// PROMISEs of 2 and 3 are lost. Returns the fate of the messages it is about, else nothing.
+struct NewLeaderRecovers {
+  const std::string& x;
+  int promisesFrom3 = 0, recoveryPrepares = 0, rerunPrepares = 0;
+  std::set<uint32_t> acceptedX;  // acceptors the new leader heard accept x in slot 0
+  bool decided = false;
+
+  std::optional<Fate> operator()(uint32_t from, uint32_t to, const Message& m) {
+    if (from == 4 && (m.type == Type::promiseAll || m.type == Type::promise))
+      return m.type == Type::promise && rerunPrepares > 0 ? Fate::deliver : Fate::drop;
+    if (from == 0 && m.type == Type::prepare && m.instance == 0)
+      ++(decided ? rerunPrepares : recoveryPrepares);
+    if (from == 0 && m.type == Type::accept && m.instance == 0 && to == 4) return Fate::drop;
+    if (from == 3 && m.type == Type::promise && m.instance == 0)
+      return ++promisesFrom3 == 1 ? Fate::duplicate : Fate::drop;
+    if (from == 2 && m.type == Type::promise && m.instance == 0 && decided) return Fate::drop;
+    if (isAcceptor(from) && m.type == Type::accepted && m.instance == 0 && to == 0 &&
+        m.value == x) {
+      acceptedX.insert(from);
+      decided = acceptedX.size() >= 2;
+    }
+    return std::nullopt;
+  }
+};
+
 std::string events(const Simulation& sim) {
   std::string all;
   for (const auto& line : sim.result().trace) all += line + "\n";
@@ -102,36 +132,21 @@ TEST_CASE("one value per ballot: a learner's catch-up never makes the leader pro
   // 2. Proposer 0 takes over with a quorum {2, 3} (4's PROMISE_ALL and first PROMISE are lost),
   // recovers x in slot 0 and gets it accepted by 2 and 3; a copy of 3's PROMISE (nothing
   // accepted) stays in the network. Learner 6 hears nothing of x: it asks, then asks again.
-  int promisesFrom3 = 0, rerunPrepares = 0, recoveryPrepares = 0, leaderAsked = 0;
-  std::set<uint32_t> acceptedX;  // acceptors the new leader heard accept x in slot 0
-  bool decided = false;
+  NewLeaderRecovers recovery{x};
+  int leaderAsked = 0;
   sim.script([&](uint32_t from, uint32_t to, const Message& m) {
-    if (from == 4 && (m.type == Type::promiseAll || m.type == Type::promise)) {
-      return m.type == Type::promise && rerunPrepares > 0 ? Fate::deliver : Fate::drop;
-    }
-    if (from == 0 && m.type == Type::prepare && m.instance == 0) {
-      ++(decided ? rerunPrepares : recoveryPrepares);
-    }
     if (from == 6 && to == 0 && m.type == Type::catchup && m.instance == 0) ++leaderAsked;
-    if (from == 0 && m.type == Type::accept && m.instance == 0 && to == 4) return Fate::drop;
-    if (from == 3 && m.type == Type::promise && m.instance == 0)
-      return ++promisesFrom3 == 1 ? Fate::duplicate : Fate::drop;
-    if (from == 2 && m.type == Type::promise && m.instance == 0 && decided) return Fate::drop;
-    if (isAcceptor(from) && m.type == Type::accepted && m.instance == 0 && to == 0 &&
-        m.value == x) {
-      acceptedX.insert(from);
-      decided = acceptedX.size() >= 2;
-    }
+    if (auto fate = recovery(from, to, m)) return *fate;
     if (to == 6 && m.instance == 0 && m.value == x && !x.empty()) return Fate::drop;
     return Fate::deliver;
   });
   runUntil(
-      sim, [&] { return decided; }, 3s, "the new leader decides slot 0");
-  REQUIRE(recoveryPrepares > 0);
+      sim, [&] { return recovery.decided; }, 3s, "the new leader decides slot 0");
+  REQUIRE(recovery.recoveryPrepares > 0);
 
   // 3. When the leader runs phase 1 of slot 0 again (the old code did, for learner 6), the stale
   // copy of 3's PROMISE arrives beside 4's fresh one. Nothing may break, whatever it does.
-  releaseStalePromiseOnRerun(sim, rerunPrepares, Time(2s));
+  releaseStalePromiseOnRerun(sim, recovery.rerunPrepares, Time(2s));
   INFO(events(sim));
   CHECK(sim.result().violation.value_or("none") == "none");
   CHECK(leaderAsked > 0);  // the schedule reached the point in question
@@ -197,13 +212,11 @@ TEST_CASE("one value per ballot: a CATCHUP that arrives after every learner deli
   Simulation sim(multiSetup(2, 3, 2, 2, 1), scripted(), 1, true);
   std::string x = oldLeaderLeavesOneAcceptance(sim);
 
-  int promisesFrom3 = 0, rerunPrepares = 0, heldCatchups = 0;
-  std::set<uint32_t> acceptedX, deliveredEverywhere;
-  bool decided = false, starve6 = true;
+  NewLeaderRecovers recovery{x};
+  int heldCatchups = 0;
+  std::set<uint32_t> deliveredEverywhere;
+  bool starve6 = true;
   sim.script([&](uint32_t from, uint32_t to, const Message& m) {
-    if (from == 4 && (m.type == Type::promiseAll || m.type == Type::promise))
-      return m.type == Type::promise && rerunPrepares > 0 ? Fate::deliver : Fate::drop;
-    if (from == 0 && m.type == Type::prepare && m.instance == 0 && decided) ++rerunPrepares;
     // Learner 6's request for slot 0 to the leader is delayed (held) until released below.
     if (from == 6 && to == 0 && m.type == Type::catchup && m.instance == 0) {
       ++heldCatchups;
@@ -213,20 +226,12 @@ TEST_CASE("one value per ballot: a CATCHUP that arrives after every learner deli
     if ((from == 5 || from == 6) && isAcceptor(to) && m.type == Type::progress) return Fate::drop;
     if ((from == 5 || from == 6) && to == 0 && m.type == Type::progress && m.instance >= 1)
       deliveredEverywhere.insert(from);
-    if (from == 0 && m.type == Type::accept && m.instance == 0 && to == 4) return Fate::drop;
-    if (from == 3 && m.type == Type::promise && m.instance == 0)
-      return ++promisesFrom3 == 1 ? Fate::duplicate : Fate::drop;
-    if (from == 2 && m.type == Type::promise && m.instance == 0 && decided) return Fate::drop;
-    if (isAcceptor(from) && m.type == Type::accepted && m.instance == 0 && to == 0 &&
-        m.value == x) {
-      acceptedX.insert(from);
-      decided = acceptedX.size() >= 2;
-    }
+    if (auto fate = recovery(from, to, m)) return *fate;
     if (starve6 && to == 6 && m.instance == 0 && m.value == x && !x.empty()) return Fate::drop;
     return Fate::deliver;
   });
   runUntil(
-      sim, [&] { return decided && heldCatchups > 0; }, 3s,
+      sim, [&] { return recovery.decided && heldCatchups > 0; }, 3s,
       "the new leader decides slot 0 while learner 6 asks for it");
   // Learner 6 gets x now (from the acceptors' majority under one ballot) and says so.
   starve6 = false;
@@ -238,7 +243,7 @@ TEST_CASE("one value per ballot: a CATCHUP that arrives after every learner deli
   REQUIRE(sim.release([](uint32_t from, uint32_t to, const Message& m) {
     return from == 6 && to == 0 && m.type == Type::catchup;
   }) > 0);
-  releaseStalePromiseOnRerun(sim, rerunPrepares, Time(3s));
+  releaseStalePromiseOnRerun(sim, recovery.rerunPrepares, Time(3s));
   INFO(events(sim));
   CHECK(sim.result().violation.value_or("none") == "none");
 }

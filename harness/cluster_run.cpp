@@ -284,4 +284,11 @@ Scenario seedRun3() {
   return s;
 }
 
+std::vector<std::string> lines(const std::string& text) {
+  std::vector<std::string> result;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) result.push_back(line);
+  return result;
+}
+
 }  // namespace paxos::test

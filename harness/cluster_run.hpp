@@ -57,6 +57,9 @@ struct Outcome {
   std::string describe() const;  // for failure messages: statuses and log paths
 };
 
+// What a process printed, a line each (as std::getline splits it).
+std::vector<std::string> lines(const std::string& text);
+
 // Where a Cluster finds condriver and clidriver, and where it makes its run folders (one per
 // scenario name and run index, emptied first). Defaults: the build's bin/ and test-runs/.
 void setBinDir(std::string dir);

@@ -42,13 +42,6 @@ Scenario replicatedLog(const std::string& name, size_t values) {
   return s;
 }
 
-std::vector<std::string> lines(const std::string& text) {
-  std::vector<std::string> result;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) result.push_back(line);
-  return result;
-}
-
 // Counts violations of one kind and keeps the first few for the failure message.
 struct Problems {
   size_t count = 0;

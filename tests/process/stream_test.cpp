@@ -29,13 +29,6 @@ Scenario piped(const std::string& name, std::chrono::seconds limit) {
   return s;
 }
 
-std::vector<std::string> lines(const std::string& text) {
-  std::vector<std::string> result;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) result.push_back(line);
-  return result;
-}
-
 size_t countLines(const std::string& text) {
   return size_t(std::count(text.begin(), text.end(), '\n'));
 }

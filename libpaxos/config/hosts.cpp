@@ -117,7 +117,9 @@ std::string kindName(Kind kind) {
 }
 
 std::string hostText(const Host& host) {
-  return host.name + " " + std::to_string(host.port) + " " + kindName(host.kind);
+  std::string text = host.name + " " + std::to_string(host.port) + " " + kindName(host.kind);
+  if (host.http) text += " " + httpText(*host.http);
+  return text;
 }
 
 std::string numberText(double value) {
@@ -152,7 +154,59 @@ void validateFaults(const Hosts& hosts, const Host& host) {
          std::to_string(faults.jitterMs));
 }
 
+// Service mode (issue 14): the HTTP front is a learner's replica of the log, so only learners of
+// a multi cluster serve it, and two of them cannot listen on one address. `uid` is the host's
+// index; con hosts come first, so for a con host it is also its consensus index.
+void validateHttp(const Hosts& hosts, const Host& host, int uid,
+                  std::map<std::pair<std::string, uint16_t>, int>& seenHttp) {
+  const HttpAddress& http = *host.http;
+  auto found = quote(hostText(host));
+  if (!plainName(http.host) || http.host.find(':') != std::string::npos)
+    fail(hosts.file, host.line, "bad http address", kHttpSyntax, quote(httpText(http)));
+  if (http.port == 0)
+    fail(hosts.file, host.line, "bad http port", "a number 1..65535", quote(httpText(http)));
+  if (host.kind == Kind::client)
+    fail(hosts.file, host.line, "http address on a cli host", "http only on learner con hosts",
+         found);
+  int firstLearner = hosts.proposers + hosts.acceptors;
+  if (uid < firstLearner) {
+    std::string learners = hosts.learners == 1
+                               ? "UID " + std::to_string(firstLearner)
+                               : "UIDs " + std::to_string(firstLearner) + "-" +
+                                     std::to_string(firstLearner + hosts.learners - 1);
+    fail(hosts.file, host.line, "http address on a non-learner",
+         "http only on learners (" + learners + ")",
+         found + ", UID " + std::to_string(uid) + ", " +
+             (uid < hosts.proposers ? "a proposer" : "an acceptor"));
+  }
+  if (hosts.mode != Mode::multi)
+    fail(hosts.file, host.line, "http address in a basic cluster",
+         "MODE multi (YAML mode: multi) in a file with http addresses",
+         "mode " + std::string(modeName(hosts.mode)));
+  auto [it, fresh] = seenHttp.emplace(std::pair{http.host, http.port}, host.line);
+  if (!fresh)
+    fail(hosts.file, host.line, "duplicate http address", "each http HOST:PORT once",
+         quote(httpText(http)) + " again, first on line " + std::to_string(it->second));
+}
+
 }  // namespace
+
+std::optional<HttpAddress> parseHttpAddress(std::string_view text) {
+  auto colon = text.find(':');
+  if (colon == 0 || colon == std::string_view::npos) return std::nullopt;
+  std::string_view host = text.substr(0, colon);
+  auto port = detail::parseInteger(text.substr(colon + 1));
+  if (!port || *port < 1 || *port > 65535) return std::nullopt;
+  return HttpAddress{std::string(host), static_cast<uint16_t>(*port)};
+}
+
+std::string httpText(const HttpAddress& address) {
+  return address.host + ":" + std::to_string(address.port);
+}
+
+bool Hosts::service() const {
+  return std::any_of(hosts.begin(), hosts.end(), [](const Host& h) { return h.http.has_value(); });
+}
 
 void validate(const Hosts& hosts) {
   const std::array<std::pair<const char*, int>, 3> counts = {{{"PROPOSERS", hosts.proposers},
@@ -172,7 +226,8 @@ void validate(const Hosts& hosts) {
                            std::to_string(hosts.acceptors) + " + LEARNERS " +
                            std::to_string(hosts.learners);
 
-  std::map<std::pair<std::string, uint16_t>, int> seen;  // name:port -> line
+  std::map<std::pair<std::string, uint16_t>, int> seen;      // name:port -> line
+  std::map<std::pair<std::string, uint16_t>, int> seenHttp;  // http host:port -> line
   int firstCliLine = 0;
   int lastConLine = 0;
   long long conSoFar = 0;
@@ -198,6 +253,8 @@ void validate(const Hosts& hosts) {
              std::to_string(totalCon) + " con hosts");
       lastConLine = host.line;
     }
+    if (host.http)
+      validateHttp(hosts, host, static_cast<int>(&host - hosts.hosts.data()), seenHttp);
     validateFaults(hosts, host);
   }
   if (totalCon < expectedCon)
@@ -237,9 +294,16 @@ uint64_t Hosts::hash() const {
   // Only multi is written, so every basic model keeps the hash it had before modes existed.
   // "M=" cannot be mistaken for a host, whose entry starts with its length (a digit).
   if (mode != Mode::basic) canonical += "M=" + std::string(modeName(mode)) + ";";
-  for (const Host& host : hosts)
+  for (const Host& host : hosts) {
     canonical += std::to_string(host.name.size()) + ":" + host.name + ":" +
-                 std::to_string(host.port) + ":" + kindName(host.kind) + ";";
+                 std::to_string(host.port) + ":" + kindName(host.kind);
+    // Only hosts with an HTTP address write one (service mode), so a file without any keeps its
+    // hash. After the kind, where a host without one has ';', so the two cannot serialise alike.
+    if (host.http)
+      canonical += ":H" + std::to_string(host.http->host.size()) + ":" + host.http->host + ":" +
+                   std::to_string(host.http->port);
+    canonical += ";";
+  }
   uint64_t h = 14695981039346656037ull;
   for (unsigned char c : canonical) {
     h ^= c;

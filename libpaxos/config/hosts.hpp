@@ -29,12 +29,26 @@ struct Faults {
   int jitterMs = 0;      // plus a uniform random 0..jitterMs
 };
 
+// Where a service learner serves the key-value HTTP API (TCP), beside its Paxos port (UDP).
+struct HttpAddress {
+  std::string host;   // hostname or address to listen on, one word without ':'
+  uint16_t port = 0;  // 1..65535 once validated
+  bool operator==(const HttpAddress&) const = default;
+};
+inline constexpr std::string_view kHttpSyntax = "HOST:PORT with PORT 1..65535";
+// Parses "HOST:PORT" (text 4th column, YAML `http`); nullopt unless HOST is non-empty and has
+// no ':' and PORT is decimal 1..65535.
+std::optional<HttpAddress> parseHttpAddress(std::string_view text);
+std::string httpText(const HttpAddress& address);  // "HOST:PORT", the form parseHttpAddress reads
+
 struct Host {
   std::string name;  // hostname or address, resolved at start-up
   uint16_t port = 0;
   Kind kind = Kind::consensus;
   int line = 0;  // 1-based line in the file it came from, for error messages
   Faults faults;
+  // Service mode only: this learner also serves HTTP here (docs/HOSTS.md#service-mode).
+  std::optional<HttpAddress> http;
 };
 
 // Cluster-wide options; YAML may set them, the text format leaves the defaults.
@@ -60,10 +74,13 @@ struct Hosts {
 
   int consensusCount() const { return proposers + acceptors + learners; }
   int size() const { return static_cast<int>(hosts.size()); }
+  // Service mode: some host (a learner, validate() makes sure) carries an HTTP address.
+  bool service() const;
   // Hash of the model (not of the bytes): the text and YAML forms of one cluster hash alike,
   // comments and blank lines do not count. Every datagram carries it so that nodes started
   // from different files refuse each other. The mode counts only when it is multi, so a basic
-  // file hashes exactly as it did before modes existed, MODE line or not.
+  // file hashes exactly as it did before modes existed, MODE line or not. HTTP addresses count
+  // only for the hosts that have one, so a file without any hashes as it did before them.
   uint64_t hash() const;
 };
 
@@ -80,7 +97,8 @@ Hosts loadHosts(const std::string& path);
 Hosts parseTextHosts(std::string_view text, const std::string& file);
 Hosts parseYamlHosts(std::string_view text, const std::string& file);
 
-// Checks shared by both formats (counts add up, no duplicates, consensus before clients...).
+// Checks shared by both formats (counts add up, no duplicates, consensus before clients, HTTP
+// addresses only on learners of a multi cluster and each once...).
 // Host::line and Hosts::countsLine place the messages. Both parsers call it before returning.
 void validate(const Hosts& hosts);
 

@@ -1,6 +1,7 @@
 // The seed's hosts.txt: three count lines in a fixed order, an optional "MODE basic|multi" line,
-// then one "NAME PORT con|cli" line per host. Run scripts write it with echo, so the errors try to
-// say which echo went wrong.
+// then one "NAME PORT con|cli" line per host; a con line may add the learner's HTTP address,
+// "NAME PORT con HOST:PORT" (service mode, docs/HOSTS.md#service-mode). Run scripts write it with
+// echo, so the errors try to say which echo went wrong.
 #include <algorithm>
 #include <array>
 
@@ -15,6 +16,8 @@ using detail::quote;
 
 constexpr std::array<std::string_view, 3> kCountNames = {"PROPOSERS", "ACCEPTORS", "LEARNERS"};
 constexpr std::string_view kHostExpected = "\"NAME PORT con|cli\"";
+constexpr std::string_view kHostOrHttpExpected =
+    "\"NAME PORT con|cli\" or \"NAME PORT con HOST:PORT\"";
 constexpr std::string_view kModeWord = "MODE";
 constexpr std::string_view kModePlace = "\"MODE basic|multi\" directly after the LEARNERS line";
 constexpr long long kMaxCount = 65535;  // cannot have more nodes than ports; keeps sums small
@@ -109,8 +112,8 @@ Host parseHostLine(const std::string& file, const Line& line) {
     fail(file, line.number, "MODE line after host lines", kModePlace, found);
   if (line.words.size() < 3)
     fail(file, line.number, "missing field in host line", kHostExpected, found);
-  if (line.words.size() > 3)
-    fail(file, line.number, "extra field in host line", kHostExpected, found);
+  if (line.words.size() > 4)
+    fail(file, line.number, "extra field in host line", kHostOrHttpExpected, found);
   Host host;
   host.name = std::string(line.words[0]);
   host.line = line.number;
@@ -124,6 +127,11 @@ Host parseHostLine(const std::string& file, const Line& line) {
     host.kind = Kind::client;
   } else {
     fail(file, line.number, "unknown kind", "\"con\" or \"cli\"", quote(line.words[2]));
+  }
+  if (line.words.size() == 4) {
+    // validate() says where an address may go (learners only); here only its spelling counts.
+    host.http = parseHttpAddress(line.words[3]);
+    if (!host.http) fail(file, line.number, "bad http address", kHttpSyntax, quote(line.words[3]));
   }
   return host;
 }

@@ -318,6 +318,12 @@ class YamlReader {
         fail(lineOf(v, l), "unknown kind", "\"con\" or \"cli\"", quote(kind));
       host.kind = kind == "con" ? Kind::consensus : Kind::client;
     };
+    fields["http"] = [&](const YAML::Node& v, int l) {
+      // Quoted or plain: "127.0.0.1:8081" reads the same either way. validate() places it.
+      std::string text = readString("http", v, l, kHttpSyntax);
+      host.http = parseHttpAddress(text);
+      if (!host.http) fail(lineOf(v, l), "bad http address", kHttpSyntax, quote(text));
+    };
     fields["crash_at"] = [&](const YAML::Node& v, int l) {
       host.faults.crashAt = readString("crash_at", v, l, "EVENT or EVENT:N");
     };

@@ -78,7 +78,9 @@ void checkSameModel(const Hosts& a, const Hosts& b) {
     CHECK(a.hosts[uid].name == b.hosts[uid].name);
     CHECK(a.hosts[uid].port == b.hosts[uid].port);
     CHECK(a.hosts[uid].kind == b.hosts[uid].kind);
+    CHECK(a.hosts[uid].http == b.hosts[uid].http);
   }
+  CHECK(a.service() == b.service());
   CHECK(a.hash() == b.hash());
 }
 
@@ -186,8 +188,11 @@ TEST_CASE("text: every malformed file names the file, the line and the problem")
           {"missing kind", kCounts + "localhost 10000\n", 4, "missing field in host line",
            "\"localhost 10000\""},
           {"only a name", kCounts + "localhost\n", 4, "missing field in host line"},
-          {"extra field", kCounts + "localhost 10000 con extra\n", 4, "extra field in host line",
-           "\"localhost 10000 con extra\""},
+          // A fourth word is an HTTP address (service mode); a fifth is one too many.
+          {"extra field", kCounts + "localhost 10000 con a:1 extra\n", 4,
+           "extra field in host line", "\"localhost 10000 con a:1 extra\""},
+          {"fourth word not an address", kCounts + "localhost 10000 con extra\n", 4,
+           "bad http address", "\"extra\""},
           {"duplicate host:port", kCounts + two + "localhost 10000 con\n", 6, "duplicate host",
            "\"localhost 10000\" again, first on line 4"},
           {"duplicate con and cli", kCounts + kCon3 + "localhost 10002 cli\n", 7, "duplicate host",
@@ -504,6 +509,204 @@ TEST_CASE("hash: the mode counts only when it is multi") {
   CHECK(h.hash() == multiText.hash());
   h.mode = Mode::basic;
   CHECK(h.hash() == basic);
+}
+
+// Service mode (issue 14): 2 proposers (UIDs 0-1), 3 acceptors (2-4), 2 learners (5-6) with
+// HTTP addresses, no clients. Lines 1-4 are the counts and the mode, UID n is on line 5 + n.
+const std::string kServiceCounts = "PROPOSERS 2\nACCEPTORS 3\nLEARNERS 2\nMODE multi\n";
+const std::string kServiceCon5 =
+    "10.0.0.1 10000 con\n10.0.0.2 10000 con\n"
+    "10.0.0.3 10000 con\n10.0.0.4 10000 con\n10.0.0.5 10000 con\n";
+const std::string kServiceText =
+    kServiceCounts + kServiceCon5 +
+    "10.0.0.6 10000 con 10.0.0.6:8080\n10.0.0.7 10000 con 0.0.0.0:8081\n";
+const std::string kServiceYamlCounts = "proposers: 2\nacceptors: 3\nlearners: 2\nmode: multi\n";
+const std::string kServiceYamlCon5 =
+    "  - {host: 10.0.0.1, port: 10000, kind: con}\n  - {host: 10.0.0.2, port: 10000, kind: con}\n"
+    "  - {host: 10.0.0.3, port: 10000, kind: con}\n  - {host: 10.0.0.4, port: 10000, kind: con}\n"
+    "  - {host: 10.0.0.5, port: 10000, kind: con}\n";
+const std::string kServiceYaml =
+    kServiceYamlCounts + "hosts:\n" + kServiceYamlCon5 +
+    "  - {host: 10.0.0.6, port: 10000, kind: con, http: "
+    "\"10.0.0.6:8080\"}\n"
+    "  - {host: 10.0.0.7, port: 10000, kind: con, http: 0.0.0.0:8081}\n";
+
+TEST_CASE("service: learners carry HTTP addresses in both formats, which hash alike") {
+  Hosts text = parseTextHosts(kServiceText, "s.txt");
+  CHECK(text.service());
+  CHECK(text.mode == Mode::multi);
+  REQUIRE(text.size() == 7);
+  for (int uid = 0; uid < 5; ++uid) CHECK_FALSE(text.hosts[uid].http.has_value());
+  REQUIRE(text.hosts[5].http.has_value());
+  CHECK(text.hosts[5].http->host == "10.0.0.6");
+  CHECK(text.hosts[5].http->port == 8080);
+  CHECK(text.hosts[6].http == HttpAddress{"0.0.0.0", 8081});
+  CHECK(text.hosts[6].line == 11);
+
+  Hosts yaml = parseYamlHosts(kServiceYaml, "s.yaml");  // quoted and plain both read
+  checkSameModel(text, yaml);
+  // Block style too, and a learner without an address is fine: not every learner must serve.
+  Hosts block = parseYamlHosts(kServiceYamlCounts + "hosts:\n" + kServiceYamlCon5 +
+                                   "  - host: 10.0.0.6\n    port: 10000\n    kind: con\n"
+                                   "  - host: 10.0.0.7\n    port: 10000\n    kind: con\n"
+                                   "    http: 0.0.0.0:8081\n",
+                               "b.yaml");
+  CHECK(block.service());
+  CHECK_FALSE(block.hosts[5].http.has_value());
+  CHECK(block.hosts[6].http == HttpAddress{"0.0.0.0", 8081});
+  CHECK(block.hash() == parseTextHosts(kServiceCounts + kServiceCon5 +
+                                           "10.0.0.6 10000 con\n10.0.0.7 10000 con 0.0.0.0:8081\n",
+                                       "b.txt")
+                            .hash());
+
+  // Comments and blanks around the fourth column do not count.
+  CHECK(parseTextHosts(kServiceCounts + kServiceCon5 +
+                           "10.0.0.6 10000 con\t10.0.0.6:8080 # HTTP\r\n"
+                           "10.0.0.7  10000 con 0.0.0.0:8081\n",
+                       "c.txt")
+            .hash() == text.hash());
+  // With zero clients and with some: clients stay optional.
+  CHECK(parseTextHosts(kServiceText + "10.0.0.9 10000 cli\n", "d.txt").size() == 8);
+}
+
+TEST_CASE("service: the HTTP address is in the hash; files without one keep theirs") {
+  Hosts service = parseTextHosts(kServiceText, "s.txt");
+  Hosts plain = parseTextHosts(
+      kServiceCounts + kServiceCon5 + "10.0.0.6 10000 con\n10.0.0.7 10000 con\n", "p.txt");
+  CHECK_FALSE(plain.service());
+  CHECK(plain.hash() != service.hash());
+  // The hash as it was before HTTP addresses existed (hosts/seed.txt, docs/HOSTS.md).
+  CHECK(parseTextHosts(kSeedText, "a").hash() == 0xc9ca0b15f669d2cbull);
+  CHECK(loadHosts((examplesDir() / "seed.yaml").string()).hash() == 0xc9ca0b15f669d2cbull);
+  // Every part of the address counts.
+  auto other = [&](const std::string& address) {
+    return parseTextHosts(kServiceCounts + kServiceCon5 +
+                              "10.0.0.6 10000 con 10.0.0.6:8080\n"
+                              "10.0.0.7 10000 con " +
+                              address + "\n",
+                          "o.txt")
+        .hash();
+  };
+  CHECK(other("0.0.0.0:8081") == service.hash());
+  CHECK(other("0.0.0.0:8082") != service.hash());
+  CHECK(other("0.0.0.1:8081") != service.hash());
+  // Set on the model directly: the same rule.
+  Hosts h = plain;
+  h.hosts[5].http = HttpAddress{"10.0.0.6", 8080};
+  h.hosts[6].http = HttpAddress{"0.0.0.0", 8081};
+  CHECK(h.service());
+  CHECK(h.hash() == service.hash());
+  h.hosts[5].http.reset();
+  h.hosts[6].http.reset();
+  CHECK(h.hash() == plain.hash());
+}
+
+TEST_CASE("service: every misplaced or malformed HTTP address names the file and the line") {
+  auto learners = [&](const std::string& six, const std::string& seven) {
+    return kServiceCounts + kServiceCon5 + "10.0.0.6 10000 con " + six + "\n10.0.0.7 10000 con " +
+           seven + "\n";
+  };
+  std::string proposerHttp = kServiceCounts + "10.0.0.1 10000 con 10.0.0.1:8080\n" +
+                             kServiceCon5.substr(kServiceCon5.find('\n') + 1) +
+                             "10.0.0.6 10000 con\n10.0.0.7 10000 con\n";
+  std::string acceptorHttp = kServiceCounts +
+                             "10.0.0.1 10000 con\n10.0.0.2 10000 con\n"
+                             "10.0.0.3 10000 con 10.0.0.3:80\n10.0.0.4 10000 con\n"
+                             "10.0.0.5 10000 con\n10.0.0.6 10000 con\n10.0.0.7 10000 con\n";
+  std::string basic = "PROPOSERS 2\nACCEPTORS 3\nLEARNERS 2\n" + kServiceCon5 +
+                      "10.0.0.6 10000 con 10.0.0.6:8080\n10.0.0.7 10000 con\n";
+  checkBadCases(
+      parseTextHosts, "s.txt",
+      {
+          {"no port", learners("a:8080", "b"), 11, "bad http address", "\"b\""},
+          {"no colon", learners("8080", "b:1"), 10, "bad http address", "\"8080\""},
+          {"no host", learners(":8080", "b:1"), 10, "bad http address", "\":8080\""},
+          {"port 0", learners("a:0", "b:1"), 10, "bad http address", "\"a:0\""},
+          {"port 65536", learners("a:65536", "b:1"), 10, "bad http address", "\"a:65536\""},
+          {"port not a number", learners("a:http", "b:1"), 10, "bad http address"},
+          {"two colons", learners("a:1:2", "b:1"), 10, "bad http address"},
+          {"IPv6", learners("[::1]:8080", "b:1"), 10, "bad http address"},
+          {"fifth column", learners("a:1 b:2", "b:1"), 10, "extra field in host line",
+           "\"10.0.0.6 10000 con a:1 b:2\""},
+          {"on a proposer", proposerHttp, 5, "http address on a non-learner",
+           "\"10.0.0.1 10000 con 10.0.0.1:8080\", UID 0, a proposer"},
+          {"on an acceptor", acceptorHttp, 7, "http address on a non-learner",
+           "\"10.0.0.3 10000 con 10.0.0.3:80\", UID 2, an acceptor"},
+          {"on a client", kServiceText + "10.0.0.9 1 cli 10.0.0.9:80\n", 12,
+           "http address on a cli host", "\"10.0.0.9 1 cli 10.0.0.9:80\""},
+          {"basic mode", basic, 9, "http address in a basic cluster", "mode basic"},
+          {"same address twice", learners("a:8080", "a:8080"), 11, "duplicate http address",
+           "\"a:8080\" again, first on line 10"},
+      });
+  // The whole message, once, for the wording.
+  CHECK(errorOf(parseTextHosts, acceptorHttp, "s.txt") ==
+        "s.txt:7: http address on a non-learner (expected http only on learners (UIDs 5-6), "
+        "found \"10.0.0.3 10000 con 10.0.0.3:80\", UID 2, an acceptor)");
+  CHECK(errorOf(parseTextHosts, basic, "s.txt") ==
+        "s.txt:9: http address in a basic cluster (expected MODE multi (YAML mode: multi) in a "
+        "file with http addresses, found mode basic)");
+  // Same address spelt differently, or the same port on another host, is not a duplicate here
+  // (like NAME PORT, it fails at bind time); the Paxos port may equal the HTTP port (UDP, TCP).
+  CHECK(parseTextHosts(learners("a:8080", "b:8080"), "s.txt").service());
+  CHECK(parseTextHosts(learners("10.0.0.6:10000", "b:8080"), "s.txt").service());
+}
+
+TEST_CASE("service: YAML http errors match the text format's") {
+  auto learner = [&](const std::string& http) {
+    return kServiceYamlCounts + "hosts:\n" + kServiceYamlCon5 +
+           "  - {host: 10.0.0.6, port: 10000, kind: con, http: " + http +
+           "}\n  - {host: 10.0.0.7, port: 10000, kind: con}\n";
+  };
+  std::string onAcceptor = kServiceYamlCounts +
+                           "hosts:\n  - {host: 10.0.0.1, port: 10000, kind: con}\n"
+                           "  - {host: 10.0.0.2, port: 10000, kind: con}\n"
+                           "  - {host: 10.0.0.3, port: 10000, kind: con, http: \"10.0.0.3:80\"}\n"
+                           "  - {host: 10.0.0.4, port: 10000, kind: con}\n"
+                           "  - {host: 10.0.0.5, port: 10000, kind: con}\n"
+                           "  - {host: 10.0.0.6, port: 10000, kind: con}\n"
+                           "  - {host: 10.0.0.7, port: 10000, kind: con}\n";
+  checkBadCases(
+      parseYamlHosts, "s.yaml",
+      {
+          {"no port", learner("\"a\""), 11, "bad http address", "\"a\""},
+          {"port 0", learner("\"a:0\""), 11, "bad http address", "\"a:0\""},
+          {"a list", learner("[a, 1]"), 11, "wrong type for http", "a list"},
+          {"space in the host", learner("\"a b:80\""), 11, "bad http address", "\"a b:80\""},
+          {"on an acceptor", onAcceptor, 8, "http address on a non-learner", "UID 2, an acceptor"},
+          {"on a client",
+           kServiceYaml + "  - {host: 10.0.0.9, port: 1, kind: cli, http: \"10.0.0.9:80\"}\n", 13,
+           "http address on a cli host"},
+          {"basic mode",
+           "proposers: 2\nacceptors: 3\nlearners: 2\nhosts:\n" + kServiceYamlCon5 +
+               "  - {host: 10.0.0.6, port: 10000, kind: con, http: \"a:1\"}\n"
+               "  - {host: 10.0.0.7, port: 10000, kind: con}\n",
+           10, "http address in a basic cluster", "mode basic"},
+          {"same address twice",
+           kServiceYamlCounts + "hosts:\n" + kServiceYamlCon5 +
+               "  - {host: 10.0.0.6, port: 10000, kind: con, http: \"a:1\"}\n"
+               "  - {host: 10.0.0.7, port: 10000, kind: con, http: \"a:1\"}\n",
+           12, "duplicate http address", "first on line 11"},
+      });
+  // A model built in code gets the same checks from validate().
+  Hosts h = parseTextHosts(kServiceText, "m.txt");
+  h.hosts[5].http->port = 0;
+  CHECK_THROWS_WITH_AS(validate(h),
+                       "m.txt:10: bad http port (expected a number 1..65535, found \"10.0.0.6:0\")",
+                       HostsError);
+}
+
+TEST_CASE("parseHttpAddress and httpText are inverses") {
+  CHECK(parseHttpAddress("127.0.0.1:8081") == HttpAddress{"127.0.0.1", 8081});
+  CHECK(parseHttpAddress("localhost:1") == HttpAddress{"localhost", 1});
+  CHECK(parseHttpAddress("h:65535") == HttpAddress{"h", 65535});
+  CHECK(httpText(HttpAddress{"10.0.0.6", 8080}) == "10.0.0.6:8080");
+  for (const char* text : {"127.0.0.1:8081", "a:1", "node-7.example:65535"})
+    CHECK(httpText(*parseHttpAddress(text)) == text);
+  for (const char* bad : {"", ":", "a", "a:", ":80", "a:0", "a:-1", "a:+1", "a:65536", "a:80x",
+                          "a:1:2", "[::1]:80", "a:0x50"}) {
+    INFO(bad);
+    CHECK_FALSE(parseHttpAddress(bad).has_value());
+  }
 }
 
 TEST_CASE("modeName and parseMode are inverses") {

@@ -15,6 +15,9 @@
 #include "net/startup.hpp"
 #include "net/udp_transport.hpp"
 #include "paxos_version.hpp"
+#include "service/http_api.hpp"
+#include "service/kv_service.hpp"
+#include "service/snapshot_file.hpp"
 #include "storage/node_store.hpp"
 #include "trace/trace_writer.hpp"
 #include "wire/batch.hpp"
@@ -92,6 +95,16 @@ int main(int argc, char** argv) {
                  "one leads")
       ->check(CLI::Range(10, 600000))
       ->capture_default_str();
+  service::ServiceOptions serviceOptions;
+  int requestTimeoutMs = int(serviceOptions.requestTimeout.count());
+  app.add_option("--snapshot-every", serviceOptions.snapshotEvery,
+                 "service mode: a replica snapshots its map every this many slots")
+      ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 40))
+      ->capture_default_str();
+  app.add_option("--request-timeout", requestTimeoutMs,
+                 "service mode: an HTTP command not applied within this many ms is answered 504")
+      ->check(CLI::Range(10, 600000))
+      ->capture_default_str();
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
@@ -136,8 +149,29 @@ int main(int argc, char** argv) {
     if (!recovered.acceptor.empty() || recovered.proposerRound || !recovered.promisedAll.none())
       spdlog::info("recovered acceptor state for {} instance(s), proposer round {}, from {}",
                    recovered.acceptor.size(), recovered.proposerRound, store->path());
+    // Service mode: a learner with an HTTP address serves the key-value map (docs/KV.md),
+    // starting from its snapshot when it has one.
+    bool serving = hosts->service() && hosts->hosts[uid].http && role == wire::Role::learner;
+    std::optional<service::SnapshotFile> snapshotFile;
+    std::optional<kv::Snapshot> snapshot;
+    if (serving && !dataDir.empty()) {
+      snapshotFile.emplace(dataDir, uid, cluster.hostsHash(), durability == "fsync");
+      if (auto bytes = snapshotFile->read()) {
+        snapshot = kv::decodeSnapshot(*bytes);
+        if (!snapshot) throw std::runtime_error(snapshotFile->path() + ": malformed snapshot");
+        spdlog::info("recovered the replica at slot {} ({} keys) from {}", snapshot->slot,
+                     snapshot->store.size(), snapshotFile->path());
+      }
+    }
+    core::LearnerStart start;
+    if (snapshot) start = {snapshot->slot, snapshot->requests};
+    // Request ids of this run must be new to the log: they start at the wall clock in
+    // microseconds, past any id of an earlier run unless the clock stepped back that far.
+    start.firstRequest = uint64_t(std::chrono::duration_cast<std::chrono::microseconds>(
+                                      std::chrono::system_clock::now().time_since_epoch())
+                                      .count());
     net::UdpTransport transport(io, *hosts, uid);
-    core::Node node(cluster, timing, uid, seed, recovered);
+    core::Node node(cluster, timing, uid, seed, recovered, std::move(start));
     net::FaultInjector injector(faults, seed + 1);
     std::optional<trace::TraceWriter> tracer;
     if (!traceFile.empty()) tracer.emplace(traceFile, uid);
@@ -159,8 +193,23 @@ int main(int argc, char** argv) {
     std::optional<net::Authenticator> key;
     if (auto keyFile = net::keyFileFor(*hosts)) key = net::Authenticator::fromFile(*keyFile);
     hooks.key = key ? &*key : nullptr;
+    serviceOptions.requestTimeout = std::chrono::milliseconds(requestTimeoutMs);
+    std::optional<service::KvService> kvService;
+    if (serving) {
+      kvService.emplace(io, node, serviceOptions, snapshotFile ? &*snapshotFile : nullptr,
+                        std::move(snapshot));
+      hooks.feed = [&](core::Time now, core::Outbox& out) { kvService->feed(now, out); };
+      hooks.delivered = [&](const auto& delivered) { kvService->delivered(delivered); };
+    }
     net::Driver driver(io, transport, node, injector, std::move(hooks));
+    std::optional<service::HttpApi> http;
+    if (kvService) {
+      kvService->attach(driver);
+      http.emplace(io, *kvService, *hosts, uid, transport.counters());
+      spdlog::info("n{} learner: serving HTTP on {}", uid, http->url());
+    }
     int code = driver.run();
+    if (http) http->close();
     auto& c = transport.counters();
     spdlog::info(
         "summary: {} sent {} received {} unauthenticated {} malformed {} wrong-sender {} refused "

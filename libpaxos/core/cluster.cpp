@@ -3,8 +3,8 @@
 namespace paxos::core {
 
 Cluster::Cluster(int proposers, int acceptors, int learners, int clients, uint64_t hostsHash,
-                 config::Mode mode)
-    : hostsHash_(hostsHash), mode_(mode) {
+                 config::Mode mode, bool service)
+    : hostsHash_(hostsHash), mode_(mode), service_(service) {
   auto add = [this](int count, wire::Role role, std::vector<uint32_t>& list) {
     for (int i = 0; i < count; ++i) {
       list.push_back(static_cast<uint32_t>(roles_.size()));

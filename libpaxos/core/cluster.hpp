@@ -14,10 +14,17 @@ namespace paxos::core {
 class Cluster {
  public:
   Cluster(int proposers, int acceptors, int learners, int clients, uint64_t hostsHash,
-          config::Mode mode = config::Mode::basic);
+          config::Mode mode = config::Mode::basic, bool service = false);
 
   uint64_t hostsHash() const { return hostsHash_; }
   bool multi() const { return mode_ == config::Mode::multi; }  // a replicated log (seed 004)
+  // Service mode (docs/KV.md): a multi-mode cluster that runs until it is stopped, whose
+  // learners also submit commands of their own (from their HTTP clients) to the log.
+  bool service() const { return service_; }
+  // Who may put commands in the log: the clients, and in service mode the learners.
+  bool submits(uint32_t uid) const {
+    return isClient(uid) || (service_ && roleOf(uid) == wire::Role::learner);
+  }
   int size() const { return static_cast<int>(roles_.size()) + static_cast<int>(clients_.size()); }
   int consensusCount() const { return static_cast<int>(roles_.size()); }
   bool isConsensus(uint32_t uid) const { return uid < roles_.size(); }
@@ -42,6 +49,7 @@ class Cluster {
  private:
   uint64_t hostsHash_;
   config::Mode mode_;
+  bool service_;
   std::vector<wire::Role> roles_;
   std::vector<uint32_t> proposers_, acceptors_, learners_, clients_;
 };

@@ -11,8 +11,18 @@ namespace paxos::core {
 using wire::Message;
 using wire::Type;
 
-LogLearner::LogLearner(const Cluster& cluster, const Timing& timing, uint32_t self)
-    : cluster_(cluster), timing_(timing), self_(self), progress_(cluster) {}
+LogLearner::LogLearner(const Cluster& cluster, const Timing& timing, uint32_t self,
+                       LearnerStart start)
+    : cluster_(cluster),
+      timing_(timing),
+      self_(self),
+      next_(start.slot),
+      known_(start.slot),
+      requests_(std::move(start.requests)),
+      progress_(cluster),
+      durable_(start.slot) {
+  if (cluster.service()) submitter_.emplace(cluster, timing, self, start.firstRequest);
+}
 
 void LogLearner::receive(Time now, const Message& m, Outbox& out) {
   switch (m.type) {
@@ -24,7 +34,10 @@ void LogLearner::receive(Time now, const Message& m, Outbox& out) {
       if (cluster_.roleOf(m.from) == wire::Role::learner) learn(now, m.instance, m.value, out);
       return;
     case Type::heartbeat:  // the leader's decided prefix
-      if (cluster_.roleOf(m.from) == wire::Role::proposer) known_ = std::max(known_, m.instance);
+      if (cluster_.roleOf(m.from) != wire::Role::proposer) return;
+      known_ = std::max(known_, m.instance);
+      // A ballot: it leads and hears a majority of acceptors (LogProposer::heartbeat).
+      if (submitter_ && !m.ballot.none()) submitter_->heardLeader(now, m.from);
       return;
     case Type::progress:
       if (cluster_.roleOf(m.from) == wire::Role::learner) {
@@ -33,6 +46,16 @@ void LogLearner::receive(Time now, const Message& m, Outbox& out) {
         known_ = std::max(known_, m.instance);
         progress_.report(m.from, m.instance);
         forget();
+      } else if (cluster_.roleOf(m.from) == wire::Role::acceptor && m.instance > next_ &&
+                 cluster_.service()) {
+        // A replica must apply every slot: skipping ahead would lose writes. A snapshot of a
+        // peer's, taken at or after the trim point, is the only way on.
+        if (behindTrim_ == 0)
+          out.note(Level::error, fmt::format("slots {}..{} are forgotten by the acceptors and "
+                                             "were never applied here: a peer's snapshot is "
+                                             "needed",
+                                             next_, m.instance - 1));
+        behindTrim_ = std::max(behindTrim_, m.instance);
       } else if (cluster_.roleOf(m.from) == wire::Role::acceptor && m.instance > next_) {
         // Every acceptor forgets a slot only once every learner, this one included, reported it
         // delivered: this learner restarted, and printed those slots before.
@@ -91,7 +114,7 @@ void LogLearner::learn(Time now, uint64_t slot, std::string value, Outbox& out) 
 void LogLearner::drain(Time now, Outbox& out) {
   bool delivered = false;
   for (auto it = ready_.begin(); it != ready_.end() && it->first == next_; it = ready_.erase(it)) {
-    deliver(it->first, it->second, out);
+    deliver(now, it->first, it->second, out);
     log_.emplace(it->first, std::move(it->second));
     ++next_;
     delivered = true;
@@ -102,7 +125,7 @@ void LogLearner::drain(Time now, Outbox& out) {
   if (next_ >= askedUpTo_ && next_ < known_ && askedUpTo_ != 0) catchup(now, out);
 }
 
-void LogLearner::deliver(uint64_t slot, const std::string& value, Outbox& out) {
+void LogLearner::deliver(Time now, uint64_t slot, const std::string& value, Outbox& out) {
   auto commands = wire::decodeBatch(value);
   if (!commands) {  // only a broken proposer could have proposed it; all learners skip it alike
     out.note(Level::error, fmt::format("slot {}: malformed batch skipped", slot));
@@ -116,8 +139,13 @@ void LogLearner::deliver(uint64_t slot, const std::string& value, Outbox& out) {
       continue;
     }
     requests_.add(c.client, c.request, slot);
-    out.output.push_back(c.value);
     if (out.tracing) out.event("deliver", slot, {}, c.value);
+    if (submitter_) {
+      if (c.client == self_) submitter_->delivered(now, c.request, out);
+      out.delivered.emplace_back(slot, std::move(c));
+      continue;
+    }
+    out.output.push_back(c.value);
     answers[c.client].push_back(std::move(c));
   }
   out.debug([&] { return fmt::format("slot {} delivered: {}", slot, wire::describeBatch(value)); });
@@ -157,9 +185,10 @@ void LogLearner::forget() {
 }
 
 void LogLearner::report(Outbox& out) {
-  progress_.report(self_, next_);
+  uint64_t reported = submitter_ ? durable_ : next_;
+  progress_.report(self_, reported);
   forget();  // a lone learner hears no other learner's report: its own counts
-  Message m = wire::msg::progress(next_);
+  Message m = wire::msg::progress(reported);
   for (int uid = 0; uid < cluster_.consensusCount(); ++uid)
     if (uint32_t(uid) != self_) out.send(uid, m);
 }
@@ -173,10 +202,14 @@ void LogLearner::tick(Time now, Outbox& out) {
     if (next_ < known_) catchup(now, out);
     catchupAt_ = now + timing_.catchupDelay;
   }
+  if (submitter_) submitter_->tick(now, out);
 }
 
 std::optional<Time> LogLearner::nextWake() const {
-  return std::min(reportAt_, catchupAt_);
+  Time wake = std::min(reportAt_, catchupAt_);
+  if (submitter_)
+    if (auto due = submitter_->nextWake()) wake = std::min(wake, *due);
+  return wake;
 }
 
 }  // namespace paxos::core

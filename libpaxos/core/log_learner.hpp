@@ -16,14 +16,23 @@
 #include "core/progress.hpp"
 #include "core/quorum.hpp"
 #include "core/request_log.hpp"
+#include "core/submitter.hpp"
 #include "core/timing.hpp"
 #include "wire/batch.hpp"
 
 namespace paxos::core {
 
+// Where a service-mode learner starts (docs/KV.md): from its replica's snapshot, which holds
+// every slot below `slot` and the log's de-duplication table as of there.
+struct LearnerStart {
+  uint64_t slot = 0;
+  RequestLog requests;
+  uint64_t firstRequest = 1;  // Submitter: ids of this run start here
+};
+
 class LogLearner : public Player {
  public:
-  LogLearner(const Cluster& cluster, const Timing& timing, uint32_t self);
+  LogLearner(const Cluster& cluster, const Timing& timing, uint32_t self, LearnerStart start = {});
 
   void receive(Time now, const wire::Message& message, Outbox& out) override;
   void tick(Time now, Outbox& out) override;
@@ -32,6 +41,22 @@ class LogLearner : public Player {
   // The next slot to deliver: every slot below is delivered.
   uint64_t next() const { return next_; }
   uint64_t logEnd() const override { return next_; }
+
+  // Service mode. A command of this learner's own for the log (Submitter::submit); it leaves at
+  // the end of the step. Returns its request id, which Outbox::delivered names when it is in.
+  uint64_t submit(std::string value) { return submitter_->submit(std::move(value)); }
+  void flushSubmitted(Time now, Outbox& out) { submitter_->flush(now, out); }
+  std::optional<uint32_t> leader(Time now) const { return submitter_->leader(now); }
+  size_t submitted() const { return submitter_->waiting(); }
+  // Every slot below is in the replica's durable snapshot: what this learner reports to the
+  // acceptors, who forget only slots every replica has on disk.
+  void snapshotted(uint64_t slot) { durable_ = std::max(durable_, slot); }
+  uint64_t durable() const { return durable_; }
+  const RequestLog& requests() const { return requests_; }
+  // Set when the acceptors have forgotten slots this learner never delivered (a replica that
+  // lost its disk, or a new one): only a peer's snapshot can bring it on (0: not behind).
+  uint64_t behindTrim() const { return behindTrim_; }
+  uint64_t known() const { return known_; }
 
  private:
   struct Tally {
@@ -42,7 +67,7 @@ class LogLearner : public Player {
   void onAccepted(Time now, const wire::Message& m, Outbox& out);
   void learn(Time now, uint64_t slot, std::string value, Outbox& out);
   void drain(Time now, Outbox& out);  // delivers the ready slots that are next in order
-  void deliver(uint64_t slot, const std::string& value, Outbox& out);
+  void deliver(Time now, uint64_t slot, const std::string& value, Outbox& out);
   // Tells a client where these commands of its own (one client's, non-empty) were delivered.
   void answer(const std::vector<wire::Command>& commands, uint64_t slot, Outbox& out) const;
   void catchup(Time now, Outbox& out);
@@ -63,6 +88,9 @@ class LogLearner : public Player {
   Progress progress_;
   Time catchupAt_{};
   Time reportAt_{};
+  std::optional<Submitter> submitter_;  // service mode
+  uint64_t durable_ = 0;                // service mode: slots below are in a snapshot
+  uint64_t behindTrim_ = 0;
 };
 
 }  // namespace paxos::core

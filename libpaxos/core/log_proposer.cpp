@@ -116,7 +116,7 @@ void LogProposer::receive(Time now, const Message& m, Outbox& out) {
 }
 
 void LogProposer::onRequest(const Message& m, Outbox& out) {
-  if (!cluster_.isClient(m.uid)) return;
+  if (!cluster_.submits(m.uid)) return;
   uint32_t lead = leadership_.leader(now_);
   if (lead != self_) {
     out.send(lead, m);  // a forward keeps the client's uid, and its commands

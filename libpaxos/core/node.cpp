@@ -20,7 +20,8 @@ constexpr int kStartSends = 10;
 constexpr int kLingerBeats = 3;
 
 std::unique_ptr<Player> makePlayer(const Cluster& cluster, const Timing& timing, uint32_t self,
-                                   std::mt19937_64& rng, DurableState recovered) {
+                                   std::mt19937_64& rng, DurableState recovered,
+                                   LearnerStart start) {
   bool multi = cluster.multi();
   switch (cluster.roleOf(self)) {
     case Role::proposer:
@@ -30,7 +31,7 @@ std::unique_ptr<Player> makePlayer(const Cluster& cluster, const Timing& timing,
     case Role::acceptor:
       return std::make_unique<Acceptor>(cluster, std::move(recovered));
     case Role::learner:
-      if (multi) return std::make_unique<LogLearner>(cluster, timing, self);
+      if (multi) return std::make_unique<LogLearner>(cluster, timing, self, std::move(start));
       return std::make_unique<Learner>(cluster);
     case Role::none:
       break;
@@ -41,14 +42,14 @@ std::unique_ptr<Player> makePlayer(const Cluster& cluster, const Timing& timing,
 }  // namespace
 
 Node::Node(const Cluster& cluster, const Timing& timing, uint32_t self, uint64_t seed,
-           DurableState recovered)
+           DurableState recovered, LearnerStart start)
     : cluster_(cluster),
       timing_(timing),
       self_(self),
       rng_(seed),
       election_(cluster, timing, self),
       starts_(timing),
-      player_(makePlayer(cluster, timing, self, rng_, std::move(recovered))) {}
+      player_(makePlayer(cluster, timing, self, rng_, std::move(recovered), std::move(start))) {}
 
 Role Node::role() const {
   return playing_ ? cluster_.roleOf(self_) : Role::none;
@@ -64,6 +65,10 @@ const Acceptor* Node::acceptor() const {
 
 uint64_t Node::logEnd() const {
   return player_->logEnd();
+}
+
+LogLearner* Node::logLearner() const {
+  return dynamic_cast<LogLearner*>(player_.get());
 }
 
 std::string Node::summary() const {
@@ -169,7 +174,9 @@ bool Node::isNews(const Message& m) {
 
 void Node::onDone(Time now, const Message& m, Outbox& out) {
   out.send(m.from, wire::make(Type::doneAck, m.uid));
-  if (!cluster_.isClient(m.from) || !doneClients_.insert(m.from).second) return;
+  // A service runs until it is stopped, whoever is done.
+  if (cluster_.service() || !cluster_.isClient(m.from) || !doneClients_.insert(m.from).second)
+    return;
   doneEnd_ = std::max(doneEnd_, m.instance);
   out.debug([&] {
     return fmt::format("client {} done ({} of {})", m.from, doneClients_.size(),
@@ -222,7 +229,7 @@ Message Node::startMessage() const {
 
 void Node::tick(Time now, Outbox& out) {
   size_t mark = out.messages.size();
-  if (now - lastHeard_ >= timing_.idleTimeout) {
+  if (!cluster_.service() && now - lastHeard_ >= timing_.idleTimeout) {
     exit(out, fmt::format("idle for {} ms", timing_.idleTimeout.count() / 1000000));
   } else {
     bool knewLeader = election_.leader().has_value();
@@ -240,6 +247,7 @@ std::optional<Time> Node::nextWake() const {
   if (playing_) wake = earliest(wake, player_->nextWake());
   if (allDoneAt_) wake = earliest(wake, *allDoneAt_ + timing_.idleTimeout);
   if (reachedEndAt_) wake = earliest(wake, *reachedEndAt_ + kLingerBeats * timing_.heartbeat);
+  if (cluster_.service()) return wake;
   return earliest(wake, lastHeard_ + timing_.idleTimeout);
 }
 

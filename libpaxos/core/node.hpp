@@ -1,5 +1,6 @@
 // A consensus node: elects a leader, takes the role the hosts file gives its UID, plays it (one
-// Player: core/player.hpp), and exits once every client has said DONE (or after an idle timeout).
+// Player: core/player.hpp), and exits once every client has said DONE (or after an idle timeout;
+// in service mode it runs until stopped).
 // The leader pushes START (leader and role table) to every node and client until each acknowledges;
 // any node that knows the leader answers a START_QUERY or a late ELECT with START.
 #pragma once
@@ -14,6 +15,7 @@
 #include "core/acceptor.hpp"
 #include "core/actor.hpp"
 #include "core/election.hpp"
+#include "core/log_learner.hpp"
 #include "core/player.hpp"
 #include "core/resender.hpp"
 
@@ -22,8 +24,9 @@ namespace paxos::core {
 class Node : public Actor {
  public:
   // `recovered`: what it persisted before a restart (empty on a first start).
+  // `start`: where a service-mode learner starts (its replica's snapshot).
   Node(const Cluster& cluster, const Timing& timing, uint32_t self, uint64_t seed,
-       DurableState recovered = {});
+       DurableState recovered = {}, LearnerStart start = {});
 
   void start(Time now, Outbox& out) override;
   void receive(Time now, const wire::Message& message, Outbox& out) override;
@@ -39,6 +42,8 @@ class Node : public Actor {
   const Acceptor* acceptor() const;
   // Multi mode: how far this node has the log (Player::logEnd).
   uint64_t logEnd() const;
+  // The learner this node plays in multi mode, if it does (service mode submits through it).
+  LogLearner* logLearner() const;
   int electionMessages() const { return electionMessages_; }
   // "uid 2 role learner leader 2 decided 210 election-msgs 6"
   std::string summary() const;

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "wire/batch.hpp"
 #include "wire/message.hpp"
 
 namespace paxos::core {
@@ -65,6 +66,9 @@ struct Outbox {
   std::vector<Event> events;
   std::optional<std::string> decided;  // set in the step where this process first learns it
   std::vector<std::string> output;     // multi mode: lines for stdout, in order
+  // Service mode: each command a learner delivered, in log order, with its slot (instead of
+  // output: the replica applies them).
+  std::vector<std::pair<uint64_t, wire::Command>> delivered;
   std::optional<int> exitCode;         // set when the process should exit
   // Messages the core dropped as untrustworthy (another hosts hash, an unknown sender, a forged
   // or absurd ballot); the driver counts them.
@@ -99,6 +103,7 @@ struct Outbox {
     events.clear();
     decided.reset();
     output.clear();
+    delivered.clear();
     exitCode.reset();
     refused = 0;
   }

@@ -10,6 +10,8 @@
 #include <map>
 #include <optional>
 
+#include "wire/bytes.hpp"
+
 namespace paxos::core {
 
 class RequestLog {
@@ -35,6 +37,37 @@ class RequestLog {
     if (c.slots.size() <= kRemembered) return;
     c.forgottenUpTo = c.slots.begin()->first;
     c.slots.erase(c.slots.begin());
+  }
+
+  // For a replica's snapshot (docs/KV.md): the table as of the slot it was taken at.
+  void encode(wire::Writer& w) const {
+    w.u32(static_cast<uint32_t>(clients_.size()));
+    for (const auto& [client, c] : clients_) {
+      w.u32(client);
+      w.u64(c.forgottenUpTo);
+      w.u32(static_cast<uint32_t>(c.slots.size()));
+      for (const auto& [id, slot] : c.slots) {
+        w.u64(id);
+        w.u64(slot);
+      }
+    }
+  }
+  // Fails `r` on anything a well-formed table cannot hold.
+  static RequestLog decode(wire::Reader& r) {
+    RequestLog log;
+    uint32_t clients = r.u32();
+    for (uint32_t i = 0; i < clients && r.ok(); ++i) {
+      Client& c = log.clients_[r.u32()];
+      c.forgottenUpTo = r.u64();
+      uint32_t n = r.u32();
+      if (n > kRemembered) r.fail();
+      for (uint32_t j = 0; j < n && r.ok(); ++j) {
+        uint64_t id = r.u64();
+        c.slots[id] = r.u64();
+      }
+    }
+    if (log.clients_.size() != clients) r.fail();
+    return log;
   }
 
  private:

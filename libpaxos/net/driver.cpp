@@ -149,10 +149,11 @@ void Driver::apply(core::Outbox& out) {
     if (!e.ballot.none()) r.ballot = e.ballot;
     record(r);
   }
-  if (out.decided || !out.output.empty()) {
+  if (out.decided || !out.output.empty() || !out.delivered.empty()) {
     if (faults_.crashNow("learn")) crash("learn");
     if (out.decided) hooks_.onDecided(*out.decided);
   }
+  if (!out.delivered.empty() && hooks_.delivered) hooks_.delivered(out.delivered);
   if (!out.output.empty()) {  // multi mode's delivered values: stdout, logs go to stderr
     for (const auto& line : out.output) {
       std::fwrite(line.data(), 1, line.size(), stdout);

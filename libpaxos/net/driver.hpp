@@ -31,6 +31,8 @@ struct DriverHooks {
   // same step: after each step (start, a burst of datagrams, a tick) before its output leaves,
   // and on offerInput(). May be empty.
   std::function<void(core::Time now, core::Outbox& out)> feed;
+  // Service mode: the commands the learner delivered in the step (Outbox::delivered).
+  std::function<void(const std::vector<std::pair<uint64_t, wire::Command>>&)> delivered;
 };
 
 class Driver {

@@ -58,7 +58,7 @@ std::optional<std::string> keyFileFor(const config::Hosts& hosts) {
 core::Cluster clusterOf(const config::Hosts& hosts) {
   int clients = hosts.size() - hosts.consensusCount();
   return core::Cluster(hosts.proposers, hosts.acceptors, hosts.learners, clients, hosts.hash(),
-                       hosts.mode);
+                       hosts.mode, hosts.service());
 }
 
 }  // namespace paxos::net

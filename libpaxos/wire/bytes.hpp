@@ -63,6 +63,7 @@ class Reader {
   void fail() { ok_ = false; }
   bool ok() const { return ok_; }
   bool atEnd() const { return pos_ == in_.size(); }
+  size_t remaining() const { return in_.size() - pos_; }
 
  private:
   bool take(size_t n) {

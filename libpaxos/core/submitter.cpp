@@ -1,0 +1,90 @@
+#include "core/submitter.hpp"
+
+#include <algorithm>
+
+#include "wire/batch.hpp"
+
+namespace paxos::core {
+
+Submitter::Submitter(const Cluster& cluster, const Timing& timing, uint32_t self,
+                     uint64_t firstRequest)
+    : cluster_(cluster), timing_(timing), self_(self), nextId_(std::max<uint64_t>(1, firstRequest)) {}
+
+uint64_t Submitter::submit(std::string value) {
+  queue_.emplace_back(nextId_, std::move(value));
+  return nextId_++;
+}
+
+void Submitter::heardLeader(Time now, uint32_t proposer) {
+  leader_ = proposer;
+  leaderHeardAt_ = now;
+}
+
+std::optional<uint32_t> Submitter::leader(Time now) const {
+  if (leader_ && now - leaderHeardAt_ < timing_.leaderTimeout) return leader_;
+  return std::nullopt;
+}
+
+uint32_t Submitter::target(Time now) {
+  if (auto lead = leader(now)) return *lead;
+  const auto& proposers = cluster_.proposers();
+  return proposers[turn_++ % proposers.size()];
+}
+
+void Submitter::send(const std::map<uint64_t, Open*>& batch, uint32_t to, Outbox& out) const {
+  std::vector<wire::Command> commands;
+  size_t bytes = 0;
+  auto emit = [&] {
+    if (commands.empty()) return;
+    out.send(to, wire::msg::request(self_, commands.front().request, wire::encodeBatch(commands)));
+    commands.clear();
+    bytes = 0;
+  };
+  for (const auto& [id, open] : batch) {
+    wire::Command c{self_, id, open->value};
+    if (bytes + wire::encodedSize(c) > timing_.batchBytes) emit();
+    bytes += wire::encodedSize(c);
+    commands.push_back(std::move(c));
+  }
+  emit();
+}
+
+void Submitter::flush(Time now, Outbox& out) {
+  std::map<uint64_t, Open*> batch;
+  while (!queue_.empty() && open_.size() < kOpen) {
+    auto& [id, value] = queue_.front();
+    Open& o = open_[id];
+    o.value = std::move(value);
+    o.dueAt = now + timing_.requestRetry;
+    o.sends = 1;
+    batch.emplace(id, &o);
+    queue_.pop_front();
+  }
+  if (!batch.empty()) send(batch, target(now), out);
+}
+
+void Submitter::delivered(Time now, uint64_t id, Outbox& out) {
+  if (open_.erase(id)) flush(now, out);
+}
+
+void Submitter::tick(Time now, Outbox& out) {
+  std::map<uint64_t, Open*> due;
+  for (auto& [id, o] : open_) {
+    if (o.dueAt > now) continue;
+    // Backs off to retryMax per command; a leader that is merely slow is not flooded.
+    ++o.sends;
+    o.dueAt = now + std::min<Duration>(timing_.requestRetry * (1 << std::min(o.sends, 8)),
+                                       std::max(timing_.retryMax, timing_.requestRetry));
+    due.emplace(id, &o);
+  }
+  if (!due.empty()) send(due, target(now), out);
+  flush(now, out);
+}
+
+std::optional<Time> Submitter::nextWake() const {
+  std::optional<Time> wake;
+  for (const auto& [id, o] : open_) wake = wake ? std::min(*wake, o.dueAt) : o.dueAt;
+  return wake;
+}
+
+}  // namespace paxos::core

@@ -1,0 +1,52 @@
+#include "kv/replica.hpp"
+
+namespace paxos::kv {
+
+namespace {
+constexpr uint32_t kSnapshotMagic = 0x53564b50;  // "PKVS"
+}
+
+std::string encodeSnapshot(const Snapshot& s) {
+  std::vector<uint8_t> out;
+  wire::Writer w(out);
+  w.u32(kSnapshotMagic);
+  w.u64(s.slot);
+  s.requests.encode(w);
+  std::string head(out.begin(), out.end());
+  return head + s.store.serialize();
+}
+
+std::optional<Snapshot> decodeSnapshot(std::string_view bytes) {
+  wire::Reader r({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()});
+  Snapshot s;
+  if (r.u32() != kSnapshotMagic) return std::nullopt;
+  s.slot = r.u64();
+  s.requests = core::RequestLog::decode(r);
+  if (!r.ok()) return std::nullopt;
+  size_t used = bytes.size() - r.remaining();
+  auto store = Store::deserialize(bytes.substr(used));
+  if (!store) return std::nullopt;
+  s.store = std::move(*store);
+  return s;
+}
+
+std::vector<std::pair<uint64_t, Result>> Replica::apply(
+    const std::vector<std::pair<uint64_t, wire::Command>>& delivered) {
+  std::vector<std::pair<uint64_t, Result>> mine;
+  for (const auto& [slot, c] : delivered) {
+    auto command = decode(c.value);
+    if (!command) {
+      ++skipped_;
+      continue;
+    }
+    ++commands_;
+    bool own = c.client == self_;
+    // Another replica's read changes nothing: only its own replica computes the answer.
+    if (!own && !writes(command->op)) continue;
+    Result r = store_.apply(slot, *command);
+    if (own) mine.emplace_back(c.request, std::move(r));
+  }
+  return mine;
+}
+
+}  // namespace paxos::kv

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# The replicated key-value service (docs/KV.md): 2 proposers (UIDs 0-1), 3 acceptors (2-4) and
+# 3 learners (5-7), each learner serving the HTTP/JSON API. Starts them in the background, prints
+# the URLs and a curl example, and runs until Ctrl-C (or SIGTERM), which stops every node it
+# started. State is kept in the run folder's data/ (acceptors' promises, replicas' snapshots).
+# usage: ./run/kv.sh [PORTBASE] [HTTPBASE]    defaults 10100 and 8080; env DEBUG=1, CONDRIVER_OPTS
+set -u
+source "$(dirname "$0")/common.sh"
+BASE=${1:-10100}
+HTTP=${2:-8080}
+build condriver
+new_run kv
+{
+  echo "# written by run/kv.sh: a service (learners with an HTTP address), docs/KV.md"
+  echo "PROPOSERS 2"
+  echo "ACCEPTORS 3"
+  echo "LEARNERS 3"
+  echo "MODE multi"
+  for uid in 0 1 2 3 4; do echo "127.0.0.1 $((BASE + uid)) con"; done
+  for uid in 5 6 7; do echo "127.0.0.1 $((BASE + uid)) con 127.0.0.1:$((HTTP + uid - 5))"; done
+} >hosts.txt
+
+stop() {
+  trap - INT TERM
+  echo "stopping uids 0-7"
+  kill -TERM "${PIDS[@]}" 2>/dev/null
+  wait "${PIDS[@]}" 2>/dev/null
+  echo "stopped; logs in $RUN_DIR"
+  exit 0
+}
+trap stop INT TERM
+for uid in 0 1 2 3 4 5 6 7; do start_node "$uid"; done
+
+# Ready once a replica answers a linearizable read through the log (404 is an answer).
+for _ in $(seq 100); do
+  code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$HTTP/v1/kv/ready" 2>/dev/null)
+  [ "$code" = 404 ] || [ "$code" = 200 ] && break
+  sleep 0.1
+done
+for i in "${!PIDS[@]}"; do
+  kill -0 "${PIDS[$i]}" 2>/dev/null || { echo "uid ${UIDS[$i]} failed: $RUN_DIR/${UIDS[$i]}.log"; stop; }
+done
+echo "paxos-cpp key-value service up (run folder: $RUN_DIR)"
+for port in $HTTP $((HTTP + 1)) $((HTTP + 2)); do echo "  http://127.0.0.1:$port"; done
+echo "try:"
+echo "  curl -XPUT http://127.0.0.1:$HTTP/v1/kv/a -d 1"
+echo "  curl http://127.0.0.1:$((HTTP + 1))/v1/kv/a"
+echo "  curl -XPOST http://127.0.0.1:$((HTTP + 2))/state/ -d value=3"
+echo "status page: http://127.0.0.1:$HTTP/    Ctrl-C stops the cluster"
+wait "${PIDS[@]}"

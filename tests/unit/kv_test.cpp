@@ -1,0 +1,237 @@
+// The key-value replica's pure parts (docs/KV.md): commands, the store's semantics (versions,
+// compare-and-swap, seed 002's rounds, de-duplication by request id), snapshots, and a
+// service-mode learner that submits its own commands and applies each exactly once.
+#include <doctest/doctest.h>
+
+#include "core/log_learner.hpp"
+#include "kv/replica.hpp"
+#include "messages.hpp"
+#include "wire/batch.hpp"
+
+using namespace paxos;
+using kv::Command;
+using kv::Op;
+using kv::Status;
+
+namespace {
+Command put(std::string key, std::string value, std::optional<uint64_t> prev = {},
+            std::string id = {}) {
+  return Command{Op::put, std::move(key), std::move(value), prev, 0, std::move(id)};
+}
+Command erase(std::string key, std::optional<uint64_t> prev = {}) {
+  return Command{Op::erase, std::move(key), {}, prev, 0, {}};
+}
+Command get(std::string key) {
+  return Command{Op::get, std::move(key), {}, std::nullopt, 0, {}};
+}
+}  // namespace
+
+TEST_CASE("kv commands: encode and decode round trip, and malformed bytes are refused") {
+  Command c = put("a/b", std::string("\0\xff", 2), 7, "req-1");
+  CHECK(kv::decode(kv::encode(c)) == c);
+  Command l{Op::list, "pre", {}, std::nullopt, 10, {}};
+  CHECK(kv::decode(kv::encode(l)) == l);
+  std::string bytes = kv::encode(c);
+  CHECK_FALSE(kv::decode(bytes.substr(0, bytes.size() - 1)));
+  CHECK_FALSE(kv::decode(bytes + "x"));
+  CHECK_FALSE(kv::decode("hello"));  // a plain client value in the log is no KV command
+  bytes[1] = 99;                     // no such op
+  CHECK_FALSE(kv::decode(bytes));
+  CHECK_FALSE(kv::decode(kv::encode(put(std::string(kv::kMaxKey + 1, 'k'), "v"))));
+}
+
+TEST_CASE("kv store: versions are the map's revision; compare-and-swap holds on it") {
+  kv::Store s;
+  auto r = s.apply(1, put("a", "1"));
+  CHECK(r.status == Status::created);
+  CHECK(r.version == 1);
+  r = s.apply(2, put("b", "x"));
+  CHECK(r.version == 2);
+  r = s.apply(3, put("a", "2", 1));  // compare holds
+  CHECK(r.status == Status::ok);
+  CHECK(r.version == 3);
+  r = s.apply(4, put("a", "3", 1));  // stale compare
+  CHECK(r.status == Status::failed);
+  CHECK(r.version == 3);
+  CHECK(s.find("a")->value == "2");
+  CHECK(s.apply(5, put("a", "x", 0)).status == Status::failed);  // create-only, but it exists
+  CHECK(s.apply(5, put("c", "x", 0)).status == Status::created);
+  CHECK(s.apply(6, erase("a", 2)).status == Status::failed);
+  CHECK(s.apply(6, erase("a", 3)).status == Status::ok);
+  CHECK(s.apply(7, erase("a")).status == Status::notFound);
+  CHECK(s.apply(7, get("a")).status == Status::notFound);
+  // Created again: a new version, never an old one (no ABA for compare-and-swap).
+  r = s.apply(8, put("a", "again"));
+  CHECK(r.status == Status::created);
+  CHECK(r.version == 6);
+  auto g = s.apply(9, get("a"));
+  CHECK(g.value == "again");
+  CHECK(g.version == 6);
+  CHECK(g.slot == 9);
+}
+
+TEST_CASE("kv store: listing by prefix, in key order, with a limit") {
+  kv::Store s;
+  for (auto k : {"b", "a/2", "a/1", "a/3", "ab"}) s.apply(1, put(k, k));
+  auto r = s.list("a/", 2);
+  REQUIRE(r.items.size() == 2);
+  CHECK(r.items[0].key == "a/1");
+  CHECK(r.items[1].key == "a/2");
+  CHECK(r.more);
+  r = s.list("a/", 3);
+  CHECK(r.items.size() == 3);
+  CHECK_FALSE(r.more);
+  CHECK(s.list("", 100).items.size() == 5);
+}
+
+TEST_CASE("kv store: a write retried under one request id applies once, answered alike") {
+  kv::Store s;
+  auto first = s.apply(1, put("k", "v1", std::nullopt, "id-1"));
+  s.apply(2, put("k", "other"));
+  auto again = s.apply(3, put("k", "v1", std::nullopt, "id-1"));  // the retry, at a later slot
+  CHECK(again.duplicate);
+  CHECK(again.version == first.version);
+  CHECK(again.slot == 1);
+  CHECK(s.find("k")->value == "other");  // not applied a second time
+  CHECK(s.revision() == 2);
+}
+
+TEST_CASE("kv store: seed 002's rounds: the first value proposed wins, reset starts a new round") {
+  kv::Store s;
+  Command propose3{Op::propose, {}, "3", std::nullopt, 0, {}};
+  Command propose4{Op::propose, {}, "4", std::nullopt, 0, {}};
+  CHECK(s.apply(1, propose3).value == "3");
+  CHECK(s.apply(1, propose4).value == "3");  // posted to another node at once: one value
+  auto reset = s.apply(2, Command{Op::reset, {}, {}, std::nullopt, 0, {}});
+  CHECK(reset.round == 1);
+  CHECK_FALSE(s.apply(3, Command{Op::state, {}, {}, std::nullopt, 0, {}}).value);
+  CHECK(s.apply(3, propose4).value == "4");
+}
+
+TEST_CASE("kv snapshot: the store, the log's request table and the slot come back whole") {
+  kv::Snapshot snap;
+  snap.slot = 42;
+  snap.store.apply(1, put("a", "1", std::nullopt, "id"));
+  snap.store.apply(2, Command{Op::propose, {}, "x", std::nullopt, 0, {}});
+  snap.requests.add(7, 3, 40);
+  auto bytes = kv::encodeSnapshot(snap);
+  auto back = kv::decodeSnapshot(bytes);
+  REQUIRE(back);
+  CHECK(back->slot == 42);
+  CHECK(back->store == snap.store);
+  CHECK(back->requests.slotOf(7, 3) == 40);
+  // The de-duplication table survives too: the retry after a restart is still a duplicate.
+  CHECK(back->store.apply(50, put("a", "1", std::nullopt, "id")).duplicate);
+  for (size_t cut = 0; cut < bytes.size(); cut += 7) CHECK_FALSE(kv::decodeSnapshot(bytes.substr(0, cut)));
+}
+
+TEST_CASE("kv replica: applies every replica's writes, answers only its own commands") {
+  kv::Replica r(5);
+  std::vector<std::pair<uint64_t, wire::Command>> delivered{
+      {0, {6, 1, kv::encode(put("a", "from 6"))}},
+      {0, {5, 9, kv::encode(get("a"))}},
+      {1, {6, 2, "not a kv command"}},
+      {1, {6, 3, kv::encode(get("a"))}},  // another replica's read: nothing to do here
+  };
+  auto mine = r.apply(delivered);
+  REQUIRE(mine.size() == 1);
+  CHECK(mine[0].first == 9);
+  CHECK(mine[0].second.value == "from 6");
+  CHECK(r.skipped() == 1);
+}
+
+namespace {
+// Service mode: proposers 0-1, acceptors 2-4, learners 5-6, no clients.
+core::Cluster serviceCluster() {
+  return core::Cluster(2, 3, 2, 0, test::kHash, config::Mode::multi, true);
+}
+wire::Message accepted(uint32_t acceptor, uint64_t slot, const std::string& value) {
+  wire::Message m = test::from(acceptor, wire::Type::accepted, slot);
+  m.ballot = {1, 1};
+  m.value = value;
+  return m;
+}
+}  // namespace
+
+TEST_CASE("service learner: its own commands go to the leader it hears, and are resent until "
+          "it delivers them") {
+  core::Cluster cluster = serviceCluster();
+  core::Timing timing;
+  core::LogLearner l(cluster, timing, 5, core::LearnerStart{0, {}, 100});
+  core::Outbox out;
+  core::Time t{};
+  wire::Message hb = test::from(1, wire::Type::heartbeat, 0);
+  hb.ballot = {1, 1};
+  l.receive(t, hb, out);
+  CHECK(l.leader(t) == 1u);
+  uint64_t id = l.submit(kv::encode(put("a", "1")));
+  CHECK(id == 100);
+  l.flushSubmitted(t, out);
+  REQUIRE(out.messages.size() == 1);
+  CHECK(out.messages[0].to == 1);
+  CHECK(out.messages[0].message.type == wire::Type::request);
+  auto batch = wire::decodeBatch(out.messages[0].message.value);
+  REQUIRE(batch);
+  CHECK((*batch)[0].client == 5);
+  CHECK((*batch)[0].request == 100);
+  out.clear();
+  // Nothing delivered after the retry period: sent again.
+  t += timing.requestRetry;
+  l.tick(t, out);
+  int requests = 0;
+  for (auto& e : out.messages) requests += e.message.type == wire::Type::request;
+  CHECK(requests == 1);
+  out.clear();
+  // A majority of acceptors reports it: delivered, handed to the replica, never sent again.
+  std::string slot0 = wire::encodeBatch({{5, 100, kv::encode(put("a", "1"))}});
+  l.receive(t, accepted(2, 0, slot0), out);
+  l.receive(t, accepted(3, 0, slot0), out);
+  REQUIRE(out.delivered.size() == 1);
+  CHECK(out.delivered[0].first == 0);
+  CHECK(out.delivered[0].second.request == 100);
+  CHECK(out.output.empty());  // a service learner prints nothing
+  out.clear();
+  // The same command again in a later slot (a resend a new leader proposed): applied once.
+  std::string slot1 = wire::encodeBatch({{5, 100, kv::encode(put("a", "1"))}});
+  l.receive(t, accepted(2, 1, slot1), out);
+  l.receive(t, accepted(3, 1, slot1), out);
+  CHECK(out.delivered.empty());
+  CHECK(l.next() == 2);
+  out.clear();
+  t += 10 * timing.retryMax;
+  l.tick(t, out);
+  for (auto& e : out.messages) CHECK(e.message.type != wire::Type::request);
+  CHECK(l.submitted() == 0);
+}
+
+TEST_CASE("service learner: starts at its snapshot, reports only what is in one, and never skips "
+          "slots the acceptors forgot") {
+  core::Cluster cluster = serviceCluster();
+  core::Timing timing;
+  core::RequestLog requests;
+  requests.add(6, 1, 9);
+  core::LogLearner l(cluster, timing, 5, core::LearnerStart{10, requests, 1});
+  CHECK(l.next() == 10);
+  core::Outbox out;
+  core::Time t{};
+  // A command delivered before the snapshot, proposed again: not delivered again.
+  std::string again = wire::encodeBatch({{6, 1, kv::encode(put("a", "1"))}});
+  l.receive(t, accepted(2, 10, again), out);
+  l.receive(t, accepted(3, 10, again), out);
+  CHECK(l.next() == 11);
+  CHECK(out.delivered.empty());
+  out.clear();
+  l.tick(t, out);
+  bool reported = false;
+  for (auto& e : out.messages)
+    if (e.message.type == wire::Type::progress) {
+      CHECK(e.message.instance == 10);  // the snapshot's slot, not the 11 delivered
+      reported = true;
+    }
+  CHECK(reported);
+  out.clear();
+  // The acceptors forgot up to 50: a replica must not jump (it would lose writes).
+  l.receive(t, test::from(2, wire::Type::progress, 50), out);
+  CHECK(l.next() == 11);
+  CHECK(l.behindTrim() == 50);
+}

@@ -46,8 +46,8 @@ std::string firstLine(const std::string& command) {
   return line;
 }
 
-// Writes every key once (kPrefillThreads at a time), so each GET finds its key, then reads the
-// first key back and checks its value. Returns "" or what went wrong.
+// Writes every key once (kPrefillThreads at a time; 503 and 504 retried), so each GET finds its
+// key, then reads the first key back and checks its value. Returns "" or what went wrong.
 std::string prefill(KvSystem system, const std::string& url, int keys, int valueBytes) {
   std::vector<std::string> errors(kPrefillThreads);
   std::vector<std::thread> threads;
@@ -55,12 +55,18 @@ std::string prefill(KvSystem system, const std::string& url, int keys, int value
     threads.emplace_back([&, t] {
       for (int i = t; i < keys && errors[t].empty(); i += kPrefillThreads) {
         std::string key = kvKey(i), value = kvValue(i, valueBytes);
-        HttpReply r = system == KvSystem::etcd
-                          ? httpRequest(url, "POST", "/v3/kv/put",
-                                        R"({"key":")" + base64(key) + R"(","value":")" +
-                                            base64(value) + R"("})",
-                                        5000)
-                          : httpRequest(url, "PUT", "/v1/kv/" + key, value, 5000, "text/plain");
+        HttpReply r;
+        // 503 (no leader yet) and 504 (outcome unknown) are retried: a PUT may be repeated.
+        for (int attempt = 0; attempt < 20; ++attempt) {
+          r = system == KvSystem::etcd
+                  ? httpRequest(
+                        url, "POST", "/v3/kv/put",
+                        R"({"key":")" + base64(key) + R"(","value":")" + base64(value) + R"("})",
+                        5000)
+                  : httpRequest(url, "PUT", "/v1/kv/" + key, value, 5000, "text/plain");
+          if (r.status != 503 && r.status != 504) break;
+          std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
         if (r.status < 200 || r.status >= 300)
           errors[t] = "prefill of " + key + ": " +
                       (r.status ? std::to_string(r.status) + " " + r.body.substr(0, 200) : r.error);

@@ -24,9 +24,10 @@ struct SweepPoint {
 struct Context {
   Options options;
   Report report;
-  std::string workDir;  // inputs, probes and run folders
-  std::string binDir;   // condriver and clidriver
-  int nextRun = 0;      // run folders are numbered across figures
+  std::string workDir;      // inputs, probes and run folders
+  std::string binDir;       // condriver and clidriver
+  std::string commandLine;  // as given, for the reports
+  int nextRun = 0;          // run folders are numbered across figures
 
   // The limits, each measured once when a figure first needs it (and reported as a row).
   const UdpRoundTrip& udpRoundTrip();
@@ -60,6 +61,7 @@ void latencyFigure(Context& c);
 void throughputFigure(Context& c);
 void scaleFigure(Context& c);
 void memoryFigure(Context& c);
+void kvFigure(Context& c);
 
 // The latency-against-load plot, drawn by hand as SVG.
 std::string plotSvg(const std::vector<SweepPoint>& points, const std::string& title);

@@ -34,6 +34,7 @@ int main(int argc, char** argv) {
   if (auto code = parse(argc, argv, c.options)) return *code;
   auto start = std::chrono::steady_clock::now();
   c.binDir = ownDirectory();
+  for (int i = 0; i < argc; ++i) c.commandLine += (i ? " " : "") + std::string(argv[i]);
   for (const auto& program : {c.condriver(), c.clidriver()})
     if (access(program.c_str(), X_OK) != 0) {
       std::cerr << "paxos-bench: " << program << " not found (it runs the drivers next to it)\n";
@@ -67,11 +68,9 @@ int main(int argc, char** argv) {
     const char* name;
     void (*run)(Context&);
   };
-  const Figure figures[] = {{"scenario", scenarioFigure},
-                            {"latency", latencyFigure},
-                            {"throughput", throughputFigure},
-                            {"scale", scaleFigure},
-                            {"memory", memoryFigure}};
+  const Figure figures[] = {{"scenario", scenarioFigure},     {"latency", latencyFigure},
+                            {"throughput", throughputFigure}, {"scale", scaleFigure},
+                            {"memory", memoryFigure},         {"kv", kvFigure}};
   nlohmann::json seconds = nlohmann::json::object();
   for (const auto& f : figures) {
     if (!c.options.wants(f.name)) continue;

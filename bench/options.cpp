@@ -19,8 +19,12 @@ std::optional<int> parse(int argc, char** argv, Options& options) {
       "paxos-bench"};
   app.set_version_flag("--version", versionLine("paxos-bench"));
   std::vector<std::string> figures;
-  app.add_option("FIGURE", figures, "scenario, latency, throughput, scale, memory (default: all)")
-      ->check(CLI::IsMember(kFigures));
+  std::vector<std::string> known = kFigures;
+  known.insert(known.end(), kOptInFigures.begin(), kOptInFigures.end());
+  app.add_option("FIGURE", figures,
+                 "scenario, latency, throughput, scale, memory (default: these five); kv (only "
+                 "when named: needs etcd and wrk)")
+      ->check(CLI::IsMember(known));
   app.add_option("--json", options.json, "write the results as JSON to FILE");
   app.add_option("--svg", options.svg, "write the plot of latency against load (SVG) to FILE");
   app.add_flag("--quick", options.quick, "small counts: every figure in about 20 s");
@@ -30,6 +34,24 @@ std::optional<int> parse(int argc, char** argv, Options& options) {
       ->check(CLI::Range(0.5, 600.0));
   app.add_option("--dir", options.dir, "work folder (default: a fresh one under TMPDIR)");
   app.add_flag("--keep", options.keep, "keep the work folder: run folders, logs, inputs");
+  app.add_option("--kv-urls", options.kvUrls,
+                 "kv: base URLs of our KV service's learners, comma-separated (already running)")
+      ->delimiter(',');
+  app.add_option("--kv-start", options.kvStart,
+                 "kv: a command that starts our KV service and prints its URLs (e.g. ./run/kv.sh); "
+                 "stopped with SIGTERM to its process group");
+  app.add_option("--kv-connections", options.kvConnections,
+                 "kv: wrk connections of each point, comma-separated")
+      ->delimiter(',')
+      ->check(CLI::Range(1, 10000));
+  app.add_option("--kv-seconds", options.kvSeconds, "kv: whole seconds of each point")
+      ->check(CLI::Range(1, 600));
+  app.add_option("--kv-value-bytes", options.kvValueBytes, "kv: bytes of each value")
+      ->check(CLI::Range(1, 7168));
+  app.add_option("--kv-keys", options.kvKeys, "kv: keys the writes and reads cycle through")
+      ->check(CLI::Range(1, 1000000));
+  app.add_option("--kv-markdown", options.kvMarkdown,
+                 "kv: write the results as a section for docs/BENCHMARKS.md to FILE");
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {  // --help, --version
@@ -42,9 +64,12 @@ std::optional<int> parse(int argc, char** argv, Options& options) {
   bool quickSeconds = app.count("--seconds") == 0 && options.quick;
   if (quickRuns) options.runs = 3;
   if (quickSeconds) options.seconds = 1.5;
+  if (options.quick && app.count("--kv-seconds") == 0) options.kvSeconds = 1;
   for (const auto& f : kFigures)
     if (figures.empty() || std::find(figures.begin(), figures.end(), f) != figures.end())
       options.figures.push_back(f);
+  for (const auto& f : kOptInFigures)
+    if (std::find(figures.begin(), figures.end(), f) != figures.end()) options.figures.push_back(f);
   return std::nullopt;
 }
 

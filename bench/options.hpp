@@ -10,6 +10,8 @@ namespace paxos::bench {
 // The figures in the order they run; each is also a FIGURE argument.
 inline const std::vector<std::string> kFigures = {"scenario", "latency", "throughput", "scale",
                                                   "memory"};
+// Figures run only when named: they need programs from outside the project (etcd, wrk).
+inline const std::vector<std::string> kOptInFigures = {"kv"};
 
 struct Options {
   std::vector<std::string> figures;  // a subset of kFigures, in kFigures' order
@@ -20,6 +22,14 @@ struct Options {
   double seconds = 10;               // throughput: measured seconds of each saturating run
   std::string dir;                   // work folder ("" = a fresh one under TMPDIR, removed after)
   bool keep = false;                 // keep the work folder (run folders, logs) afterwards
+  // kv: our KV service against a 3-member etcd over HTTP (docs/BENCHMARKS.md).
+  std::vector<std::string> kvUrls;  // our learners' base URLs, already running
+  std::string kvStart;              // or a command that starts them and prints the URLs
+  std::vector<int> kvConnections = {1, 16, 64, 256};
+  int kvSeconds = 3;  // per point (wrk takes whole seconds)
+  int kvValueBytes = 64;
+  int kvKeys = 1000;
+  std::string kvMarkdown;  // write the section for docs/BENCHMARKS.md here ("" = no)
   bool wants(const std::string& figure) const;
 };
 

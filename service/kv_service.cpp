@@ -80,7 +80,7 @@ void KvService::submit(kv::Command command, Reply reply) {
 }
 
 void KvService::feed(core::Time now, core::Outbox& out) {
-  learner_.flushSubmitted(now, out);
+  node_.flushSubmitted(now, out);
 }
 
 void KvService::delivered(const std::vector<std::pair<uint64_t, wire::Command>>& delivered) {

@@ -71,6 +71,12 @@ LogLearner* Node::logLearner() const {
   return dynamic_cast<LogLearner*>(player_.get());
 }
 
+void Node::flushSubmitted(Time now, Outbox& out) {
+  size_t mark = out.messages.size();
+  if (LogLearner* learner = logLearner(); learner && playing_) learner->flushSubmitted(now, out);
+  stamp(out, mark);
+}
+
 std::string Node::summary() const {
   auto leader = election_.leader();
   std::string decided = cluster_.multi() ? fmt::format("log {}", logEnd())

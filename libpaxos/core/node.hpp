@@ -44,6 +44,9 @@ class Node : public Actor {
   uint64_t logEnd() const;
   // The learner this node plays in multi mode, if it does (service mode submits through it).
   LogLearner* logLearner() const;
+  // Service mode: sends the commands submitted to the learner since the last step, stamped as
+  // every message of this node is.
+  void flushSubmitted(Time now, Outbox& out);
   int electionMessages() const { return electionMessages_; }
   // "uid 2 role learner leader 2 decided 210 election-msgs 6"
   std::string summary() const;

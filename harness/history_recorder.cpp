@@ -106,7 +106,9 @@ std::vector<RecordedOp> runClient(const RecordOptions& options, int index, Clock
       if (response.status != 503 || op.attempts > options.retries) break;
       auto pause = options.retryPauseCap;
       std::string after = response.header("retry-after");
-      if (!after.empty() && std::all_of(after.begin(), after.end(), ::isdigit) && after.size() < 6)
+      if (!after.empty() &&
+          std::all_of(after.begin(), after.end(), [](char c) { return c >= '0' && c <= '9'; }) &&
+          after.size() < 6)
         pause = std::min(pause, std::chrono::milliseconds(std::stoi(after) * 1000));
       std::this_thread::sleep_for(pause);
       node = (node + 1) % nodes.size();

@@ -52,9 +52,10 @@ struct Operation {
 };
 
 struct CheckOptions {
-  // Search budget per key: configurations explored before giving up with an inconclusive
-  // result (a history with many concurrent unknown writes can be exponential).
-  uint64_t maxStatesPerKey = 20'000'000;
+  // Search budget per key: configurations remembered before giving up with an inconclusive
+  // result (a history with many concurrent unknown writes can be exponential). Each costs
+  // about 100 bytes plus n/8 bytes for a key of n operations.
+  uint64_t maxStatesPerKey = 1'000'000;
 };
 
 struct CheckResult {

@@ -236,4 +236,11 @@ TEST_CASE("linearizability: many unknown outcomes (10% of writes) still check fa
   CHECK(r.linearizable);
   CHECK_FALSE(r.inconclusive);
   CHECK(ms < 2000);
+
+  // Out of budget: no verdict rather than a wrong one.
+  CheckOptions tiny;
+  tiny.maxStatesPerKey = 10;
+  CheckResult cut = checkLinearizable(history, tiny);
+  CHECK(cut.linearizable);
+  CHECK(cut.inconclusive);
 }

@@ -1,7 +1,7 @@
 """Headless Chromium for the tests in this folder: the DOM after scripts ran, and screenshots.
 
 Chromium gets a fresh profile per call, no network (no QUIC, no background traffic, and every
-host name resolves to nothing), and a bounded time; on a timeout only the process group of the
+host name but 127.0.0.1 resolves to nothing), and a bounded time; on a timeout only the process group of the
 chromium started here is killed. Python standard library only.
 """
 
@@ -23,7 +23,7 @@ MEASURE_JS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "measure.j
 
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--host-resolver-rules=MAP * ~NOTFOUND", "--hide-scrollbars",
+         "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1", "--hide-scrollbars",
          "--force-device-scale-factor=1"]
 
 
@@ -38,9 +38,11 @@ def find_chromium():
 
 
 def run_chromium(chromium, args, page):
-    """Runs chromium on a local file; returns its stdout. Fails on an error exit or a timeout."""
+    """Runs chromium on a local file (or an http:// URL on loopback); returns its stdout. Fails on
+    an error exit or a timeout."""
     profile = tempfile.mkdtemp(prefix="chromium-profile-")
-    cmd = [chromium, *FLAGS, f"--user-data-dir={profile}", *args, "file://" + page]
+    target = page if page.startswith("http://") else "file://" + page
+    cmd = [chromium, *FLAGS, f"--user-data-dir={profile}", *args, target]
     try:
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, start_new_session=True)

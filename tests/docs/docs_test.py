@@ -24,7 +24,8 @@ import sys
 import tempfile
 
 SOURCE, BIN = sys.argv[1], sys.argv[2]
-HELP_PROGRAMS = ["condriver", "clidriver", "paxos-sim", "paxos-trace", "paxos-bench"]
+HELP_PROGRAMS = ["condriver", "clidriver", "paxos-sim", "paxos-trace", "paxos-bench",
+                 "paxos-lincheck"]
 OPTIONAL = {"paxos-bench", "paxos-micro"}  # not built with -DPAXOS_BENCH=OFF
 VERSION_PROGRAMS = HELP_PROGRAMS + ["paxos-micro"]
 MARK = "<!-- docs_test: runs the next block -->"

@@ -69,14 +69,34 @@ Cluster::Cluster(Scenario scenario, int runIndex)
       << "\nLEARNERS " << scenario_.learners << "\n";
   if (scenario_.multi) out << "MODE multi\n";
   ports_ = freeUdpPorts(size() + scenario_.spareClients);
-  for (int uid = 0; uid < int(ports_.size()); ++uid)
-    out << "localhost " << ports_[uid] << (uid < consensus_ ? " con\n" : " cli\n");
+  if (scenario_.http) {
+    int first = scenario_.proposers + scenario_.acceptors;
+    auto http = freeTcpPorts(scenario_.learners);
+    for (int i = 0; i < scenario_.learners; ++i) httpPorts_[first + i] = http[i];
+  }
+  for (int uid = 0; uid < int(ports_.size()); ++uid) {
+    out << "localhost " << ports_[uid] << (uid < consensus_ ? " con" : " cli");
+    if (auto http = httpPorts_.find(uid); http != httpPorts_.end())
+      out << " 127.0.0.1:" << http->second;
+    out << "\n";
+  }
   hostsText_ = out.str();
   std::ofstream(dir_ + "/hosts.txt") << hostsText_;
 }
 
 Cluster::~Cluster() {
   for (auto& [uid, fd] : stdinPipe_) close(fd);
+}
+
+std::string Cluster::url(int uid) const {
+  auto http = httpPorts_.find(uid);
+  return http == httpPorts_.end() ? "" : "http://127.0.0.1:" + std::to_string(http->second);
+}
+
+std::vector<std::string> Cluster::urls() const {
+  std::vector<std::string> all;
+  for (const auto& [uid, port] : httpPorts_) all.push_back(url(uid));
+  return all;
 }
 
 void Cluster::start(int uid) {

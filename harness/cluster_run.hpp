@@ -42,6 +42,9 @@ struct Scenario {
   int spareClients = 0;
   // NAME=VALUE entries added to every process's environment (e.g. PAXOS_KEY_FILE=...).
   std::vector<std::string> env;
+  // Service mode (docs/KV.md): every learner gets an HTTP address on a free loopback TCP port,
+  // the 4th column of its host line, and serves the key-value API there (Cluster::url).
+  bool http = false;
 };
 
 struct Outcome {
@@ -85,6 +88,10 @@ class Cluster {
   int size() const { return consensus_ + int(scenario_.clients.size()); }
   // The loopback port of uid's host line, spare client lines (UIDs size()..) included.
   int port(int uid) const { return ports_.at(uid); }
+  // "http://127.0.0.1:PORT" of a learner in a Scenario::http cluster; "" for any other UID.
+  std::string url(int uid) const;
+  // The URLs of every learner, in UID order.
+  std::vector<std::string> urls() const;
 
   // Starts uid with the scenario's command line for it (killAtStart applies).
   void start(int uid);
@@ -135,7 +142,8 @@ class Cluster {
   Scenario scenario_;
   std::string dir_, hostsText_;
   int consensus_ = 0;
-  std::vector<int> ports_;  // index is the UID
+  std::vector<int> ports_;        // index is the UID
+  std::map<int, int> httpPorts_;  // learner uid -> its HTTP port (Scenario::http)
   ProcessGroup group_;
   std::map<int, std::vector<pid_t>> pids_;        // uid -> one pid per start
   std::map<int, std::vector<std::string>> argv_;  // uid -> command line of the first start

@@ -103,7 +103,10 @@ std::vector<RecordedOp> runClient(const RecordOptions& options, int index, Clock
       ++op.attempts;
       op.node = nodes[node].url;
       response = nodes[node].http->request(method, target, body, headers, options.requestTimeout);
-      if (response.status != 503 || op.attempts > options.retries) break;
+      // A refused connection never reached a node (one killed and not back yet): as safe to
+      // send elsewhere as a 503, which was not put in the log either.
+      bool refused = !response.received() && response.error.rfind("connect", 0) == 0;
+      if ((response.status != 503 && !refused) || op.attempts > options.retries) break;
       auto pause = options.retryPauseCap;
       std::string after = response.header("retry-after");
       if (!after.empty() &&

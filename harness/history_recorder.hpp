@@ -36,8 +36,9 @@ struct RecordOptions {
   int keys = 5;
   std::chrono::milliseconds duration{5000};  // no op starts later than this
   std::chrono::milliseconds requestTimeout{2000};
-  // A 503 is sent again, with the same X-Request-Id, to another node (the next in the list)
-  // at most this many times; each waits for Retry-After, capped at `retryPauseCap`.
+  // A 503 or a refused connection is sent again, with the same X-Request-Id, to another node
+  // (the next in the list) at most this many times; each waits for Retry-After (a refused
+  // connection: `retryPauseCap`), capped at `retryPauseCap`.
   int retries = 3;
   std::chrono::milliseconds retryPauseCap{100};
   // Each client keeps to one node (client i: urls[i % size]) instead of a random one per op.

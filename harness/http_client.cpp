@@ -7,6 +7,7 @@
 #include <cctype>
 #include <charconv>
 #include <functional>
+#include <thread>
 
 namespace paxos::test {
 
@@ -81,6 +82,23 @@ std::string percentEncode(const std::string& text) {
     }
   }
   return out;
+}
+
+bool waitServing(const std::string& url, std::chrono::steady_clock::time_point deadline) {
+  auto address = parseHttpUrl(url);
+  if (!address) return false;
+  HttpClient http(address->first, address->second);
+  for (;;) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return false;
+    auto r =
+        http.request("GET", "/v1/kv/x", "", {}, std::min(left, std::chrono::milliseconds(1000)));
+    if (r.status == 200 || r.status == 404) return true;
+    // Not up yet (refused), no leader yet (503): the next poll, if there is time for one.
+    if (deadline - std::chrono::steady_clock::now() < std::chrono::milliseconds(20)) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
 }
 
 HttpClient::HttpClient(std::string host, uint16_t port)

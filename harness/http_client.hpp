@@ -36,6 +36,11 @@ std::optional<std::pair<std::string, uint16_t>> parseHttpUrl(const std::string& 
 // Percent-encodes everything but RFC 3986's unreserved characters (for a key in a path).
 std::string percentEncode(const std::string& text);
 
+// Polls GET URL/v1/kv/x, a linearizable read through the log, every 20 ms until a node of the
+// key-value service answers 200 or 404 (it has a leader, a quorum and its replica caught up), or
+// the deadline passes; whether it did.
+bool waitServing(const std::string& url, std::chrono::steady_clock::time_point deadline);
+
 class HttpClient {
  public:
   HttpClient(std::string host, uint16_t port);

@@ -167,6 +167,26 @@ std::vector<int> freeUdpPorts(int count) {
   return ports;
 }
 
+std::vector<int> freeTcpPorts(int count) {
+  std::vector<int> fds, ports;
+  for (int i = 0; i < count; ++i) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    if (fd >= 0) fds.push_back(fd);
+    if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+        getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+      for (int open : fds) close(open);
+      throw std::runtime_error("no free TCP port on 127.0.0.1");
+    }
+    ports.push_back(ntohs(addr.sin_port));
+  }
+  for (int fd : fds) close(fd);  // held until all were picked, so that the ports differ
+  return ports;
+}
+
 int freeUdpPortRange(int count) {
   std::mt19937 rng(std::random_device{}());
   for (int attempt = 0; attempt < 100; ++attempt) {

@@ -53,6 +53,8 @@ class ProcessGroup {
 
 // `count` distinct UDP ports on 127.0.0.1 that were free a moment ago.
 std::vector<int> freeUdpPorts(int count);
+// `count` distinct TCP ports on 127.0.0.1 that were free a moment ago (HTTP addresses).
+std::vector<int> freeTcpPorts(int count);
 // A base such that base..base+count-1 were all free a moment ago (for the run scripts).
 int freeUdpPortRange(int count);
 

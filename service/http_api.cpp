@@ -309,7 +309,9 @@ restinio::request_handling_status_t HttpApi::Server::handle(Request req) {
     j["value"] = res.value ? json(*res.value) : json(nullptr);
     return ok(200, j);
   };
-  if (path.starts_with("/v1/kv")) {
+  // "/v1/kv", "/v1/kv/" and "/v1/kv/KEY" only: "/v1/kvfoo" is no key route (it was taken for
+  // one, and the key cut 7 bytes in: PUT /v1/kvfoo wrote the key "oo").
+  if (path == "/v1/kv" || path.starts_with("/v1/kv/")) {
     r = kvRequest(req);
   } else if (path == "/state" || path == "/state/") {  // seed 002, verbatim
     if (get) {

@@ -9,8 +9,10 @@
 # clients 7-10.
 #
 # A test sets TEST (its name in messages), sources this file, then calls
-#   netns_setup "$@"     arguments [BINDIR [OUTDIR]], checks (exit 77 when it cannot run), trap
-#   netns_topology       namespaces, bridge, loss rules, OUT/hosts.txt
+#   netns_setup "$@"     arguments [BINDIR [OUTDIR]], checks (exit 77 when it cannot run), trap;
+#                        BINDIR must hold DRIVERS (default "condriver clidriver")
+#   netns_topology       namespaces, bridge, loss rules, OUT/hosts.txt (with HTTP_PORT set: a
+#                        service, every learner line carries ADDRESS:HTTP_PORT, no client lines)
 #   start_node UID, start_client UID PREFIX COUNT, running UID, wait_bound, wait_for ...
 #   check_exits, check_clients, check_log, check_senders, netns_finish
 # Rules kept here: only addresses in namespaces this run created are bound, every wait has a
@@ -38,7 +40,10 @@ ms() { echo $(($(date +%s%N) / 1000000)); }
 netns_setup() {
   ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
   BIN=$(cd "${1:-$ROOT/build/bin}" 2>/dev/null && pwd) || { echo "$TEST: no bin dir ${1:-}" >&2; exit 1; }
-  [ -x "$BIN/condriver" ] && [ -x "$BIN/clidriver" ] || { echo "$TEST: no drivers in $BIN" >&2; exit 1; }
+  local driver
+  for driver in ${DRIVERS:-condriver clidriver}; do
+    [ -x "$BIN/$driver" ] || { echo "$TEST: no $driver in $BIN" >&2; exit 1; }
+  done
   [ "$(id -u)" = 0 ] || skip "needs root to create network namespaces (run as root, or it is skipped)"
   [ -x "$IP" ] || skip "no ip command (iproute2)"
   if ! command -v nft >/dev/null; then
@@ -78,7 +83,7 @@ cleanup() {
 }
 
 netns_topology() {
-  local uid n kind
+  local uid n kind http
   "$IP" netns add "$SW" 2>"$OUT/netns.err" || skip "cannot create a network namespace: $(cat "$OUT/netns.err")"
   NAMESPACES+=("$SW")
   in_ns "$SW" true 2>"$OUT/netns.err" || skip "cannot enter a network namespace: $(cat "$OUT/netns.err")"
@@ -111,8 +116,15 @@ EOF
     echo "LEARNERS $LEARNERS"
     echo "MODE multi"
     for ((uid = 0; uid < ALL; uid++)); do
-      kind=con; [ $uid -ge $CONS ] && kind=cli
-      echo "$(addr $uid) $PORT $kind"
+      if [ -n "${HTTP_PORT:-}" ]; then
+        # Service mode: learners carry their HTTP address; clients speak HTTP, not in the file.
+        [ $uid -ge $CONS ] && continue
+        http=""; [ $uid -ge $((PROPOSERS + ACCEPTORS)) ] && http=" $(addr $uid):$HTTP_PORT"
+        echo "$(addr $uid) $PORT con$http"
+      else
+        kind=con; [ $uid -ge $CONS ] && kind=cli
+        echo "$(addr $uid) $PORT $kind"
+      fi
     done
   } >"$OUT/hosts.txt"
 }

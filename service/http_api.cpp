@@ -103,6 +103,7 @@ std::string_view statusText(int status) {
     case 405: return "Method Not Allowed";
     case 412: return "Precondition Failed";
     case 413: return "Payload Too Large";
+    case 422: return "Unprocessable Content";
     case 503: return "Service Unavailable";
     case 504: return "Gateway Timeout";
     default: return "Error";
@@ -177,6 +178,11 @@ Response precondition(const kv::Result& r) {
   return e;
 }
 }  // namespace
+
+Response reused() {
+  return error(422, "request_id_reused",
+               "this X-Request-Id was applied before to another write; nothing was written");
+}
 
 void HttpApi::Server::submit(Request req, kv::Command command, bool base64,
                              std::function<Response(const kv::Result&, bool)> shape) {
@@ -277,6 +283,7 @@ std::optional<Response> HttpApi::Server::kvRequest(Request req) {
       return error(413, "too_large",
                    fmt::format("the value is {} bytes; at most {}", value.size(), kv::kMaxValue));
     auto shape = [key = *key, value](const kv::Result& r, bool b64) {
+      if (r.status == kv::Status::reused) return reused();
       if (r.status == kv::Status::failed) return precondition(r);
       json j = item(key, value, r.version, b64);
       j["slot"] = r.slot;
@@ -287,6 +294,7 @@ std::optional<Response> HttpApi::Server::kvRequest(Request req) {
   }
   if (method == restinio::http_method_delete()) {
     auto shape = [key = *key](const kv::Result& r, bool) {
+      if (r.status == kv::Status::reused) return reused();
       if (r.status == kv::Status::failed) return precondition(r);
       if (r.status == kv::Status::notFound) return error(404, "not_found", "no key " + key);
       return ok(200, json{{"key", key}, {"deleted", true}, {"version", r.version}, {"slot", r.slot}});
@@ -305,6 +313,7 @@ restinio::request_handling_status_t HttpApi::Server::handle(Request req) {
   bool post = method == restinio::http_method_post();
   std::optional<Response> r;
   auto shapeRound = [](const kv::Result& res, bool) {
+    if (res.status == kv::Status::reused) return reused();
     json j{{"round", res.round}};
     j["value"] = res.value ? json(*res.value) : json(nullptr);
     return ok(200, j);
@@ -328,9 +337,11 @@ restinio::request_handling_status_t HttpApi::Server::handle(Request req) {
         } catch (const json::exception&) {
         }
       }
+      std::string id(h.opt_value_of("X-Request-Id").value_or(""));
       if (!value) r = error(400, "bad_request", "expected a form body value=V (curl -d value=3)");
+      else if (id.size() > kv::kMaxRequestId || !validUtf8(id)) r = error(400, "bad_request", "X-Request-Id is at most 64 bytes of UTF-8");
       else if (value->size() > kv::kMaxValue || !validUtf8(*value)) r = error(400, "bad_request", "the value is too long or not UTF-8");
-      else submit(req, kv::Command{kv::Op::propose, {}, *value, std::nullopt, 0, std::string(h.opt_value_of("X-Request-Id").value_or(""))}, false, shapeRound);
+      else submit(req, kv::Command{kv::Op::propose, {}, *value, std::nullopt, 0, id}, false, shapeRound);
     } else {
       r = error(405, "method_not_allowed", "GET or POST");
     }

@@ -15,6 +15,14 @@ bool writes(Op op) {
   return op == Op::put || op == Op::erase || op == Op::propose || op == Op::reset;
 }
 
+uint64_t fingerprint(const Command& command) {
+  Command c = command;
+  c.requestId.clear();
+  uint64_t h = 1469598103934665603ull;  // FNV-1a
+  for (unsigned char b : encode(c)) h = (h ^ b) * 1099511628211ull;
+  return h;
+}
+
 std::string encode(const Command& c) {
   std::vector<uint8_t> out;
   wire::Writer w(out);

@@ -39,6 +39,9 @@ struct Command {
 };
 
 bool writes(Op op);  // put, erase, propose, reset: what the de-duplication table remembers
+// A hash of the command but its request id: a retry has the same, another write (almost surely)
+// not. Stored instead of the value, which may be 7 KiB.
+uint64_t fingerprint(const Command& command);
 
 std::string encode(const Command& command);
 // nullopt unless `bytes` is exactly one command within the limits above.

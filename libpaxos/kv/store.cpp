@@ -46,15 +46,21 @@ Result Store::apply(uint64_t slot, const Command& c) {
     }
     return r;
   }
+  uint64_t print = c.requestId.empty() ? 0 : fingerprint(c);
   if (!c.requestId.empty()) {
     if (auto it = outcomes_.find(c.requestId); it != outcomes_.end()) {
-      Result again = it->second;
+      Result again = it->second.result;
+      if (it->second.fingerprint != print) {
+        again = Result{};
+        again.status = Status::reused;
+        again.slot = it->second.result.slot;
+      }
       again.duplicate = true;
       return again;
     }
   }
   Result r = write(slot, c);
-  if (!c.requestId.empty()) remember(c.requestId, r);
+  if (!c.requestId.empty()) remember(c.requestId, r, print);
   return r;
 }
 
@@ -103,8 +109,8 @@ Result Store::write(uint64_t slot, const Command& c) {
   return r;
 }
 
-void Store::remember(const std::string& requestId, const Result& result) {
-  outcomes_.emplace(requestId, result);
+void Store::remember(const std::string& requestId, const Result& result, uint64_t fingerprint) {
+  outcomes_.emplace(requestId, Outcome{result, fingerprint});
   outcomeOrder_.push_back(requestId);
   if (outcomeOrder_.size() <= kRememberedIds) return;
   outcomes_.erase(outcomeOrder_.front());
@@ -140,8 +146,9 @@ std::string Store::serialize() const {
   }
   w.u64(outcomeOrder_.size());
   for (const auto& id : outcomeOrder_) {  // only writes are remembered: no items, no list
-    const Result& r = outcomes_.at(id);
+    const auto& [r, print] = outcomes_.at(id);
     w.bytes(id);
+    w.u64(print);
     w.u8(static_cast<uint8_t>(r.status));
     w.u64(r.version);
     w.u64(r.slot);
@@ -171,15 +178,16 @@ std::optional<Store> Store::deserialize(std::string_view bytes) {
   if (ids > kRememberedIds) r.fail();
   for (uint64_t i = 0; i < ids && r.ok(); ++i) {
     std::string id = r.bytes();
+    uint64_t print = r.u64();
     Result result;
     uint8_t status = r.u8();
-    if (status > uint8_t(Status::failed)) r.fail();
+    if (status > uint8_t(Status::failed)) r.fail();  // never remembered: reused
     result.status = static_cast<Status>(status);
     result.version = r.u64();
     result.slot = r.u64();
     result.round = r.u64();
     result.value = readOptional(r);
-    if (!s.outcomes_.emplace(id, result).second) r.fail();
+    if (!s.outcomes_.emplace(id, Outcome{result, print}).second) r.fail();
     s.outcomeOrder_.push_back(std::move(id));
   }
   if (!r.ok() || !r.atEnd() || s.items_.size() != n) return std::nullopt;

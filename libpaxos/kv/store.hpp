@@ -20,7 +20,8 @@
 
 namespace paxos::kv {
 
-enum class Status : uint8_t { ok, created, notFound, failed };  // failed: the compare did not hold
+// failed: the compare did not hold; reused: the request id was applied before to another write
+enum class Status : uint8_t { ok, created, notFound, failed, reused };
 
 struct Item {
   std::string key;
@@ -30,7 +31,8 @@ struct Item {
 };
 
 // What applying a command answers. For a write retried under a request id already applied, the
-// first outcome again (status, version, slot, round, and the value seed 002's round holds).
+// first outcome again (status, version, slot, round, and the value seed 002's round holds), if it
+// is the same write; a request id sent again with another write is `reused`, and not applied.
 struct Result {
   Status status = Status::ok;
   uint64_t version = 0;  // put/erase: the write's revision (failed: the key's current one)
@@ -64,13 +66,18 @@ class Store {
 
  private:
   Result write(uint64_t slot, const Command& c);
-  void remember(const std::string& requestId, const Result& result);
+  void remember(const std::string& requestId, const Result& result, uint64_t fingerprint);
 
   std::map<std::string, Item> items_;  // ordered: prefix listing is a range
   uint64_t revision_ = 0;
   uint64_t round_ = 0;
   std::optional<std::string> roundValue_;
-  std::unordered_map<std::string, Result> outcomes_;  // request id -> first outcome
+  struct Outcome {
+    Result result;
+    uint64_t fingerprint;  // of the write (kv::fingerprint): a retry is the same write
+    bool operator==(const Outcome&) const = default;
+  };
+  std::unordered_map<std::string, Outcome> outcomes_;  // request id -> first outcome
   std::deque<std::string> outcomeOrder_;              // oldest first
 };
 

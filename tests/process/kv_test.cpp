@@ -453,14 +453,11 @@ TEST_CASE("kv idempotent retries: one X-Request-Id is applied once, whichever no
   for (size_t n = 0; n < 3; ++n) CHECK(revisionAfterSync(nodes, n) == before + 3);
 }
 
-// KNOWN BUG, left for the lead (should_fail: this case passes while the bug is there, and fails,
-// as a reminder to drop the decorator, once it is fixed). The de-duplication table remembers a
-// request id's outcome but not which write it was, and the HTTP answer echoes the retry's own key
-// and value: reusing an id for another value answers that value though the first is stored, and
-// for another key answers 201 "created" for a key that does not exist. Such a retry should be
-// refused (e.g. 422), or answered with what was really written.
-TEST_CASE("kv idempotent retries: an id reused for another key or value is not acknowledged" *
-          doctest::should_fail()) {
+// The de-duplication table once remembered a request id's outcome but not which write it was, and
+// the answer echoed the retry's own key and value: reusing an id for another value answered that
+// value though the first was stored, and for another key 201 for a key that did not exist. Now
+// the table keeps a fingerprint of each write, and another write under a used id is refused: 422.
+TEST_CASE("kv idempotent retries: an id reused for another key or value is not acknowledged") {
   KvCluster kv(kvScenario("kv-idempotent-reuse"));
   Nodes nodes(kv.urls);
   INFO(kv.where());
@@ -470,10 +467,12 @@ TEST_CASE("kv idempotent retries: an id reused for another key or value is not a
   auto otherKey = nodes(2, "PUT", kvPath("zzz"), "third", id);
   CHECK(parsed(nodes(0, "GET", kvPath("a")))["value"] == "first");
   CHECK(nodes(0, "GET", kvPath("zzz")).status == 404);
-  // Either refused, or answered with the write that was applied.
-  CHECK_MESSAGE((otherValue.status >= 400 || parsed(otherValue)["value"] == "first"),
-                describe(otherValue));
-  CHECK_MESSAGE((otherKey.status >= 400 || parsed(otherKey)["key"] == "a"), describe(otherKey));
+  CHECK_MESSAGE(otherValue.status == 422, describe(otherValue));
+  CHECK_MESSAGE(otherKey.status == 422, describe(otherKey));
+  CHECK(parsed(otherKey)["error"] == "request_id_reused");
+  // The first write's own retry is still answered with its first outcome.
+  auto retry = nodes(1, "PUT", kvPath("a"), "first", id);
+  CHECK_MESSAGE(retry.status == 201, describe(retry));
 }
 
 // A history recorded while `fault` runs, then checked: linearizable, and every key's final

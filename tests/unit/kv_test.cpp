@@ -96,6 +96,22 @@ TEST_CASE("kv store: a write retried under one request id applies once, answered
   CHECK(s.revision() == 2);
 }
 
+TEST_CASE("kv store: a request id sent again with another write is refused, not applied") {
+  kv::Store s;
+  auto first = s.apply(1, put("k", "v1", std::nullopt, "id-1"));
+  CHECK(s.apply(2, put("k", "v2", std::nullopt, "id-1")).status == Status::reused);
+  CHECK(s.apply(2, put("other", "v1", std::nullopt, "id-1")).status == Status::reused);
+  CHECK(s.apply(2, Command{Op::erase, "k", {}, std::nullopt, 0, "id-1"}).status == Status::reused);
+  CHECK(s.find("k")->value == "v1");
+  CHECK_FALSE(s.find("other"));
+  CHECK(s.revision() == first.version);
+  // Snapshots keep the fingerprints: after a restore the same holds.
+  auto back = kv::Store::deserialize(s.serialize());
+  REQUIRE(back);
+  CHECK(back->apply(3, put("k", "v2", std::nullopt, "id-1")).status == Status::reused);
+  CHECK(back->apply(3, put("k", "v1", std::nullopt, "id-1")).version == first.version);
+}
+
 TEST_CASE("kv store: seed 002's rounds: the first value proposed wins, reset starts a new round") {
   kv::Store s;
   Command propose3{Op::propose, {}, "3", std::nullopt, 0, {}};

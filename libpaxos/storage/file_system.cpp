@@ -20,7 +20,11 @@ class PosixFileSystem final : public FileSystem {
     return ::pwrite(fd, data, size, offset);
   }
   int fsync(int fd) override { return ::fsync(fd); }
+  int fdatasync(int fd) override { return ::fdatasync(fd); }
   int ftruncate(int fd, off_t size) override { return ::ftruncate(fd, size); }
+  int fallocate(int fd, off_t offset, off_t length) override {
+    return ::fallocate(fd, 0, offset, length);
+  }
   int close(int fd) override { return ::close(fd); }
   int rename(const std::string& from, const std::string& to) override {
     return std::rename(from.c_str(), to.c_str());

@@ -24,7 +24,12 @@ class FileSystem {
   // Makes the file's data and size durable; for a directory, the names in it (a created,
   // renamed or removed name is durable only after its directory's fsync).
   virtual int fsync(int fd) = 0;
+  // Makes the file's data durable, and its size; unlike fsync, not the rest of its metadata (times).
+  virtual int fdatasync(int fd) = 0;
   virtual int ftruncate(int fd, off_t size) = 0;
+  // Allocates [offset, offset + length) on the disk, growing the file with zeros (Linux
+  // fallocate with mode 0). Fails with EOPNOTSUPP where the file system cannot.
+  virtual int fallocate(int fd, off_t offset, off_t length) = 0;
   virtual int close(int fd) = 0;
   // Replaces `to` atomically (both in one directory here).
   virtual int rename(const std::string& from, const std::string& to) = 0;

@@ -71,14 +71,15 @@ std::optional<std::vector<uint8_t>> readFile(FileSystem& files, const std::strin
 }  // namespace
 
 NodeStore::NodeStore(const std::string& dir, uint32_t uid, uint64_t hostsHash, bool sync,
-                     FileSystem& files, uint64_t compactSlack)
+                     FileSystem& files, uint64_t compactSlack, uint64_t preallocate)
     : dir_(dir),
       path_(dir + "/node-" + std::to_string(uid) + ".state"),
       uid_(uid),
       hostsHash_(hostsHash),
       sync_(sync),
       files_(files),
-      compactSlack_(compactSlack) {
+      compactSlack_(compactSlack),
+      preallocate_(preallocate) {
   createDirectories();
   load();
 }
@@ -126,7 +127,10 @@ void NodeStore::load() {
   state_ = std::move(file.state);
   if (file.previousVersion) return;  // needsSnapshot_ stays: the next save writes version 4
   end_ = file.end;
-  tornTail_ = end_ < bytes->size();
+  allocated_ = bytes->size();
+  // Zeros alone after the last record: allocated ahead (or a torn append of which nothing
+  // landed); there are no remains of a record to cut, and an append may overwrite them.
+  tornTail_ = std::any_of(bytes->begin() + long(end_), bytes->end(), [](uint8_t b) { return b; });
   needsSnapshot_ = false;
   compactAt_ = kCompactFactor * snapshotSize(state_) + compactSlack_;
 }
@@ -160,9 +164,23 @@ void NodeStore::append(const std::vector<uint8_t>& record) {
       if (files_.ftruncate(fd_, off_t(end_)) != 0) fail(path_, "cut a torn record");
       if (sync_ && files_.fsync(fd_) != 0) fail(path_, "fsync");
       tornTail_ = false;
+      allocated_ = end_;
+    }
+    uint64_t end = end_ + record.size();
+    if (sync_ && preallocate_ > 0 && end > allocated_) {
+      // The new size must be durable before an fdatasync relies on it (fsync makes it so).
+      if (files_.fallocate(fd_, off_t(end_), off_t(record.size() + preallocate_)) == 0) {
+        if (files_.fsync(fd_) != 0) fail(path_, "fsync");
+        allocated_ = end + preallocate_;
+      } else if (errno == EOPNOTSUPP || errno == ENOSYS) {
+        preallocate_ = 0;  // this file system cannot: appends grow the file, fsync each
+      } else {
+        fail(path_, "allocate");
+      }
     }
     writeAt(files_, fd_, record, end_, path_);
-    if (sync_ && files_.fsync(fd_) != 0) fail(path_, "fsync");
+    if (sync_ && (end <= allocated_ ? files_.fdatasync(fd_) : files_.fsync(fd_)) != 0)
+      fail(path_, "fsync");
   } catch (...) {
     tornTail_ = true;       // part of the record may be there
     needsSnapshot_ = true;  // state_ holds the step, the file may not
@@ -188,6 +206,7 @@ void NodeStore::writeSnapshot() {
   if (fd_ >= 0) files_.close(fd_);
   fd_ = fd;  // renamed: it is the log now
   end_ = bytes.size();
+  allocated_ = end_;
   tornTail_ = false;
   compactAt_ = kCompactFactor * end_ + compactSlack_;
   if (sync_) syncDirectory(files_, dir_);  // makes the rename itself durable

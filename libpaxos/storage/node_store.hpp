@@ -1,7 +1,10 @@
 // A node's durable state (an acceptor's promises and acceptances, a proposer's highest round):
 // one append-only log, DIR/node-UID.state. Each save appends one record holding the step's
 // changes with a single write, then fsyncs the file, before the acceptor's reply leaves; its cost
-// does not grow with the number of instances stored. When the log has grown well past what a
+// does not grow with the number of instances stored. The file is grown with zeros (fallocate) a
+// megabyte ahead of its appends, so that an append changes no file size and fdatasync need not
+// commit the file system's journal: on ext4 it takes a third of an appending fsync's time. Zeros
+// after the last record are no damage: the next append overwrites them. When the log has grown well past what a
 // snapshot of the live state would take, it is replaced atomically by such a snapshot (write a
 // temporary file, fsync it, rename it over the log, fsync the directory); the first save creates
 // the file the same way.
@@ -34,16 +37,20 @@ class StorageError : public std::runtime_error {
 
 class NodeStore {
  public:
+  static constexpr uint64_t kCompactSlack = uint64_t{1} << 20;
+  // Bytes the log is grown by ahead of its appends (0: none; the header says why).
+  static constexpr uint64_t kPreallocate = uint64_t{1} << 20;
+
   // Creates DIR if needed (each new directory fsynced into its parent) and reads what an earlier
   // run saved; does not write the file. `sync`: fsync file and directories (false only for
   // benchmarks). Throws StorageError.
-  NodeStore(const std::string& dir, uint32_t uid, uint64_t hostsHash, bool sync)
-      : NodeStore(dir, uid, hostsHash, sync, posixFileSystem()) {}
+  NodeStore(const std::string& dir, uint32_t uid, uint64_t hostsHash, bool sync,
+            uint64_t preallocate = kPreallocate)
+      : NodeStore(dir, uid, hostsHash, sync, posixFileSystem(), kCompactSlack, preallocate) {}
   // The same on `files`, which must outlive the store. `compactSlack`: bytes the log may grow
   // past 4 times its last snapshot before a save compacts it (tests make it small).
-  static constexpr uint64_t kCompactSlack = uint64_t{1} << 20;
   NodeStore(const std::string& dir, uint32_t uid, uint64_t hostsHash, bool sync, FileSystem& files,
-            uint64_t compactSlack = kCompactSlack);
+            uint64_t compactSlack = kCompactSlack, uint64_t preallocate = kPreallocate);
   ~NodeStore();
   NodeStore(const NodeStore&) = delete;
   NodeStore& operator=(const NodeStore&) = delete;
@@ -77,6 +84,8 @@ class NodeStore {
   bool tornTail_ = false;      // bytes past end_ (a torn append) to cut before appending
   bool needsSnapshot_ = true;  // no file, an old format, or a failed write: rewrite it whole
   uint64_t compactAt_ = 0;     // log size past which the next save writes a snapshot instead
+  uint64_t preallocate_;
+  uint64_t allocated_ = 0;  // the file's size: zeros from end_ on were allocated ahead
 };
 
 }  // namespace paxos::storage

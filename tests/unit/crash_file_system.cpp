@@ -190,6 +190,13 @@ int CrashFileSystem::ftruncate(int fd, off_t size) {
   return 0;
 }
 
+int CrashFileSystem::fallocate(int fd, off_t offset, off_t length) {
+  auto found = open_.find(fd);
+  if (found == open_.end()) return errno = EBADF, -1;
+  if (size_t(offset + length) <= inodes_[found->second.inode].data.size()) return 0;
+  return ftruncate(fd, offset + length);
+}
+
 int CrashFileSystem::close(int fd) {
   return open_.erase(fd) == 1 ? 0 : (errno = EBADF, -1);
 }

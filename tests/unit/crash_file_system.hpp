@@ -49,7 +49,11 @@ class CrashFileSystem final : public storage::FileSystem {
   ssize_t read(int fd, uint8_t* data, size_t size) override;
   ssize_t pwrite(int fd, const uint8_t* data, size_t size, off_t offset) override;
   int fsync(int fd) override;
+  // What the model tracks (bytes, size, names) fdatasync makes as durable as fsync does.
+  int fdatasync(int fd) override { return fsync(fd); }
   int ftruncate(int fd, off_t size) override;
+  // Grows the file with zeros, like a truncation to a larger size (durable at the next fsync).
+  int fallocate(int fd, off_t offset, off_t length) override;
   int close(int fd) override;
   int rename(const std::string& from, const std::string& to) override;
   int unlink(const std::string& path) override;

@@ -27,6 +27,9 @@ constexpr uint64_t kHostsHash = 0xfeedfacecafebeef;
 const std::string kDir = "/acceptor/data";  // neither directory exists: the store creates both
 // A small slack compacts every dozen or so appends, so a short run crosses several snapshots.
 constexpr uint64_t kCompactSlack = 256;
+// Grown this far ahead of the appends: small, so that runs grow the file often and recover from
+// zeros after the last record.
+constexpr uint64_t kPreallocate = 64;
 
 core::AcceptorState accepted(wire::Ballot ballot, std::string value) {
   return {.promised = ballot, .acceptedBallot = ballot, .acceptedValue = std::move(value)};
@@ -116,7 +119,7 @@ std::optional<DurableState> restart(CrashFileSystem& disk, const DurableState& b
                                     Findings& findings) {
   ++findings.cuts;
   try {
-    NodeStore store(kDir, kUid, kHostsHash, true, disk, kCompactSlack);
+    NodeStore store(kDir, kUid, kHostsHash, true, disk, kCompactSlack, kPreallocate);
     if (!covers(store.durable(), before)) {
       findings.fail("forgot an acknowledged promise or acceptance", where);
     } else if (!same(store.durable(), before) && !same(store.durable(), after)) {
@@ -142,7 +145,7 @@ void run(CrashFileSystem& files, const std::vector<core::Outbox>& steps,
   DurableState after = initial;
   files.beforeChange = [&](int change) { atCut(change, before, after); };
   {
-    NodeStore store(kDir, kUid, kHostsHash, true, files, kCompactSlack);
+    NodeStore store(kDir, kUid, kHostsHash, true, files, kCompactSlack, kPreallocate);
     for (const core::Outbox& step : steps) {
       core::applyDurable(step, after);
       store.save(step);

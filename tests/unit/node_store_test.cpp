@@ -28,6 +28,9 @@ namespace {
 
 constexpr uint32_t kUid = 3;
 constexpr uint64_t kHostsHash = 0x0123456789abcdef;
+// These tests read and cut the file byte by byte: no zeros allocated ahead of the records (one
+// test below checks the allocation itself).
+constexpr uint64_t kExact = 0;
 
 // A directory name per test, unique across processes and tests, removed afterwards. The
 // directory is not created here: the store must create it.
@@ -103,12 +106,12 @@ void writeBytes(const std::string& path, const std::vector<char>& bytes) {
 
 // The state a new store on `dir` recovers, as a fresh process would.
 State recover(const TempDir& dir, uint32_t uid = kUid, uint64_t hash = kHostsHash) {
-  return NodeStore(dir.str(), uid, hash, true).state();
+  return NodeStore(dir.str(), uid, hash, true, kExact).state();
 }
 
 // Writes the sample state and returns the file's bytes.
 std::vector<char> savedSample(const TempDir& dir) {
-  NodeStore(dir.str(), kUid, kHostsHash, true).save(step(sampleChanges()));
+  NodeStore(dir.str(), kUid, kHostsHash, true, kExact).save(step(sampleChanges()));
   return readBytes(dir.stateFile());
 }
 
@@ -124,7 +127,7 @@ std::string refusal(const TempDir& dir) {
 
 // The state a new store on `dir` recovers, every part of it.
 DurableState recoverAll(const TempDir& dir) {
-  return NodeStore(dir.str(), kUid, kHostsHash, true).durable();
+  return NodeStore(dir.str(), kUid, kHostsHash, true, kExact).durable();
 }
 
 void checkSame(const DurableState& got, const DurableState& want) {
@@ -151,7 +154,7 @@ constexpr size_t kRecordHead = 8;
 
 TEST_CASE("store: a fresh directory is created, recovers nothing, and has no file until a save") {
   TempDir dir;
-  NodeStore store(dir.str(), kUid, kHostsHash, true);
+  NodeStore store(dir.str(), kUid, kHostsHash, true, kExact);
   CHECK(fs::is_directory(dir.str()));
   CHECK(store.state().empty());
   CHECK(store.path() == dir.stateFile());
@@ -163,7 +166,7 @@ TEST_CASE("store: a fresh directory is created, recovers nothing, and has no fil
 
 TEST_CASE("store: a new store on the same directory recovers exactly what was saved") {
   TempDir dir;
-  NodeStore store(dir.str(), kUid, kHostsHash, true);
+  NodeStore store(dir.str(), kUid, kHostsHash, true, kExact);
   store.save(step(sampleChanges()));
   CHECK(store.state() == asState(sampleChanges()));
   State recovered = recover(dir);
@@ -175,16 +178,16 @@ TEST_CASE("store: the longest value a message can carry is recovered") {
   TempDir dir;
   AcceptorState longest{.promised = {1, 0}, .acceptedBallot = {1, 0}, .acceptedValue = ""};
   longest.acceptedValue = std::string(8192, '\xff');  // wire::kMaxBytes
-  NodeStore(dir.str(), kUid, kHostsHash, true).save(step({{0, longest}}));
+  NodeStore(dir.str(), kUid, kHostsHash, true, kExact).save(step({{0, longest}}));
   CHECK(recover(dir) == State{{0, longest}});
 }
 
 TEST_CASE("store: a later save of one instance replaces it and keeps the others") {
   TempDir dir;
-  NodeStore(dir.str(), kUid, kHostsHash, true).save(step(sampleChanges()));
+  NodeStore(dir.str(), kUid, kHostsHash, true, kExact).save(step(sampleChanges()));
   AcceptorState newer{.promised = {8, 0}, .acceptedBallot = {8, 0}, .acceptedValue = "v8"};
   {
-    NodeStore store(dir.str(), kUid, kHostsHash, true);  // a restarted acceptor
+    NodeStore store(dir.str(), kUid, kHostsHash, true, kExact);  // a restarted acceptor
     store.save(step({{1, newer}}));
   }
   State expected = asState(sampleChanges());
@@ -194,8 +197,8 @@ TEST_CASE("store: a later save of one instance replaces it and keeps the others"
 
 TEST_CASE("store: each UID has its own file in a shared directory") {
   TempDir dir;
-  NodeStore(dir.str(), kUid, kHostsHash, true).save(step(sampleChanges()));
-  NodeStore(dir.str(), kUid + 1, kHostsHash, true).save(step({{0, promiseOnly(1, 1)}}));
+  NodeStore(dir.str(), kUid, kHostsHash, true, kExact).save(step(sampleChanges()));
+  NodeStore(dir.str(), kUid + 1, kHostsHash, true, kExact).save(step({{0, promiseOnly(1, 1)}}));
   CHECK(recover(dir) == asState(sampleChanges()));
   CHECK(recover(dir, kUid + 1) == State{{0, promiseOnly(1, 1)}});
 }
@@ -211,7 +214,7 @@ TEST_CASE("store: a file written by another cluster (hosts hash) is refused") {
 
 TEST_CASE("store: another UID's file copied to this UID's name is refused") {
   TempDir dir;
-  NodeStore(dir.str(), kUid + 1, kHostsHash, true).save(step(sampleChanges()));
+  NodeStore(dir.str(), kUid + 1, kHostsHash, true, kExact).save(step(sampleChanges()));
   fs::copy_file(dir.stateFile(kUid + 1), dir.stateFile(kUid));
   std::string error = refusal(dir);
   CHECK(error.find("written by UID " + std::to_string(kUid + 1)) != std::string::npos);
@@ -248,7 +251,7 @@ TEST_CASE("store: one changed byte anywhere in a first save's file is refused") 
 
 TEST_CASE("store: a later save appends one record and leaves the earlier bytes alone") {
   TempDir dir;
-  NodeStore store(dir.str(), kUid, kHostsHash, true);
+  NodeStore store(dir.str(), kUid, kHostsHash, true, kExact);
   store.save(step(sampleChanges()));
   std::vector<char> first = readBytes(dir.stateFile());
   store.save(step({{5, promiseOnly(1, 0)}}));
@@ -261,18 +264,18 @@ TEST_CASE("store: a later save appends one record and leaves the earlier bytes a
 TEST_CASE("store: an append torn anywhere recovers the state before it, and the next save works") {
   TempDir dir;
   {
-    NodeStore store(dir.str(), kUid, kHostsHash, true);
+    NodeStore store(dir.str(), kUid, kHostsHash, true, kExact);
     store.save(step(sampleChanges()));  // A
   }
   std::vector<char> a = readBytes(dir.stateFile());
   DurableState stateA = recoverAll(dir);
-  NodeStore(dir.str(), kUid, kHostsHash, true).save(mixedStep());  // B, on top of A
+  NodeStore(dir.str(), kUid, kHostsHash, true, kExact).save(mixedStep());  // B, on top of A
   std::vector<char> ab = readBytes(dir.stateFile());
   // C on top of A alone: what a file with a torn B must turn into at C's save.
   core::Outbox c = step({{3, promiseOnly(4, 1)}});
   c.persistTrim = 1;
   writeBytes(dir.stateFile(), a);
-  NodeStore(dir.str(), kUid, kHostsHash, true).save(c);
+  NodeStore(dir.str(), kUid, kHostsHash, true, kExact).save(c);
   std::vector<char> ac = readBytes(dir.stateFile());
   DurableState stateAC = recoverAll(dir);
   REQUIRE(stateAC.acceptor.count(0) == 0);  // the trim erased instance 0
@@ -280,7 +283,7 @@ TEST_CASE("store: an append torn anywhere recovers the state before it, and the 
   for (size_t length = a.size(); length < ab.size(); ++length) {
     CAPTURE(length);
     writeBytes(dir.stateFile(), {ab.begin(), ab.begin() + length});
-    NodeStore store(dir.str(), kUid, kHostsHash, true);
+    NodeStore store(dir.str(), kUid, kHostsHash, true, kExact);
     checkSame(store.durable(), stateA);  // none of B: it was one step
     store.save(c);
     CHECK(readBytes(dir.stateFile()) == ac);  // the torn bytes were cut, not built upon
@@ -295,7 +298,7 @@ TEST_CASE("store: an append torn anywhere recovers the state before it, and the 
 TEST_CASE("store: an append whose bytes never landed (zeros) is a torn append") {
   TempDir dir;
   std::vector<char> a = savedSample(dir);
-  NodeStore(dir.str(), kUid, kHostsHash, true).save(mixedStep());
+  NodeStore(dir.str(), kUid, kHostsHash, true, kExact).save(mixedStep());
   std::vector<char> ab = readBytes(dir.stateFile());
   // The file system grew the file but wrote none, or only the start, of the record.
   for (size_t kept : {size_t(0), kRecordHead, ab.size() - a.size() - 4}) {
@@ -321,7 +324,7 @@ TEST_CASE("store: an append whose bytes never landed (zeros) is a torn append") 
 TEST_CASE("store: an append whose start never landed (zeros, then the rest) is a torn append") {
   TempDir dir;
   std::vector<char> a = savedSample(dir);
-  NodeStore(dir.str(), kUid, kHostsHash, true).save(mixedStep());
+  NodeStore(dir.str(), kUid, kHostsHash, true, kExact).save(mixedStep());
   std::vector<char> ab = readBytes(dir.stateFile());
   for (size_t lost : {kRecordHead, (ab.size() - a.size()) / 2, ab.size() - a.size() - 1}) {
     CAPTURE(lost);
@@ -341,7 +344,7 @@ TEST_CASE("store: an append whose start never landed (zeros, then the rest) is a
 TEST_CASE("store: bytes after the last record that are not the start of one are refused") {
   TempDir dir;
   savedSample(dir);
-  NodeStore(dir.str(), kUid, kHostsHash, true).save(mixedStep());
+  NodeStore(dir.str(), kUid, kHostsHash, true, kExact).save(mixedStep());
   std::vector<char> bytes = readBytes(dir.stateFile());
   bytes.insert(bytes.end(), 16, char(0xab));  // a length whose checksum fails, and not zeros
   writeBytes(dir.stateFile(), bytes);
@@ -351,9 +354,9 @@ TEST_CASE("store: bytes after the last record that are not the start of one are 
 TEST_CASE("store: one changed byte in the header or any record but the last is refused") {
   TempDir dir;
   std::vector<char> a = savedSample(dir);
-  NodeStore(dir.str(), kUid, kHostsHash, true).save(mixedStep());
+  NodeStore(dir.str(), kUid, kHostsHash, true, kExact).save(mixedStep());
   size_t lastStart = readBytes(dir.stateFile()).size();
-  NodeStore(dir.str(), kUid, kHostsHash, true).save(step({{5, promiseOnly(1, 0)}}));
+  NodeStore(dir.str(), kUid, kHostsHash, true, kExact).save(step({{5, promiseOnly(1, 0)}}));
   std::vector<char> whole = readBytes(dir.stateFile());
   DurableState beforeLast = recoverAll(dir);
   beforeLast.acceptor.erase(5);
@@ -381,7 +384,7 @@ TEST_CASE("store: the proposer round, the promise for every slot and the trim su
   out.persistRound = 41;
   out.persistPromisedAll = wire::Ballot{6, 2};
   {
-    NodeStore store(dir.str(), kUid, kHostsHash, true);
+    NodeStore store(dir.str(), kUid, kHostsHash, true, kExact);
     store.save(out);  // the first save: a snapshot
     store.save(step(sampleChanges()));
   }
@@ -393,7 +396,7 @@ TEST_CASE("store: the proposer round, the promise for every slot and the trim su
   later.persistRound = 43;
   later.persistPromisedAll = wire::Ballot{7, 0};
   later.persistTrim = 2;
-  NodeStore(dir.str(), kUid, kHostsHash, true).save(later);  // an append
+  NodeStore(dir.str(), kUid, kHostsHash, true, kExact).save(later);  // an append
   d = recoverAll(dir);
   CHECK(d.proposerRound == 43);
   CHECK((d.promisedAll == wire::Ballot{7, 0}));
@@ -404,7 +407,7 @@ TEST_CASE("store: a trim erases the instances below it; a later save below it is
   TempDir dir;
   State expected = asState(sampleChanges());
   {
-    NodeStore store(dir.str(), kUid, kHostsHash, true);
+    NodeStore store(dir.str(), kUid, kHostsHash, true, kExact);
     store.save(step(sampleChanges()));  // instances 0, 1, 42 and the largest
     core::Outbox trim;
     trim.persistTrim = 42;
@@ -499,7 +502,7 @@ TEST_CASE("store: random steps of every kind, with restarts, recover as core::ap
 
 TEST_CASE("store: a value longer than a message can carry is refused and nothing is saved") {
   TempDir dir;
-  NodeStore store(dir.str(), kUid, kHostsHash, true);
+  NodeStore store(dir.str(), kUid, kHostsHash, true, kExact);
   store.save(step(sampleChanges()));
   AcceptorState tooLong{.promised = {1, 0}, .acceptedBallot = {1, 0}, .acceptedValue = ""};
   tooLong.acceptedValue = std::string(8193, 'x');
@@ -547,7 +550,7 @@ TEST_CASE("store: a version 3 file is read, and rewritten as version 4 at the ne
   CHECK(refusal(dir).find("bad checksum") != std::string::npos);
   writeBytes(dir.stateFile(), v3);
 
-  NodeStore(dir.str(), kUid, kHostsHash, true).save(step({{5, promiseOnly(1, 0)}}));
+  NodeStore(dir.str(), kUid, kHostsHash, true, kExact).save(step({{5, promiseOnly(1, 0)}}));
   CHECK(readBytes(dir.stateFile())[4] == 4);  // the version byte
   State expected = asState(sampleChanges());
   expected[5] = promiseOnly(1, 0);
@@ -573,7 +576,7 @@ TEST_CASE("store: a leftover .tmp from a crash in the middle of a save is ignore
     std::vector<char> partial(old.begin(), old.begin() + length);
     if (!partial.empty()) partial.back() ^= 1;
     writeBytes(dir.stateFile() + ".tmp", partial);
-    NodeStore store(dir.str(), kUid, kHostsHash, true);
+    NodeStore store(dir.str(), kUid, kHostsHash, true, kExact);
     CHECK(store.state() == asState(sampleChanges()));
     // The next save removes the leftover rather than appending to it.
     store.save(step({{5, promiseOnly(1, 0)}}));
@@ -598,7 +601,7 @@ TEST_CASE("store: a directory that cannot be created is a StorageError") {
   TempDir dir;
   fs::create_directories(dir.str());
   std::ofstream(dir.str() + "/file") << "not a directory";
-  CHECK_THROWS_AS(NodeStore(dir.str() + "/file/data", kUid, kHostsHash, true), StorageError);
+  CHECK_THROWS_AS(NodeStore(dir.str() + "/file/data", kUid, kHostsHash, true, kExact), StorageError);
 }
 
 TEST_CASE("store: a state file that exists but cannot be read is refused, not taken as empty") {
@@ -610,6 +613,32 @@ TEST_CASE("store: a state file that exists but cannot be read is refused, not ta
     return;
   }
   CHECK(refusal(dir).find("cannot read") != std::string::npos);
+}
+
+}  // namespace paxos::test
+
+namespace paxos::test {
+
+TEST_CASE("store: the log is grown ahead of its appends, and zeros after the last record are "
+          "neither damage nor cut: the next append goes over them") {
+  TempDir dir;
+  {
+    NodeStore store(dir.str(), kUid, kHostsHash, true);  // the default: a megabyte ahead
+    store.save(step(sampleChanges()));
+    store.save(step({{5, promiseOnly(1, 0)}}));
+  }
+  std::vector<char> bytes = readBytes(dir.stateFile());
+  REQUIRE(bytes.size() >= NodeStore::kPreallocate);
+  DurableState want = recoverAll(dir);
+  CHECK(want.acceptor.count(5) == 1);
+  {
+    NodeStore store(dir.str(), kUid, kHostsHash, true);  // a restart: zeros after the records
+    checkSame(store.durable(), want);
+    store.save(step({{6, promiseOnly(2, 0)}}));
+  }
+  CHECK(readBytes(dir.stateFile()).size() == bytes.size());  // appended in place, not cut
+  core::applyDurable(step({{6, promiseOnly(2, 0)}}), want);
+  checkSame(recoverAll(dir), want);
 }
 
 }  // namespace paxos::test

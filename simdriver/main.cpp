@@ -4,7 +4,8 @@
 // Prints each round's outcome and the invariant verdict; with --seeds, a summary over K seeds.
 // Exit 1 on a violation.
 //
-// paxos-sim --long N [--seed S] [--jobs J] [--modes basic,multi] [--mixes mixed,harsh,slow,hunt]:
+// paxos-sim --long N [--seed S] [--jobs J] [--modes basic,multi,service]
+// [--mixes mixed,harsh,slow,hunt]:
 // the long run. Seeds S..S+N-1, each run once per mode and fault mix (sim/scenarios.hpp, the
 // tests' cluster shapes: setup seed % 3), on J threads; prints the runs, violations and seeds/s
 // per mode and mix, and the events of each violation (at most 3 per mode and mix).
@@ -77,7 +78,9 @@ int longRun(uint64_t first, uint64_t count, int jobs, const std::vector<std::str
       auto& sweep = *sweeps.emplace_back(std::make_unique<Sweep>());
       sweep.mode = mode;
       sweep.mix = mix;
-      sweep.setups = mode == "multi" ? sim::multiSetups() : sim::basicSetups();
+      sweep.setups = mode == "multi"     ? sim::multiSetups()
+                     : mode == "service" ? sim::serviceSetups()
+                                         : sim::basicSetups();
       sweep.faults = mixNamed(mix);
     }
   std::atomic<uint64_t> next{first};
@@ -159,8 +162,9 @@ int main(int argc, char** argv) {
   app.add_option("--jobs", jobs, "threads for --long")
       ->check(CLI::Range(1, 256))
       ->needs(longRunOption);
-  app.add_option("--modes", modes, "with --long: basic, multi")
-      ->check(CLI::IsMember({"basic", "multi"}))
+  app.add_option("--modes", modes,
+                 "with --long: basic, multi, service (key-value replicas as learners)")
+      ->check(CLI::IsMember({"basic", "multi", "service"}))
       ->delimiter(',')
       ->needs(longRunOption);
   app.add_option(

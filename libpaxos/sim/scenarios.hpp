@@ -28,5 +28,8 @@ std::vector<Setup> basicSetups();
 // Multi mode: the run scripts' shape (2/3/2, 2 clients x 20 values); one learner (every
 // restart of it skips ahead); 3 proposers competing for the lead.
 std::vector<Setup> multiSetups();
+// Service mode: 2 proposers, 3 acceptors, 2 replicas x 10 commands; one replica x 12 (it alone
+// holds the acceptors' trim back); 3 proposers and 3 replicas x 8.
+std::vector<Setup> serviceSetups();
 
 }  // namespace paxos::sim

@@ -1,7 +1,8 @@
 // The protocol core under the deterministic simulator: thousands of seeds of mixed faults with
 // the invariants checked after every step, reproducibility from a seed, liveness once faults
 // stop, and a broken variant (an acceptor that forgets on restart) that must be caught; the same
-// for multi mode (a replicated log), whose invariants the LogChecker checks.
+// for multi mode (a replicated log), whose invariants the LogChecker checks, and for service mode
+// (key-value replicas as learners: each command applied once, replicas agree).
 #include <doctest/doctest.h>
 
 #include <algorithm>

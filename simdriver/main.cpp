@@ -65,6 +65,7 @@ sim::FaultMix mixNamed(const std::string& name) {
   if (name == "harsh") return sim::harshFaults();
   if (name == "slow") return sim::slowFaults();
   if (name == "hunt") return sim::huntFaults();
+  if (name == "disk") return sim::diskFaults();
   return sim::mixedFaults();
 }
 
@@ -170,8 +171,9 @@ int main(int argc, char** argv) {
   app.add_option(
          "--mixes", mixes,
          "with --long: mixed, harsh (heavy tail, one-way cuts, skewed "
-         "clocks), slow (delays up to 300 ms), hunt (harsh with many late duplicates and cuts)")
-      ->check(CLI::IsMember({"mixed", "harsh", "slow", "hunt"}))
+         "clocks), slow (delays up to 300 ms), hunt (harsh with many late duplicates and cuts), "
+         "disk (harsh, and service replicas that lose their disk)")
+      ->check(CLI::IsMember({"mixed", "harsh", "slow", "hunt", "disk"}))
       ->delimiter(',')
       ->needs(longRunOption);
   app.add_option("--seed", seed, "the seed of the (first) run")->capture_default_str();

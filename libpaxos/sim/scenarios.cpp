@@ -39,6 +39,12 @@ FaultMix huntFaults() {
   return f;
 }
 
+FaultMix diskFaults() {
+  FaultMix f = harshFaults();
+  f.diskLoss = 0.3;
+  return f;
+}
+
 FaultMix slowFaults() {
   FaultMix f = mixedFaults();
   f.maxDelay = 300ms;

@@ -22,6 +22,9 @@ FaultMix slowFaults();
 // 1-60 ms late, one-way cuts of 20-400 ms (learners that miss slots and ask the leader), faults
 // for 2 s. It found the one-value-per-ballot bug (seed 165617) where the other mixes did not.
 FaultMix huntFaults();
+// Service mode: harshFaults, and 30% of the crashes of a replica (one at a time, never a lone
+// one) lose its disk: it starts again from a live peer's snapshot.
+FaultMix diskFaults();
 
 // Basic mode: 1 proposer and 3 acceptors; 3 proposers competing; 2 proposers and 5 acceptors.
 std::vector<Setup> basicSetups();

@@ -396,6 +396,16 @@ void Simulation::injectFaults() {
     uint32_t uid = std::uniform_int_distribution<uint32_t>(0, cluster_.consensusCount() - 1)(rng_);
     if (slots_[uid].up) {
       crash(uid);
+      // One disk at a time: only while every other replica has its own or a peer's snapshot.
+      bool alone = std::none_of(replicas_.begin(), replicas_.end(),
+                                [](const auto& r) { return r.second.diskLost; });
+      if (faults_.diskLoss > 0 && replicas_.contains(uid) && replicas_.size() > 1 && alone &&
+          coin(rng_) < faults_.diskLoss) {
+        replicas_[uid].disk = {};
+        replicas_[uid].diskLost = true;
+        ++disksLost_;
+        log(fmt::format("{} DISK LOST n{}", ms(now_), uid));
+      }
       restartAt_[uid] = now_ + Duration(std::uniform_int_distribution<int64_t>(
                                    faults_.downMin.count(), faults_.downMax.count())(rng_));
     }
@@ -488,6 +498,7 @@ bool Simulation::step(Time limit) {
     }
   }
   injectFaults();
+  if (setup_.service) installPeerSnapshots();
   ++result_.steps;
   return true;
 }
@@ -579,7 +590,11 @@ void Simulation::serve(uint32_t uid, const core::Outbox& out) {
                       "replica's after the same slots",
                       uid, next - 1));
   }
-  if (learner->behindTrim())
+  // Once a disk is lost, the acceptors still count that replica's old reports (Progress keeps
+  // the highest), so any replica may find them trimmed past it, even after an install.
+  if (learner->behindTrim() && disksLost_ > 0)
+    r.install = true;
+  else if (learner->behindTrim())
     violate(
         fmt::format("replica n{} needs slot {}, which the acceptors forgot (they trim below "
                     "{}), though every replica restarts from its own durable snapshot",
@@ -590,6 +605,33 @@ void Simulation::serve(uint32_t uid, const core::Outbox& out) {
     ++result_.snapshots;
     log(fmt::format("{} n{} SNAPSHOT at slot {}", ms(now_), uid, next));
     drawSnapshotAt(r, next);
+  }
+}
+
+// A replica that lost its disk and is behind the trim starts again from a copy of the latest
+// snapshot of a live peer that reaches the trim (LogLearner cannot install one in place yet: a
+// restart from it is the same to the log).
+void Simulation::installPeerSnapshots() {
+  for (auto& [uid, r] : replicas_) {
+    if (!r.install || !slots_[uid].up) continue;
+    uint64_t trim = static_cast<const core::Node&>(*slots_[uid].actor).logLearner()->behindTrim();
+    const Replica* best = nullptr;
+    uint32_t from = 0;
+    for (const auto& [peer, p] : replicas_)
+      if (peer != uid && slots_[peer].up && p.disk.snapshot.slot >= trim &&
+          (!best || p.disk.snapshot.slot > best->disk.snapshot.slot))
+        best = &p, from = peer;
+    if (!best) continue;  // no live peer has one yet: try after the next step
+    log(fmt::format("{} n{} INSTALL snapshot of slot {} from n{}{}", ms(now_), uid,
+                    best->disk.snapshot.slot, from, r.diskLost ? "" : " (again)"));
+    if (!r.diskLost) ++result_.reinstalls;
+    r.disk = best->disk;
+    r.install = r.diskLost = false;
+    slots_[uid].up = false;
+    slots_[uid].actor.reset();
+    r.replica.reset();
+    startNode(uid);
+    ++result_.installs;
   }
 }
 

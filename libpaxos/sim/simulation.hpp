@@ -67,6 +67,10 @@ struct FaultMix {
   // false: a replica's snapshot leaves out the log's de-duplication table (service mode; a
   // broken variant: a command the log holds twice is applied twice across a restart)
   bool snapshotRequests = true;
+  // Service mode: the chance that a replica that crashes loses its disk too. It restarts empty,
+  // finds the acceptors trimmed past it (LogLearner::behindTrim), and starts again from a copy
+  // of a live peer's latest snapshot (what fetching it over HTTP gives).
+  double diskLoss = 0;
   bool randomCrashes = true;  // false: the caller crashes and restarts nodes itself
 };
 
@@ -108,6 +112,8 @@ struct Result {
   uint64_t submitted = 0;   // service mode: commands the learners submitted
   uint64_t snapshots = 0;   // service mode: snapshots taken
   uint64_t restores = 0;    // service mode: learner restarts from a snapshot past slot 0
+  uint64_t installs = 0;    // service mode: peer snapshots installed after a lost disk
+  uint64_t reinstalls = 0;  // of which by a replica whose disk was not lost (see diskLoss)
   Time end{};               // when the run stopped (all decided, a violation, or the bound)
 };
 
@@ -164,6 +170,8 @@ class Simulation {
     uint64_t snapshotAt = 0;  // the next snapshot, when the learner's next slot reaches it
     uint64_t at = 0;          // the learner's next slot after its last step
     int made = 0;             // commands its clients sent, over every incarnation
+    bool diskLost = false;    // since its disk was lost, it has not installed a peer's snapshot
+    bool install = false;     // behind the trim: install a peer's snapshot after this step
     struct Disk {
       kv::Snapshot snapshot;
       std::set<std::pair<uint32_t, uint64_t>> applied;
@@ -190,6 +198,7 @@ class Simulation {
   void submit(uint32_t uid);                          // a learner's HTTP client's command
   void serve(uint32_t uid, const core::Outbox& out);  // applies, checks, snapshots
   void drawSnapshotAt(Replica& r, uint64_t from);
+  void installPeerSnapshots();
   bool serviceDone() const;
   std::string serviceProgress() const;
   void violate(std::string what);
@@ -227,6 +236,7 @@ class Simulation {
   std::vector<uint64_t> logEnd_;  // multi mode: each learner's Node::logEnd after its last step
   std::map<uint32_t, Replica> replicas_;       // service mode, by learner uid
   std::multimap<Time, uint32_t> submissions_;  // service mode: when a learner submits
+  int disksLost_ = 0;                          // service mode
   std::map<uint64_t, kv::Store> storeAt_;  // service mode: the store of the first replica at a slot
   const wire::Message* input_ = nullptr;   // the message being delivered, while it is
   Script script_;

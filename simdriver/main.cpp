@@ -4,7 +4,8 @@
 // Prints each round's outcome and the invariant verdict; with --seeds, a summary over K seeds.
 // Exit 1 on a violation.
 //
-// paxos-sim --long N [--seed S] [--jobs J] [--modes basic,multi] [--mixes mixed,harsh,slow,hunt]:
+// paxos-sim --long N [--seed S] [--jobs J] [--modes basic,multi,service]
+// [--mixes mixed,harsh,slow,hunt]:
 // the long run. Seeds S..S+N-1, each run once per mode and fault mix (sim/scenarios.hpp, the
 // tests' cluster shapes: setup seed % 3), on J threads; prints the runs, violations and seeds/s
 // per mode and mix, and the events of each violation (at most 3 per mode and mix).
@@ -64,6 +65,7 @@ sim::FaultMix mixNamed(const std::string& name) {
   if (name == "harsh") return sim::harshFaults();
   if (name == "slow") return sim::slowFaults();
   if (name == "hunt") return sim::huntFaults();
+  if (name == "disk") return sim::diskFaults();
   return sim::mixedFaults();
 }
 
@@ -77,7 +79,9 @@ int longRun(uint64_t first, uint64_t count, int jobs, const std::vector<std::str
       auto& sweep = *sweeps.emplace_back(std::make_unique<Sweep>());
       sweep.mode = mode;
       sweep.mix = mix;
-      sweep.setups = mode == "multi" ? sim::multiSetups() : sim::basicSetups();
+      sweep.setups = mode == "multi"     ? sim::multiSetups()
+                     : mode == "service" ? sim::serviceSetups()
+                                         : sim::basicSetups();
       sweep.faults = mixNamed(mix);
     }
   std::atomic<uint64_t> next{first};
@@ -159,15 +163,17 @@ int main(int argc, char** argv) {
   app.add_option("--jobs", jobs, "threads for --long")
       ->check(CLI::Range(1, 256))
       ->needs(longRunOption);
-  app.add_option("--modes", modes, "with --long: basic, multi")
-      ->check(CLI::IsMember({"basic", "multi"}))
+  app.add_option("--modes", modes,
+                 "with --long: basic, multi, service (key-value replicas as learners)")
+      ->check(CLI::IsMember({"basic", "multi", "service"}))
       ->delimiter(',')
       ->needs(longRunOption);
   app.add_option(
          "--mixes", mixes,
          "with --long: mixed, harsh (heavy tail, one-way cuts, skewed "
-         "clocks), slow (delays up to 300 ms), hunt (harsh with many late duplicates and cuts)")
-      ->check(CLI::IsMember({"mixed", "harsh", "slow", "hunt"}))
+         "clocks), slow (delays up to 300 ms), hunt (harsh with many late duplicates and cuts), "
+         "disk (harsh, and service replicas that lose their disk)")
+      ->check(CLI::IsMember({"mixed", "harsh", "slow", "hunt", "disk"}))
       ->delimiter(',')
       ->needs(longRunOption);
   app.add_option("--seed", seed, "the seed of the (first) run")->capture_default_str();

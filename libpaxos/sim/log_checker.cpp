@@ -6,15 +6,29 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "kv/command.hpp"
 #include "wire/batch.hpp"
 
 namespace paxos::sim {
 
 using wire::Type;
 
+std::string describeKv(std::string_view bytes) {
+  auto c = kv::decode(bytes);
+  if (!c) return "(not a kv command)";
+  switch (c->op) {
+    case kv::Op::put:
+      return fmt::format("put {}={}", c->key, c->value);
+    case kv::Op::get:
+      return fmt::format("get {} ({})", c->key, c->requestId);
+    default:
+      return fmt::format("kv op {} {}", int(c->op), c->key);
+  }
+}
+
 LogChecker::LogChecker(const core::Cluster& cluster,
                        const std::vector<std::vector<std::string>>& streams, bool trace)
-    : cluster_(cluster), tracing_(trace) {
+    : cluster_(cluster), service_(cluster.service()), tracing_(trace) {
   for (size_t i = 0; i < streams.size() && i < cluster.clients().size(); ++i) {
     uint32_t client = cluster.clients()[i];
     streams_[client] = streams[i];
@@ -33,12 +47,24 @@ bool LogChecker::valid(const std::string& value, uint32_t client, uint64_t reque
   return it != submitted_.end() && it->second.client == client && it->second.request == request;
 }
 
-void LogChecker::learnerStarted(uint32_t uid) {
+void LogChecker::learnerStarted(uint32_t uid, uint64_t slot) {
   incarnations_[uid] = Incarnation{};
+  if (slot == 0) return;
+  skipTo(incarnations_[uid], slot);
+  if (tracing_) deliveries_.push_back(fmt::format("n{} START at slot {} (snapshot)", uid, slot));
+}
+
+void LogChecker::submitted(uint32_t client, uint64_t request, const std::string& value) {
+  if (!submitted_.emplace(value, Submitted{client, request}).second)
+    fail(fmt::format("n{} submitted request {} with a value already submitted", client, request));
 }
 
 void LogChecker::learnerSkipped(uint32_t uid, uint64_t slot) {
-  Incarnation& inc = incarnations_[uid];
+  skipTo(incarnations_[uid], slot);
+  if (tracing_) deliveries_.push_back(fmt::format("n{} SKIP to slot {}", uid, slot));
+}
+
+void LogChecker::skipTo(Incarnation& inc, uint64_t slot) {
   // Every slot below `slot` was delivered by every learner, so the global sequence has them all:
   // this incarnation goes on with the first value of a later slot.
   size_t at = 0;
@@ -46,7 +72,6 @@ void LogChecker::learnerSkipped(uint32_t uid, uint64_t slot) {
   inc.cursor = std::max(inc.cursor, at);
   inc.lastSlot = std::max(inc.lastSlot, slot);
   inc.skippedTo = std::max(inc.skippedTo, slot);
-  if (tracing_) deliveries_.push_back(fmt::format("n{} SKIP to slot {}", uid, slot));
 }
 
 void LogChecker::learnerStep(uint32_t uid, const core::Outbox& out, uint64_t endBefore,
@@ -62,21 +87,41 @@ void LogChecker::learnerStep(uint32_t uid, const core::Outbox& out, uint64_t end
                       uid, to, m.instance, wire::describeBatch(m.value)));
   }
   // The learner's "deliver" events name the slot of each value it output, in the same order.
+  // In service mode it hands over each command with its slot instead (Outbox::delivered).
   std::vector<std::pair<uint64_t, std::string>> delivered;
-  for (const auto& e : out.events)
-    if (e.kind == "deliver" && e.instance && e.value) delivered.emplace_back(*e.instance, *e.value);
-  if (delivered.size() != out.output.size())
-    fail(fmt::format("learner n{} output {} values but reported {} deliveries", uid,
-                     out.output.size(), delivered.size()));
+  std::vector<std::string> output;
+  if (service_) {
+    if (!out.output.empty()) fail(fmt::format("service learner n{} printed output", uid));
+    for (const auto& [slot, c] : out.delivered) {
+      delivered.emplace_back(slot, c.value);
+      output.push_back(c.value);
+      if (!valid(c.value, c.client, c.request))
+        fail(
+            fmt::format("validity: learner n{} delivered c{}#{} at slot {}, which that learner "
+                        "never submitted",
+                        uid, c.client, c.request, slot));
+    }
+  } else {
+    for (const auto& e : out.events)
+      if (e.kind == "deliver" && e.instance && e.value)
+        delivered.emplace_back(*e.instance, *e.value);
+    output = out.output;
+  }
+  if (delivered.size() != output.size())
+    fail(fmt::format("learner n{} output {} values but reported {} deliveries", uid, output.size(),
+                     delivered.size()));
 
   Incarnation& inc = incarnations_[uid];
-  for (size_t k = 0; k < out.output.size() && k < delivered.size(); ++k) {
-    const std::string& value = out.output[k];
+  auto show = [this](const std::string& v) { return service_ ? describeKv(v) : v; };
+  for (size_t k = 0; k < output.size() && k < delivered.size(); ++k) {
+    const std::string& value = output[k];
     uint64_t slot = delivered[k].first;
     if (delivered[k].second != value)
-      fail(fmt::format("learner n{} output {} but reported delivering {}", uid, value,
+      fail(fmt::format("learner n{} output {} but reported delivering {}", uid, show(value),
                        delivered[k].second));
-    if (tracing_) deliveries_.push_back(fmt::format("n{} DELIVER slot {} {}", uid, slot, value));
+    if (tracing_)
+      deliveries_.push_back(
+          fmt::format("n{} DELIVER slot {} {}", uid, slot, service_ ? describeKv(value) : value));
     if (!submitted_.contains(value)) {
       fail(fmt::format("validity: learner n{} delivered '{}', which no client submitted", uid,
                        value));
@@ -86,10 +131,10 @@ void LogChecker::learnerStep(uint32_t uid, const core::Outbox& out, uint64_t end
       fail(fmt::format("learner n{} delivered {} at slot {}, but its log went from {} to {}", uid,
                        value, slot, endBefore, endAfter));
     if (!inc.seen.insert(value).second)
-      fail(fmt::format("integrity: learner n{} delivered {} twice", uid, value));
+      fail(fmt::format("integrity: learner n{} delivered {} twice", uid, show(value)));
     if (slot < inc.lastSlot)
-      fail(fmt::format("order: learner n{} delivered {} at slot {} after slot {}", uid, value, slot,
-                       inc.lastSlot));
+      fail(fmt::format("order: learner n{} delivered {} at slot {} after slot {}", uid, show(value),
+                       slot, inc.lastSlot));
     inc.lastSlot = slot;
     everDelivered_[uid].insert(value);
     auto chosen = chosen_.find(slot);
@@ -97,10 +142,11 @@ void LogChecker::learnerStep(uint32_t uid, const core::Outbox& out, uint64_t end
       fail(fmt::format(
           "agreement: learner n{} delivered {} at slot {}, but a majority of "
           "acceptors accepted {} there",
-          uid, value, slot,
+          uid, show(value), slot,
           chosen == chosen_.end() ? "nothing" : wire::describeBatch(chosen->second.batch)));
     auto [first, fresh] = slotOf_.emplace(value, slot);
-    if (!fresh && first->second < inc.skippedTo && slot >= inc.skippedTo) {
+    // In service mode the snapshot's table remembers it: no exception there.
+    if (!fresh && !service_ && first->second < inc.skippedTo && slot >= inc.skippedTo) {
       // The tolerated repeat: the log holds the value below the skip too. No learner that
       // remembers delivers it here, so the global sequence does not have it.
       ++repeats_;
@@ -109,14 +155,14 @@ void LogChecker::learnerStep(uint32_t uid, const core::Outbox& out, uint64_t end
     }
     if (first->second != slot)
       fail(fmt::format("agreement: learner n{} delivered {} at slot {}, another learner at slot {}",
-                       uid, value, slot, first->second));
+                       uid, show(value), slot, first->second));
     if (inc.cursor < log_.size()) {
       const Entry& expected = log_[inc.cursor];
       if (expected.value != value)
         fail(
             fmt::format("total order: learner n{} delivered {} (slot {}) as value {} of the log, "
                         "where another learner delivered {} (slot {})",
-                        uid, value, slot, inc.cursor, expected.value, expected.slot));
+                        uid, show(value), slot, inc.cursor, show(expected.value), expected.slot));
     } else {
       if (!log_.empty() && log_.back().slot > slot)
         fail(fmt::format("total order: learner n{} delivered {} at slot {} after slot {}", uid,

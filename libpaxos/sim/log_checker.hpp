@@ -23,6 +23,11 @@
 // it delivered below the skip, so a command the log holds twice (a client resent it, a new
 // leader proposed it again), once below the skip and once above, is delivered again by that
 // incarnation, and its client may be told the later slot. docs/SIMULATOR.md has the details.
+//
+// Service mode (docs/KV.md): the learners submit the commands (registered with submitted() as
+// they are), deliver them on Outbox::delivered instead of output, and an incarnation starts at its
+// replica's snapshot, whose de-duplication table makes the exception above impossible: there a
+// repeat is a violation.
 #pragma once
 
 #include <cstdint>
@@ -30,6 +35,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -37,6 +43,9 @@
 #include "core/outbox.hpp"
 
 namespace paxos::sim {
+
+// A service-mode command for a trace line: "put k1=n5.2.7", "get k0 (n6.1.3)".
+std::string describeKv(std::string_view bytes);
 
 class LogChecker {
  public:
@@ -46,8 +55,11 @@ class LogChecker {
   LogChecker(const core::Cluster& cluster, const std::vector<std::vector<std::string>>& streams,
              bool trace);
 
-  // A learner incarnation begins (first start or restart): it delivers from slot 0.
-  void learnerStarted(uint32_t uid);
+  // A learner incarnation begins (first start or restart): it delivers from `slot` (0, or in
+  // service mode the slot of the snapshot it starts from).
+  void learnerStarted(uint32_t uid, uint64_t slot = 0);
+  // Service mode: learner `client` submitted `value` as its request `request` (values unique).
+  void submitted(uint32_t client, uint64_t request, const std::string& value);
   // The learner skipped to `slot`: the acceptors forgot the slots below it, which every learner,
   // this one's earlier incarnations included, delivered.
   void learnerSkipped(uint32_t uid, uint64_t slot);
@@ -66,6 +78,8 @@ class LogChecker {
   // each once; copies come from a client's resend reaching a leader after the value was decided.
   uint64_t duplicates() const;
   uint64_t slotsChosen() const { return chosen_.size(); }
+  // One past the highest slot a majority of acceptors chose (0: none).
+  uint64_t chosenEnd() const { return chosen_.empty() ? 0 : chosen_.rbegin()->first + 1; }
   // "clients 38 of 40 values; n5 40 of 40, n6 12 of 40"
   std::string progress() const;
   // The slot each value of client `uid` was answered with, by index (nullopt: not yet).
@@ -100,6 +114,7 @@ class LogChecker {
     std::set<std::string> values;
   };
 
+  void skipTo(Incarnation& inc, uint64_t slot);
   // A value's delivery at `slot` is the first one, or a tolerated repeat.
   bool deliveredAt(const std::string& value, uint64_t slot) const;
   // Validity of one command: submitted by its client under its request id.
@@ -121,6 +136,7 @@ class LogChecker {
   std::map<uint32_t, wire::Ballot> promisedAll_;
   std::map<std::pair<uint64_t, wire::Ballot>, Acceptance> accepted_;
   std::map<uint64_t, Chosen> chosen_;
+  bool service_;
   bool tracing_;
   std::vector<std::string> deliveries_;
   std::optional<std::string> violation_;

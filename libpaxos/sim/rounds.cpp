@@ -50,9 +50,10 @@ RoundsResult runRounds(const RoundsConfig& config, uint64_t seed, bool trace) {
 }
 
 std::vector<std::string> paxosEvents(const std::vector<std::string>& trace) {
-  static const char* kept[] = {"PREPARE", "PROMISE", "ACCEPT",  "NACK",      "DECIDED",
-                               "REQUEST", "CRASH",   "RESTART", "PARTITION", "HEAL",
-                               "CATCHUP", "DELIVER", "SKIP",    "CUT"};
+  static const char* kept[] = {"PREPARE",  "PROMISE", "ACCEPT",  "NACK",      "DECIDED",
+                               "REQUEST",  "CRASH",   "RESTART", "PARTITION", "HEAL",
+                               "CATCHUP",  "DELIVER", "SKIP",    "CUT",       "SUBMIT",
+                               "SNAPSHOT", "RESTORE", "INSTALL", "DISK"};
   std::vector<std::string> events;
   for (const auto& line : trace)
     for (const char* word : kept)

@@ -39,6 +39,12 @@ FaultMix huntFaults() {
   return f;
 }
 
+FaultMix diskFaults() {
+  FaultMix f = harshFaults();
+  f.diskLoss = 0.3;
+  return f;
+}
+
 FaultMix slowFaults() {
   FaultMix f = mixedFaults();
   f.maxDelay = 300ms;
@@ -52,6 +58,10 @@ std::vector<Setup> basicSetups() {
 
 std::vector<Setup> multiSetups() {
   return {multiSetup(2, 3, 2, 2, 20), multiSetup(1, 3, 1, 3, 10), multiSetup(3, 3, 3, 2, 15)};
+}
+
+std::vector<Setup> serviceSetups() {
+  return {serviceSetup(2, 3, 2, 20), serviceSetup(1, 3, 1, 24), serviceSetup(3, 3, 3, 16)};
 }
 
 }  // namespace paxos::sim

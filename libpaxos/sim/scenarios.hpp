@@ -22,11 +22,17 @@ FaultMix slowFaults();
 // 1-60 ms late, one-way cuts of 20-400 ms (learners that miss slots and ask the leader), faults
 // for 2 s. It found the one-value-per-ballot bug (seed 165617) where the other mixes did not.
 FaultMix huntFaults();
+// Service mode: harshFaults, and 30% of the crashes of a replica (one at a time, never a lone
+// one) lose its disk: it starts again from a live peer's snapshot.
+FaultMix diskFaults();
 
 // Basic mode: 1 proposer and 3 acceptors; 3 proposers competing; 2 proposers and 5 acceptors.
 std::vector<Setup> basicSetups();
 // Multi mode: the run scripts' shape (2/3/2, 2 clients x 20 values); one learner (every
 // restart of it skips ahead); 3 proposers competing for the lead.
 std::vector<Setup> multiSetups();
+// Service mode: 2 proposers, 3 acceptors, 2 replicas x 10 commands; one replica x 12 (it alone
+// holds the acceptors' trim back); 3 proposers and 3 replicas x 8.
+std::vector<Setup> serviceSetups();
 
 }  // namespace paxos::sim

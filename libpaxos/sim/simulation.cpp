@@ -17,8 +17,12 @@ namespace {
 
 core::Cluster makeCluster(const Setup& s) {
   return core::Cluster(s.proposers, s.acceptors, s.learners, s.clients(), 0x5eed,
-                       s.multi ? config::Mode::multi : config::Mode::basic);
+                       s.multi ? config::Mode::multi : config::Mode::basic, s.service);
 }
+
+// Wake-ups that are not an actor's (Simulation::step).
+constexpr uint32_t kRestartWake = UINT32_MAX;
+constexpr uint32_t kSubmitWake = UINT32_MAX - 1;
 
 std::string ms(Time t) {
   return fmt::format("{:.3f}ms", t.count() / 1e6);
@@ -50,6 +54,13 @@ Setup multiSetup(int proposers, int acceptors, int learners, int clients, int va
   return setup;
 }
 
+Setup serviceSetup(int proposers, int acceptors, int learners, int commands) {
+  Setup setup = multiSetup(proposers, acceptors, learners, 0, 0);
+  setup.service = true;
+  setup.commands = commands;
+  return setup;
+}
+
 Simulation::Simulation(const Setup& setup, const FaultMix& faults, uint64_t seed, bool trace)
     : setup_(setup), faults_(faults), cluster_(makeCluster(setup)), rng_(seed), tracing_(trace) {
   // Nothing gives up or idles out in virtual time: liveness is judged by the simulator.
@@ -63,6 +74,17 @@ Simulation::Simulation(const Setup& setup, const FaultMix& faults, uint64_t seed
     for (double& rate : clockRate_)
       rate = std::uniform_real_distribution<>(1 - faults_.clockSkew, 1 + faults_.clockSkew)(rng_);
   if (setup_.multi) checker_.emplace(cluster_, setup_.streams, trace);
+  if (setup_.service) {
+    // The commands come while faults last (or in the first 100 ms of a run without faults).
+    Time window =
+        faults_.faultsEnd > Time::zero() ? faults_.faultsEnd : Time(std::chrono::milliseconds(100));
+    for (uint32_t uid : cluster_.learners()) {
+      replicas_[uid];
+      for (int i = 0; i < setup_.commands; ++i)
+        submissions_.emplace(
+            Time(std::uniform_int_distribution<int64_t>(0, window.count() - 1)(rng_)), uid);
+    }
+  }
   for (int uid = 0; uid < cluster_.consensusCount(); ++uid) startNode(uid);
 }
 
@@ -75,12 +97,34 @@ void Simulation::startNode(uint32_t uid) {
     recovered.promisedAll = {};
     recovered.trimmedBelow = 0;
   }
-  slot.actor = std::make_unique<core::Node>(cluster_, timing_, uid, rng_(), recovered);
+  // A replica starts from its durable snapshot (docs/KV.md), its learner at the snapshot's slot
+  // with the log's de-duplication table as of there, and request ids above any it used before.
+  core::LearnerStart start;
+  bool replica = setup_.service && cluster_.roleOf(uid) == wire::Role::learner;
+  if (replica) {
+    Replica& r = replicas_[uid];
+    start.slot = r.disk.snapshot.slot;
+    if (faults_.snapshotRequests) start.requests = r.disk.snapshot.requests;
+    start.firstRequest = uint64_t(slot.incarnation + 1) << 40;
+    r.replica.emplace(uid, r.disk.snapshot.store);
+    r.applied = r.disk.applied;
+    r.open.clear();
+    r.at = start.slot;
+    drawSnapshotAt(r, start.slot);
+    if (start.slot > 0) {
+      ++result_.restores;
+      log(fmt::format("{} n{} RESTORE snapshot of slot {}", ms(now_), uid, start.slot));
+    }
+  }
+  uint64_t startSlot = start.slot;
+  slot.actor =
+      std::make_unique<core::Node>(cluster_, timing_, uid, rng_(), recovered, std::move(start));
   slot.up = true;
   ++slot.incarnation;
   slot.decisions = 0;
-  logEnd_[uid] = 0;
-  if (checker_ && cluster_.roleOf(uid) == wire::Role::learner) checker_->learnerStarted(uid);
+  logEnd_[uid] = startSlot;
+  if (checker_ && cluster_.roleOf(uid) == wire::Role::learner)
+    checker_->learnerStarted(uid, startSlot);
   core::Outbox out;
   slot.actor->start(localTime(uid, now_), out);
   apply(uid, out);
@@ -108,6 +152,10 @@ void Simulation::crash(uint32_t uid) {
   if (!slots_[uid].up) return;
   slots_[uid].up = false;
   slots_[uid].actor.reset();
+  if (auto it = replicas_.find(uid); it != replicas_.end()) {
+    it->second.replica.reset();  // what it applied since its snapshot is gone
+    it->second.open.clear();     // its HTTP clients see the connection drop
+  }
   log(fmt::format("{} CRASH n{}", ms(now_), uid));
 }
 
@@ -198,6 +246,8 @@ void Simulation::apply(uint32_t uid, core::Outbox& out) {
   core::applyDurable(out, disk_[uid]);
   if (tracing_)
     for (const auto& note : out.notes) log(fmt::format("{} n{} NOTE {}", ms(now_), uid, note.text));
+  // The replica's own checks first: they name an exactly-once violation as such.
+  if (replicas_.contains(uid) && slots_[uid].actor) serve(uid, out);
   if (checker_) checkLog(uid, out);
   result_.messages += out.messages.size();
   std::uniform_real_distribution<> coin(0, 1);
@@ -257,7 +307,8 @@ void Simulation::checkLog(uint32_t uid, const core::Outbox& out) {
       uint64_t before = logEnd_[uid];
       uint64_t after = static_cast<const core::Node&>(*slots_[uid].actor).logEnd();
       // Acceptors forgot the slots below the PROGRESS they sent: a restarted learner skips them.
-      if (input_ && input_->type == Type::progress &&
+      // (A service learner never skips: it needs a snapshot; serve() checks that.)
+      if (!setup_.service && input_ && input_->type == Type::progress &&
           cluster_.roleOf(input_->from) == wire::Role::acceptor && input_->instance > before &&
           after >= input_->instance)
         checker_->learnerSkipped(uid, input_->instance);
@@ -287,6 +338,7 @@ int Simulation::release(const Match& match) {
 }
 
 bool Simulation::allDecided() const {
+  if (setup_.service) return serviceDone();
   if (checker_) return checker_->complete();
   for (uint32_t uid : cluster_.clients())
     if (!clientDecisions_.contains(uid)) return false;
@@ -344,6 +396,16 @@ void Simulation::injectFaults() {
     uint32_t uid = std::uniform_int_distribution<uint32_t>(0, cluster_.consensusCount() - 1)(rng_);
     if (slots_[uid].up) {
       crash(uid);
+      // One disk at a time: only while every other replica has its own or a peer's snapshot.
+      bool alone = std::none_of(replicas_.begin(), replicas_.end(),
+                                [](const auto& r) { return r.second.diskLost; });
+      if (faults_.diskLoss > 0 && replicas_.contains(uid) && replicas_.size() > 1 && alone &&
+          coin(rng_) < faults_.diskLoss) {
+        replicas_[uid].disk = {};
+        replicas_[uid].diskLost = true;
+        ++disksLost_;
+        log(fmt::format("{} DISK LOST n{}", ms(now_), uid));
+      }
       restartAt_[uid] = now_ + Duration(std::uniform_int_distribution<int64_t>(
                                    faults_.downMin.count(), faults_.downMax.count())(rng_));
     }
@@ -394,7 +456,11 @@ bool Simulation::step(Time limit) {
     auto next = std::min_element(restartAt_.begin(), restartAt_.end(),
                                  [](auto& a, auto& b) { return a.second < b.second; });
     Time at = std::min(next->second, faults_.faultsEnd);
-    if (!wake || at < *wake) wake = at, waker = UINT32_MAX;
+    if (!wake || at < *wake) wake = at, waker = kRestartWake;
+  }
+  if (!submissions_.empty()) {
+    Time at = submissions_.begin()->first;
+    if (!wake || at < *wake) wake = at, waker = kSubmitWake;
   }
   bool deliver = !network_.empty() && (!wake || network_.top().at <= *wake);
   if (!deliver && !wake) return false;
@@ -421,13 +487,18 @@ bool Simulation::step(Time limit) {
     }
   } else {
     now_ = std::max(now_, *wake);
-    if (waker != UINT32_MAX) {
+    if (waker == kSubmitWake) {
+      uint32_t uid = submissions_.begin()->second;
+      submissions_.erase(submissions_.begin());
+      submit(uid);
+    } else if (waker != kRestartWake) {
       slots_[waker].actor->tick(localTime(waker, now_), out);
       apply(waker, out);
       check(waker);
     }
   }
   injectFaults();
+  if (setup_.service) installPeerSnapshots();
   ++result_.steps;
   return true;
 }
@@ -452,7 +523,10 @@ Result Simulation::run() {
     result_.slots = checker_->slotsChosen();
   }
   if (result_.violation || allDecided()) return result_;
-  if (checker_)
+  if (setup_.service)
+    violate(fmt::format("liveness: by {} ({} after faults stopped): {}", ms(now_),
+                        ms(faults_.livenessBound), serviceProgress()));
+  else if (checker_)
     violate(fmt::format("liveness: by {} ({} after faults stopped): {}", ms(now_),
                         ms(faults_.livenessBound), checker_->progress()));
   else
@@ -460,6 +534,148 @@ Result Simulation::run() {
                         clientDecisions_.size(), cluster_.clients().size(), ms(now_),
                         ms(faults_.livenessBound)));
   return result_;
+}
+
+// Service mode: a learner's HTTP client sends a command (a put of a value unique in the run, or a
+// get) to it, which submits it to the log. A learner that is down refuses it.
+void Simulation::submit(uint32_t uid) {
+  Replica& r = replicas_[uid];
+  int n = r.made++;
+  if (!slots_[uid].up) {
+    log(fmt::format("{} n{} down: command {} refused", ms(now_), uid, n));
+    return;
+  }
+  auto& node = static_cast<core::Node&>(*slots_[uid].actor);
+  kv::Command c;
+  c.key = fmt::format("k{}", std::uniform_int_distribution<int>(0, setup_.keys - 1)(rng_));
+  std::string tag = fmt::format("n{}.{}.{}", uid, slots_[uid].incarnation, n);
+  if (std::uniform_int_distribution<int>(0, 3)(rng_) == 0) {
+    c.op = kv::Op::get;
+    c.requestId = tag;  // makes the command's bytes unique, as the checker needs
+  } else {
+    c.op = kv::Op::put;
+    c.value = tag;
+  }
+  std::string value = kv::encode(c);
+  uint64_t id = node.logLearner()->submit(value);
+  checker_->submitted(uid, id, value);
+  r.open.insert(id);
+  ++result_.submitted;
+  log(fmt::format("{} n{} SUBMIT c{}#{} {}", ms(now_), uid, uid, id, describeKv(value)));
+  core::Outbox out;
+  node.flushSubmitted(localTime(uid, now_), out);
+  apply(uid, out);
+}
+
+// Service mode, after each step of a learner: its replica applies what it delivered, exactly
+// once across its life (restarts from its snapshot included); its store below a slot is the one
+// every other replica had below that slot; and it takes its snapshot when due.
+void Simulation::serve(uint32_t uid, const core::Outbox& out) {
+  Replica& r = replicas_[uid];
+  core::LogLearner* learner = static_cast<const core::Node&>(*slots_[uid].actor).logLearner();
+  for (const auto& [slot, c] : out.delivered) {
+    if (!r.applied.insert({c.client, c.request}).second)
+      violate(fmt::format("exactly-once: replica n{} applied c{}#{} ({}) again at slot {}", uid,
+                          c.client, c.request, describeKv(c.value), slot));
+    if (c.client == uid) r.open.erase(c.request);
+  }
+  if (!out.delivered.empty()) r.replica->apply(out.delivered);
+  uint64_t next = learner->next();
+  if (next != r.at) {
+    r.at = next;
+    auto [first, fresh] = storeAt_.try_emplace(next, r.replica->store());
+    if (!fresh && !(first->second == r.replica->store()))
+      violate(
+          fmt::format("agreement: replica n{}'s store after slots 0..{} differs from another "
+                      "replica's after the same slots",
+                      uid, next - 1));
+  }
+  // Once a disk is lost, the acceptors still count that replica's old reports (Progress keeps
+  // the highest), so any replica may find them trimmed past it, even after an install.
+  if (learner->behindTrim() && disksLost_ > 0)
+    r.install = true;
+  else if (learner->behindTrim())
+    violate(
+        fmt::format("replica n{} needs slot {}, which the acceptors forgot (they trim below "
+                    "{}), though every replica restarts from its own durable snapshot",
+                    uid, next, learner->behindTrim()));
+  if (next >= r.snapshotAt) {
+    r.disk = {kv::Snapshot{next, r.replica->store(), learner->requests()}, r.applied};
+    learner->snapshotted(next);
+    ++result_.snapshots;
+    log(fmt::format("{} n{} SNAPSHOT at slot {}", ms(now_), uid, next));
+    drawSnapshotAt(r, next);
+  }
+}
+
+// A replica that lost its disk and is behind the trim starts again from a copy of the latest
+// snapshot of a live peer that reaches the trim (LogLearner cannot install one in place yet: a
+// restart from it is the same to the log).
+void Simulation::installPeerSnapshots() {
+  for (auto& [uid, r] : replicas_) {
+    if (!r.install || !slots_[uid].up) continue;
+    uint64_t trim = static_cast<const core::Node&>(*slots_[uid].actor).logLearner()->behindTrim();
+    const Replica* best = nullptr;
+    uint32_t from = 0;
+    for (const auto& [peer, p] : replicas_)
+      if (peer != uid && slots_[peer].up && p.disk.snapshot.slot >= trim &&
+          (!best || p.disk.snapshot.slot > best->disk.snapshot.slot))
+        best = &p, from = peer;
+    if (!best) continue;  // no live peer has one yet: try after the next step
+    log(fmt::format("{} n{} INSTALL snapshot of slot {} from n{}{}", ms(now_), uid,
+                    best->disk.snapshot.slot, from, r.diskLost ? "" : " (again)"));
+    if (!r.diskLost) ++result_.reinstalls;
+    r.disk = best->disk;
+    r.install = r.diskLost = false;
+    slots_[uid].up = false;
+    slots_[uid].actor.reset();
+    r.replica.reset();
+    startNode(uid);
+    ++result_.installs;
+  }
+}
+
+void Simulation::drawSnapshotAt(Replica& r, uint64_t from) {
+  uint64_t every = std::max<uint64_t>(setup_.snapshotEvery, 1);
+  r.snapshotAt = from + std::uniform_int_distribution<uint64_t>(std::max<uint64_t>(every / 2, 1),
+                                                                every + every / 2)(rng_);
+}
+
+// Every command submitted, every learner up with none of its own open, and every replica at the
+// end of the chosen log (their stores are then equal: serve() compares them at each slot).
+bool Simulation::serviceDone() const {
+  if (!submissions_.empty()) return false;
+  std::optional<uint64_t> end;
+  for (const auto& [uid, r] : replicas_) {
+    if (!slots_[uid].up || !r.open.empty()) return false;
+    uint64_t next = static_cast<const core::Node&>(*slots_[uid].actor).logLearner()->next();
+    if (end && next != *end) return false;
+    end = next;
+  }
+  if (!end || *end < checker_->chosenEnd()) return false;
+  // At the same slot every store is the same (serve() checks it at each slot as well).
+  const kv::Store* first = nullptr;
+  for (const auto& [uid, r] : replicas_) {
+    if (first && !(*first == r.replica->store())) return false;
+    first = &r.replica->store();
+  }
+  return true;
+}
+
+// "n5 next 12, 2 open; n6 down; chosen 0..13; 0 submissions to come"
+std::string Simulation::serviceProgress() const {
+  std::string text;
+  for (const auto& [uid, r] : replicas_) {
+    if (!slots_[uid].up) {
+      text += fmt::format("n{} down; ", uid);
+      continue;
+    }
+    const auto* learner = static_cast<const core::Node&>(*slots_[uid].actor).logLearner();
+    text += fmt::format("n{} next {}, {} open{}; ", uid, learner->next(), r.open.size(),
+                        learner->behindTrim() ? " (behind the trim)" : "");
+  }
+  return text + fmt::format("chosen below {}; {} submissions to come", checker_->chosenEnd(),
+                            submissions_.size());
 }
 
 Result simulate(const Setup& setup, const FaultMix& faults, uint64_t seed, bool trace) {

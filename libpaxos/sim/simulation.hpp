@@ -25,6 +25,7 @@
 #include "core/actor.hpp"
 #include "core/cluster.hpp"
 #include "core/timing.hpp"
+#include "kv/replica.hpp"
 #include "sim/log_checker.hpp"
 
 namespace paxos::sim {
@@ -63,6 +64,13 @@ struct FaultMix {
   Duration livenessBound = std::chrono::seconds(5);  // after faultsEnd, every client decides
   // false: a restarted acceptor forgets its promises and acceptances (a broken variant)
   bool durableAcceptors = true;
+  // false: a replica's snapshot leaves out the log's de-duplication table (service mode; a
+  // broken variant: a command the log holds twice is applied twice across a restart)
+  bool snapshotRequests = true;
+  // Service mode: the chance that a replica that crashes loses its disk too. It restarts empty,
+  // finds the acceptors trimmed past it (LogLearner::behindTrim), and starts again from a copy
+  // of a live peer's latest snapshot (what fetching it over HTTP gives).
+  double diskLoss = 0;
   bool randomCrashes = true;  // false: the caller crashes and restarts nodes itself
 };
 
@@ -74,6 +82,14 @@ struct Setup {
   // order (Timing::window in flight). Values must be unique across streams (see multiSetup).
   bool multi = false;
   std::vector<std::vector<std::string>> streams;
+  // Service mode (docs/KV.md; multi is set too): the learners are key-value replicas and submit
+  // the commands themselves, each `commands` of them at random times while faults last (puts of
+  // unique values and gets, to `keys` keys); each takes a durable snapshot every
+  // `snapshotEvery` slots or so (drawn in [snapshotEvery / 2, 3 * snapshotEvery / 2]), and a
+  // crashed one restarts from it.
+  bool service = false;
+  int commands = 10, keys = 3;
+  uint64_t snapshotEvery = 5;
   int clients() const { return int(multi ? streams.size() : values.size()); }
 };
 
@@ -81,6 +97,8 @@ struct Setup {
 Setup basicSetup(int proposers, int acceptors, int learners, std::vector<std::string> values);
 // Multi mode: `clients` clients, the one with UID u streaming "c<u>v0", "c<u>v1", ...
 Setup multiSetup(int proposers, int acceptors, int learners, int clients, int valuesPerClient);
+// Service mode: no clients; each learner submits `commands` key-value commands.
+Setup serviceSetup(int proposers, int acceptors, int learners, int commands);
 
 struct Result {
   std::optional<std::string> violation;  // what broke, if anything
@@ -91,6 +109,11 @@ struct Result {
   uint64_t repeats = 0;     // multi mode: values delivered again after a skip (LogChecker)
   uint64_t duplicates = 0;  // multi mode: extra copies of values in the chosen log
   uint64_t slots = 0;       // multi mode: slots chosen
+  uint64_t submitted = 0;   // service mode: commands the learners submitted
+  uint64_t snapshots = 0;   // service mode: snapshots taken
+  uint64_t restores = 0;    // service mode: learner restarts from a snapshot past slot 0
+  uint64_t installs = 0;    // service mode: peer snapshots installed after a lost disk
+  uint64_t reinstalls = 0;  // of which by a replica whose disk was not lost (see diskLoss)
   Time end{};               // when the run stopped (all decided, a violation, or the bound)
 };
 
@@ -137,6 +160,24 @@ class Simulation {
     wire::Message message;
     bool operator>(const Delivery& o) const { return at != o.at ? at > o.at : seq > o.seq; }
   };
+  // Service mode: a learner's key-value replica, what it holds, and its disk.
+  struct Replica {
+    std::optional<kv::Replica> replica;  // the live incarnation's
+    // (client, request) of every command applied to the state the replica holds now: from its
+    // snapshot and since. A second application of one is the exactly-once violation.
+    std::set<std::pair<uint32_t, uint64_t>> applied;
+    std::set<uint64_t> open;  // this incarnation's commands not yet applied
+    uint64_t snapshotAt = 0;  // the next snapshot, when the learner's next slot reaches it
+    uint64_t at = 0;          // the learner's next slot after its last step
+    int made = 0;             // commands its clients sent, over every incarnation
+    bool diskLost = false;    // since its disk was lost, it has not installed a peer's snapshot
+    bool install = false;     // behind the trim: install a peer's snapshot after this step
+    struct Disk {
+      kv::Snapshot snapshot;
+      std::set<std::pair<uint32_t, uint64_t>> applied;
+    } disk;
+  };
+
   struct Slot {
     std::unique_ptr<core::Actor> actor;
     bool up = false;
@@ -153,6 +194,13 @@ class Simulation {
   void check(uint32_t uid);
   void checkLog(uint32_t uid, const core::Outbox& out);  // multi mode, before loss
   bool allDecided() const;
+  // Service mode.
+  void submit(uint32_t uid);                          // a learner's HTTP client's command
+  void serve(uint32_t uid, const core::Outbox& out);  // applies, checks, snapshots
+  void drawSnapshotAt(Replica& r, uint64_t from);
+  void installPeerSnapshots();
+  bool serviceDone() const;
+  std::string serviceProgress() const;
   void violate(std::string what);
   void log(const std::string& event);
   void startNode(uint32_t uid);
@@ -186,7 +234,11 @@ class Simulation {
   std::set<std::string> proposed_;
   std::optional<LogChecker> checker_;  // multi mode
   std::vector<uint64_t> logEnd_;  // multi mode: each learner's Node::logEnd after its last step
-  const wire::Message* input_ = nullptr;  // the message being delivered, while it is
+  std::map<uint32_t, Replica> replicas_;       // service mode, by learner uid
+  std::multimap<Time, uint32_t> submissions_;  // service mode: when a learner submits
+  int disksLost_ = 0;                          // service mode
+  std::map<uint64_t, kv::Store> storeAt_;  // service mode: the store of the first replica at a slot
+  const wire::Message* input_ = nullptr;   // the message being delivered, while it is
   Script script_;
   std::vector<std::pair<uint32_t, wire::Message>> held_;  // (to, message), for release()
   Result result_;

@@ -1,7 +1,8 @@
 // The protocol core under the deterministic simulator: thousands of seeds of mixed faults with
 // the invariants checked after every step, reproducibility from a seed, liveness once faults
 // stop, and a broken variant (an acceptor that forgets on restart) that must be caught; the same
-// for multi mode (a replicated log), whose invariants the LogChecker checks.
+// for multi mode (a replicated log), whose invariants the LogChecker checks, and for service mode
+// (key-value replicas as learners: each command applied once, replicas agree).
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -314,4 +315,98 @@ TEST_CASE("paxos-sim --multi rounds: 150 seeds with crashes every round, one log
                                       [](auto& slot) { return slot.has_value(); }));
   }
   CHECK(decided > 150 * 8 * 10 / 2);  // most values decide within their round
+}
+
+namespace {
+
+// Service mode (docs/KV.md): seeds [first, first + count) over serviceSetups(); fails on the
+// first violation with its events and prints what the runs did.
+void serviceSweep(const char* what, const FaultMix& faults, uint64_t first, uint64_t count) {
+  auto t0 = std::chrono::steady_clock::now();
+  uint64_t steps = 0, submitted = 0, snapshots = 0, restores = 0, slots = 0;
+  const auto all = serviceSetups();
+  for (uint64_t seed = first; seed < first + count; ++seed) {
+    const Setup& setup = all[seed % all.size()];
+    Result r = simulate(setup, faults, seed);
+    if (r.violation)
+      FAIL(what << " seed " << seed << ": " << *r.violation << eventsOf(setup, faults, seed));
+    steps += r.steps;
+    submitted += r.submitted;
+    snapshots += r.snapshots;
+    restores += r.restores;
+    slots += r.slots;
+  }
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::cout << count << " seeds, " << what << ": " << steps / count << " steps, "
+            << submitted / count << " commands, " << slots / count << " slots, "
+            << snapshots / count << " snapshots each; " << restores << " restarts from a snapshot; "
+            << int(count / secs) << " seeds/s, 0 violations\n";
+}
+
+}  // namespace
+
+TEST_CASE(
+    "service mode (replicas as learners, restarting from their snapshots): mixed and harsh "
+    "faults, each command applied once, replicas agree, every open command applied") {
+  serviceSweep("service mode, mixed faults", mixedFaults(), 1, 300);
+  serviceSweep("service mode, harsh faults", harshFaults(), 1, 300);
+}
+
+TEST_CASE("service mode: a seed reproduces a run exactly") {
+  Setup setup = serviceSetups()[0];
+  Result a = simulate(setup, harshFaults(), 42, true);
+  Result b = simulate(setup, harshFaults(), 42, true);
+  CHECK(a.trace == b.trace);
+  CHECK(a.steps == b.steps);
+  CHECK(simulate(setup, harshFaults(), 43, true).trace != a.trace);
+}
+
+TEST_CASE(
+    "service mode, broken variant caught: a snapshot without the log's de-duplication table") {
+  FaultMix f = mixedFaults();
+  f.snapshotRequests = false;
+  std::optional<std::string> caught;
+  uint64_t seed = 1;
+  for (; seed <= 2000 && !caught; ++seed)
+    caught = simulate(serviceSetups()[seed % 3], f, seed).violation;
+  REQUIRE(caught.has_value());
+  std::cout << "no de-duplication table in snapshots: seed " << seed - 1 << ": " << *caught << "\n";
+  CHECK(caught->find("exactly-once") == 0);
+}
+
+TEST_CASE("service mode: with two of three acceptors crashed for good, liveness is reported") {
+  FaultMix f;
+  f.loss = 0;
+  f.duplicate = 0;
+  f.randomCrashes = false;
+  f.faultsEnd = std::chrono::milliseconds(300);
+  f.livenessBound = std::chrono::seconds(1);
+  Simulation sim(serviceSetups()[0], f, 7, false);  // acceptors are n2-n4, replicas n5 and n6
+  sim.crash(3);
+  sim.crash(4);
+  Result r = sim.run();
+  REQUIRE(r.violation.has_value());
+  INFO(*r.violation);
+  CHECK(r.violation->find("liveness") == 0);
+  CHECK(r.violation->find("n5 next 0, 20 open") != std::string::npos);
+}
+
+TEST_CASE("service mode: replicas that lose their disk start again from a live peer's snapshot") {
+  FaultMix f = diskFaults();
+  auto t0 = std::chrono::steady_clock::now();
+  uint64_t installs = 0, reinstalls = 0;
+  const auto all = serviceSetups();
+  for (uint64_t seed = 1; seed <= 200; ++seed) {
+    const Setup& setup = all[seed % all.size()];
+    Result r = simulate(setup, f, seed);
+    if (r.violation) FAIL("seed " << seed << ": " << *r.violation << eventsOf(setup, f, seed));
+    installs += r.installs;
+    reinstalls += r.reinstalls;
+  }
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::cout << "200 seeds, service mode, disk mix (30% of replica crashes lose the disk): "
+            << installs << " peer snapshots installed (" << reinstalls
+            << " by a replica that had installed "
+            << "one already), " << secs << " s, 0 violations\n";
+  CHECK(installs > 0);
 }

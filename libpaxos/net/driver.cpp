@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <pthread.h>
+
 #include <csignal>
 #include <cstdio>
 #include <memory>
@@ -43,6 +45,14 @@ int Driver::run() {
   actor_.start(now(), out_);
   flush();
   if (!exitCode_) io_.run();
+  // Exiting: a second SIGTERM (a supervisor that signals the process and then its group) must
+  // not kill the process halfway through its summary once signals_ has given the signal back
+  // its default action. Blocked, it stays pending until the exit.
+  sigset_t stop;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGTERM);
+  sigaddset(&stop, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
   int code = exitCode_.value_or(0);
   record(trace::Record::of("exit", std::to_string(code)));
   return code;

@@ -102,7 +102,7 @@ bool SnapshotFetcher::parse(const std::string& response, std::string& body, std:
   std::string head = response.substr(0, headEnd);
   std::transform(head.begin(), head.end(), head.begin(),
                  [](unsigned char c) { return char(std::tolower(c)); });
-  size_t lineEnd = head.find("\r\n");
+  size_t lineEnd = std::min(head.find("\r\n"), head.size());
   std::string status = head.substr(0, lineEnd);
   if (status.rfind("http/1.", 0) != 0 || status.size() < 12) {
     error = "not an HTTP/1.x response";

@@ -47,7 +47,7 @@ KvService::KvService(asio::io_context& io, core::Node& node, ServiceOptions opti
       backoff_(options_.fetchBackoff) {
   // A restarted replica serves its snapshot at once: a peer behind the trim point may need it.
   if (snapshot)
-    snapshotBytes_ = kv::encodeSnapshot({snapshotSlot_, replica_.store(), learner_.requests()});
+    snapshotBytes_ = kv::encodeSnapshot(snapshotSlot_, replica_.store(), learner_.requests());
   sweep();
 }
 
@@ -117,22 +117,22 @@ void KvService::delivered(const std::vector<std::pair<uint64_t, wire::Command>>&
 }
 
 void KvService::snapshot() {
-  kv::Snapshot s{learner_.next(), replica_.store(), learner_.requests()};
-  std::string bytes = kv::encodeSnapshot(s);
+  uint64_t slot = learner_.next();
+  std::string bytes = kv::encodeSnapshot(slot, replica_.store(), learner_.requests());
   if (file_) {
     try {
       file_->write(bytes);
     } catch (const SnapshotError& e) {
       // The acceptors keep every slot from the last good snapshot on: nothing is lost, the log
       // just grows until a write succeeds.
-      spdlog::error("snapshot at slot {} not written: {}", s.slot, e.what());
+      spdlog::error("snapshot at slot {} not written: {}", slot, e.what());
       return;
     }
   }
-  snapshotSlot_ = s.slot;
+  snapshotSlot_ = slot;
   snapshotBytes_ = std::move(bytes);
   ++counters_.snapshots;
-  learner_.snapshotted(s.slot);
+  learner_.snapshotted(slot);
 }
 
 void KvService::fetchSnapshot() {

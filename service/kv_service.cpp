@@ -190,14 +190,11 @@ void KvService::install(core::Time now, core::Outbox& out) {
   appliedFrom_ = s.slot;
   snapshotSlot_ = s.slot;
   snapshotBytes_ = std::move(bytes);
-  const core::RequestLog requests = s.requests;
-  learner_.install(now, s.slot, std::move(s.requests), out);
-  learner_.snapshotted(s.slot);
-  ++counters_.installed;
-  backoff_ = options_.fetchBackoff;
-  // Our own commands applied in the slots skipped: their results are not in a snapshot.
+  // Our own commands the snapshot's table holds were applied in the slots skipped: their results
+  // are not in it, so their clients hear 504 (outcome unknown). Before install(), whose table
+  // also holds the commands it then delivers, which are answered as usual.
   for (auto it = pending_.begin(); it != pending_.end();) {
-    if (!requests.contains(node_.uid(), it->first)) {
+    if (!s.requests.contains(node_.uid(), it->first)) {
       ++it;
       continue;
     }
@@ -209,6 +206,10 @@ void KvService::install(core::Time now, core::Outbox& out) {
                   "applied in slots this replica skipped by installing a peer's snapshot; "
                   "the outcome is unknown here"});
   }
+  learner_.install(now, s.slot, std::move(s.requests), out);
+  learner_.snapshotted(s.slot);
+  ++counters_.installed;
+  backoff_ = options_.fetchBackoff;
   spdlog::info("installed the snapshot at slot {}: {} keys, revision {}", snapshotSlot_,
                replica_.store().size(), replica_.store().revision());
 }

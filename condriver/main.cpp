@@ -194,6 +194,9 @@ int main(int argc, char** argv) {
     if (auto keyFile = net::keyFileFor(*hosts)) key = net::Authenticator::fromFile(*keyFile);
     hooks.key = key ? &*key : nullptr;
     serviceOptions.requestTimeout = std::chrono::milliseconds(requestTimeoutMs);
+    for (int i = 0; i < hosts->consensusCount(); ++i)  // where to fetch a snapshot from
+      if (uint32_t(i) != uid && hosts->hosts[i].http)
+        serviceOptions.peers.push_back(*hosts->hosts[i].http);
     std::optional<service::KvService> kvService;
     if (serving) {
       kvService.emplace(io, node, serviceOptions, snapshotFile ? &*snapshotFile : nullptr,

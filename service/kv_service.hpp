@@ -2,7 +2,9 @@
 // the log through the node's learner, applies what the learner delivers to its replica, answers
 // each command once its own replica has applied it (so a client reads its writes on that node),
 // answers 504 for a command still out when its deadline passes, and writes a snapshot every N
-// slots. Runs on the node's io_context thread, beside the Driver; no locks.
+// slots. A replica the acceptors have trimmed past (it lost its disk, or is new) fetches a peer's
+// snapshot, installs it and goes on from its slot. Runs on the node's io_context thread, beside the
+// Driver; no locks.
 #pragma once
 
 #include <asio.hpp>
@@ -15,6 +17,7 @@
 
 #include "core/node.hpp"
 #include "kv/replica.hpp"
+#include "service/snapshot_fetcher.hpp"
 #include "service/snapshot_file.hpp"
 
 namespace paxos::net {
@@ -27,6 +30,9 @@ struct ServiceOptions {
   uint64_t snapshotEvery = 1000;  // slots between snapshots
   std::chrono::milliseconds requestTimeout{5000};
   size_t maxPending = 50000;  // more commands waiting than this: 503
+  // The other learners' HTTP addresses: where a replica behind the trim point fetches a snapshot.
+  std::vector<config::HttpAddress> peers;
+  std::chrono::milliseconds fetchBackoff{200}, fetchBackoffMax{5000};  // between failed fetches
 };
 
 // How a command ended for its HTTP client.
@@ -43,8 +49,8 @@ class KvService {
 
   // `snapshot`: restored from disk (nullopt on a first start); the node's learner must have
   // started at its slot. `file`: where snapshots go (null: kept in memory only).
-  KvService(asio::io_context& io, core::Node& node, ServiceOptions options,
-            SnapshotFile* file, std::optional<kv::Snapshot> snapshot);
+  KvService(asio::io_context& io, core::Node& node, ServiceOptions options, SnapshotFile* file,
+            std::optional<kv::Snapshot> snapshot);
 
   void attach(net::Driver& driver) { driver_ = &driver; }
 
@@ -64,6 +70,7 @@ class KvService {
   size_t pending() const { return pending_.size(); }
   struct Counters {
     uint64_t submitted = 0, applied = 0, timeouts = 0, unavailable = 0, snapshots = 0;
+    uint64_t installed = 0, fetchFailures = 0;  // peers' snapshots installed; failed fetches
   };
   const Counters& counters() const { return counters_; }
   // The latest commands applied here (any node's): "slot op key", newest last.
@@ -74,6 +81,10 @@ class KvService {
  private:
   void sweep();  // answers 504 to commands past their deadline
   void snapshot();
+  // Behind the trim point: fetch a peer's snapshot (one at a time, peers in turn, backing off).
+  void fetchSnapshot();
+  void fetched(const std::string& error, std::string bytes);
+  void install(core::Time now, core::Outbox& out);  // the fetched snapshot, in a driver step
   static core::Time now();
 
   asio::io_context& io_;
@@ -88,12 +99,18 @@ class KvService {
     core::Time deadline;
   };
   std::map<uint64_t, Pending> pending_;  // by request id: ids grow, deadlines with them
-  size_t toSubmit_ = 0;  // submitted since the last post to the driver
+  size_t toSubmit_ = 0;                  // submitted since the last post to the driver
   asio::steady_timer sweeper_;
   uint64_t snapshotSlot_ = 0;
   std::string snapshotBytes_;
   Counters counters_;
   std::deque<std::string> recent_;
+  uint64_t appliedFrom_ = 0;  // deliveries of slots below are in the store already
+  SnapshotFetcher fetcher_;
+  size_t nextPeer_ = 0;
+  std::chrono::milliseconds backoff_;
+  core::Time fetchAt_{};
+  std::optional<std::pair<kv::Snapshot, std::string>> toInstall_;  // decoded, and its bytes
 };
 
 }  // namespace paxos::service

@@ -51,10 +51,10 @@ void LogLearner::receive(Time now, const Message& m, Outbox& out) {
         // A replica must apply every slot: skipping ahead would lose writes. A snapshot of a
         // peer's, taken at or after the trim point, is the only way on.
         if (behindTrim_ == 0)
-          out.note(Level::error, fmt::format("slots {}..{} are forgotten by the acceptors and "
-                                             "were never applied here: a peer's snapshot is "
-                                             "needed",
-                                             next_, m.instance - 1));
+          out.note(Level::warn, fmt::format("slots {}..{} are forgotten by the acceptors and "
+                                            "were never applied here: a peer's snapshot is "
+                                            "needed (the service fetches one)",
+                                            next_, m.instance - 1));
         behindTrim_ = std::max(behindTrim_, m.instance);
       } else if (cluster_.roleOf(m.from) == wire::Role::acceptor && m.instance > next_) {
         // Every acceptor forgets a slot only once every learner, this one included, reported it
@@ -87,6 +87,24 @@ void LogLearner::receive(Time now, const Message& m, Outbox& out) {
     default:
       return;
   }
+}
+
+bool LogLearner::install(Time now, uint64_t slot, RequestLog requests, Outbox& out) {
+  if (slot <= next_) return false;
+  out.note(Level::info, fmt::format("installed a snapshot at slot {}: slots {}..{} are in it", slot,
+                                    next_, slot - 1));
+  next_ = slot;
+  known_ = std::max(known_, slot);
+  requests_ = std::move(requests);
+  tallies_.erase(tallies_.begin(), tallies_.lower_bound(slot));
+  ready_.erase(ready_.begin(), ready_.lower_bound(slot));
+  log_.erase(log_.begin(), log_.lower_bound(slot));
+  if (behindTrim_ <= slot) behindTrim_ = 0;
+  askedFrom_.reset();
+  askedUpTo_ = 0;
+  if (submitter_) submitter_->settle(now, requests_, out);
+  drain(now, out);
+  return true;
 }
 
 void LogLearner::onAccepted(Time now, const Message& m, Outbox& out) {

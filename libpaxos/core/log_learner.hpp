@@ -56,6 +56,13 @@ class LogLearner : public Player {
   // Set when the acceptors have forgotten slots this learner never delivered (a replica that
   // lost its disk, or a new one): only a peer's snapshot can bring it on (0: not behind).
   uint64_t behindTrim() const { return behindTrim_; }
+  // Service mode: restarts this learner at a peer's snapshot (docs/KV.md#snapshots-and-compaction)
+  // that holds every slot below `slot` and the log's request table as of there; the caller has
+  // put the snapshot's map in its replica. Drops what it kept below `slot` (tallies, decided
+  // slots waiting, delivered slots), treats own commands the table holds as delivered, and
+  // delivers the ready slots from `slot` on (Outbox::delivered). Returns false, changing
+  // nothing, unless slot > next(): a snapshot never takes a replica back.
+  bool install(Time now, uint64_t slot, RequestLog requests, Outbox& out);
   uint64_t known() const { return known_; }
 
  private:

@@ -8,7 +8,10 @@ namespace paxos::core {
 
 Submitter::Submitter(const Cluster& cluster, const Timing& timing, uint32_t self,
                      uint64_t firstRequest)
-    : cluster_(cluster), timing_(timing), self_(self), nextId_(std::max<uint64_t>(1, firstRequest)) {}
+    : cluster_(cluster),
+      timing_(timing),
+      self_(self),
+      nextId_(std::max<uint64_t>(1, firstRequest)) {}
 
 uint64_t Submitter::submit(std::string value) {
   queue_.emplace_back(nextId_, std::move(value));
@@ -65,6 +68,13 @@ void Submitter::flush(Time now, Outbox& out) {
 
 void Submitter::delivered(Time now, uint64_t id, Outbox& out) {
   if (open_.erase(id)) flush(now, out);
+}
+
+void Submitter::settle(Time now, const RequestLog& requests, Outbox& out) {
+  size_t before = open_.size();
+  std::erase_if(open_, [&](const auto& o) { return requests.contains(self_, o.first); });
+  std::erase_if(queue_, [&](const auto& q) { return requests.contains(self_, q.first); });
+  if (open_.size() < before) flush(now, out);
 }
 
 void Submitter::tick(Time now, Outbox& out) {

@@ -15,6 +15,7 @@
 
 #include "core/cluster.hpp"
 #include "core/outbox.hpp"
+#include "core/request_log.hpp"
 #include "core/timing.hpp"
 
 namespace paxos::core {
@@ -33,6 +34,9 @@ class Submitter {
   void flush(Time now, Outbox& out);
   // The learner delivered request `id` of ours: it needs no more sending.
   void delivered(Time now, uint64_t id, Outbox& out);
+  // The learner installed a snapshot whose request table is `requests`: the commands of ours it
+  // holds were delivered in slots this learner skipped, and need no more sending.
+  void settle(Time now, const RequestLog& requests, Outbox& out);
   // A heartbeat of a proposer leading with a majority of acceptors.
   void heardLeader(Time now, uint32_t proposer);
   // The leader, if one reaching a majority was heard within the leader timeout.

@@ -7,13 +7,18 @@ constexpr uint32_t kSnapshotMagic = 0x53564b50;  // "PKVS"
 }
 
 std::string encodeSnapshot(const Snapshot& s) {
+  return encodeSnapshot(s.slot, s.store, s.requests);
+}
+
+std::string encodeSnapshot(uint64_t slot, const Store& store, const core::RequestLog& requests) {
   std::vector<uint8_t> out;
   wire::Writer w(out);
   w.u32(kSnapshotMagic);
-  w.u64(s.slot);
-  s.requests.encode(w);
-  std::string head(out.begin(), out.end());
-  return head + s.store.serialize();
+  w.u64(slot);
+  requests.encode(w);
+  std::string bytes(out.begin(), out.end());
+  bytes += store.serialize();
+  return bytes;
 }
 
 std::optional<Snapshot> decodeSnapshot(std::string_view bytes) {

@@ -138,7 +138,8 @@ TEST_CASE("kv snapshot: the store, the log's request table and the slot come bac
   CHECK(back->requests.slotOf(7, 3) == 40);
   // The de-duplication table survives too: the retry after a restart is still a duplicate.
   CHECK(back->store.apply(50, put("a", "1", std::nullopt, "id")).duplicate);
-  for (size_t cut = 0; cut < bytes.size(); cut += 7) CHECK_FALSE(kv::decodeSnapshot(bytes.substr(0, cut)));
+  for (size_t cut = 0; cut < bytes.size(); cut += 7)
+    CHECK_FALSE(kv::decodeSnapshot(bytes.substr(0, cut)));
 }
 
 TEST_CASE("kv replica: applies every replica's writes, answers only its own commands") {
@@ -169,8 +170,9 @@ wire::Message accepted(uint32_t acceptor, uint64_t slot, const std::string& valu
 }
 }  // namespace
 
-TEST_CASE("service learner: its own commands go to the leader it hears, and are resent until "
-          "it delivers them") {
+TEST_CASE(
+    "service learner: its own commands go to the leader it hears, and are resent until "
+    "it delivers them") {
   core::Cluster cluster = serviceCluster();
   core::Timing timing;
   core::LogLearner l(cluster, timing, 5, core::LearnerStart{0, {}, 100});
@@ -220,8 +222,9 @@ TEST_CASE("service learner: its own commands go to the leader it hears, and are 
   CHECK(l.submitted() == 0);
 }
 
-TEST_CASE("service learner: starts at its snapshot, reports only what is in one, and never skips "
-          "slots the acceptors forgot") {
+TEST_CASE(
+    "service learner: starts at its snapshot, reports only what is in one, and never skips "
+    "slots the acceptors forgot") {
   core::Cluster cluster = serviceCluster();
   core::Timing timing;
   core::RequestLog requests;
@@ -250,4 +253,91 @@ TEST_CASE("service learner: starts at its snapshot, reports only what is in one,
   l.receive(t, test::from(2, wire::Type::progress, 50), out);
   CHECK(l.next() == 11);
   CHECK(l.behindTrim() == 50);
+}
+
+TEST_CASE(
+    "service learner: installing a peer's snapshot past the trim point restarts it at the "
+    "snapshot's slot, with its request table, and delivers what follows exactly once") {
+  core::Cluster cluster = serviceCluster();
+  core::Timing timing;
+  core::LogLearner l(cluster, timing, 5, core::LearnerStart{0, {}, 100});
+  core::Outbox out;
+  core::Time t{};
+  // Slot 0 is delivered; slots 3 and 40 are decided but wait for the gap; slot 30 has one vote.
+  std::string slot0 = wire::encodeBatch({{6, 1, kv::encode(put("a", "1"))}});
+  l.receive(t, accepted(2, 0, slot0), out);
+  l.receive(t, accepted(3, 0, slot0), out);
+  std::string slot3 = wire::encodeBatch({{6, 3, kv::encode(put("b", "3"))}});
+  l.receive(t, accepted(2, 3, slot3), out);
+  l.receive(t, accepted(3, 3, slot3), out);
+  std::string slot30 = wire::encodeBatch({{6, 30, kv::encode(put("c", "30"))}});
+  l.receive(t, accepted(2, 30, slot30), out);
+  // The snapshot's slot 40 holds a resend of request 20 (delivered at 25) and a new request 40.
+  std::string slot40 =
+      wire::encodeBatch({{6, 20, kv::encode(put("d", "20"))}, {6, 40, kv::encode(put("e", "40"))}});
+  l.receive(t, accepted(2, 40, slot40), out);
+  l.receive(t, accepted(3, 40, slot40), out);
+  CHECK(l.next() == 1);
+  out.clear();
+  // Own command 100 went out and, unknown here, was decided at slot 12, below the trim point.
+  wire::Message hb = test::from(0, wire::Type::heartbeat, 0);
+  hb.ballot = {1, 0};
+  l.receive(t, hb, out);
+  CHECK(l.submit(kv::encode(put("mine", "x"))) == 100);
+  l.flushSubmitted(t, out);
+  CHECK(l.submitted() == 1);
+  l.receive(t, test::from(2, wire::Type::progress, 35), out);
+  CHECK(l.behindTrim() == 35);
+  out.clear();
+
+  SUBCASE("a snapshot at or before next() is refused and changes nothing") {
+    CHECK_FALSE(l.install(t, 1, {}, out));
+    CHECK(l.next() == 1);
+    CHECK(l.behindTrim() == 35);
+    CHECK(out.delivered.empty());
+  }
+  SUBCASE("a snapshot at slot 40 restarts it there") {
+    core::RequestLog requests;
+    requests.add(6, 1, 0);
+    requests.add(6, 20, 25);
+    requests.add(5, 100, 12);
+    REQUIRE(l.install(t, 40, requests, out));
+    CHECK(l.behindTrim() == 0);
+    CHECK(l.submitted() == 0);  // its command is in the snapshot: never resent
+    // Slot 40 was ready and is next: delivered at once, the resend of request 20 skipped.
+    REQUIRE(out.delivered.size() == 1);
+    CHECK(out.delivered[0].first == 40);
+    CHECK(out.delivered[0].second.request == 40);
+    CHECK(l.next() == 41);
+    CHECK(l.requests().slotOf(6, 20) == 25u);
+    CHECK(l.requests().slotOf(6, 40) == 40u);
+    out.clear();
+    // Below the snapshot nothing is delivered again: not slot 3 (dropped), not slot 30 completed.
+    l.receive(t, accepted(3, 30, slot30), out);
+    l.receive(t, accepted(4, 3, slot3), out);
+    CHECK(out.delivered.empty());
+    // A learner catching up gets slot 40 from it, and nothing below: it never had those.
+    wire::Message ask = test::from(6, wire::Type::catchup, 0);
+    ask.end = 41;
+    l.receive(t, ask, out);
+    int decided = 0;
+    for (auto& e : out.messages)
+      if (e.message.type == wire::Type::decided) {
+        CHECK(e.message.instance == 40);
+        ++decided;
+      }
+    CHECK(decided == 1);
+    out.clear();
+    // It reports only what is on its disk: the service writes the snapshot, then snapshotted().
+    l.snapshotted(40);
+    t += timing.heartbeat;
+    l.tick(t, out);
+    bool reported = false;
+    for (auto& e : out.messages)
+      if (e.message.type == wire::Type::progress) {
+        CHECK(e.message.instance == 40);
+        reported = true;
+      }
+    CHECK(reported);
+  }
 }

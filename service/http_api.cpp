@@ -96,17 +96,28 @@ std::optional<uint64_t> parseVersion(std::string_view text) {
 
 std::string_view statusText(int status) {
   switch (status) {
-    case 200: return "OK";
-    case 201: return "Created";
-    case 400: return "Bad Request";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 412: return "Precondition Failed";
-    case 413: return "Payload Too Large";
-    case 422: return "Unprocessable Content";
-    case 503: return "Service Unavailable";
-    case 504: return "Gateway Timeout";
-    default: return "Error";
+    case 200:
+      return "OK";
+    case 201:
+      return "Created";
+    case 400:
+      return "Bad Request";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 412:
+      return "Precondition Failed";
+    case 413:
+      return "Payload Too Large";
+    case 422:
+      return "Unprocessable Content";
+    case 503:
+      return "Service Unavailable";
+    case 504:
+      return "Gateway Timeout";
+    default:
+      return "Error";
   }
 }
 
@@ -115,9 +126,16 @@ std::string_view statusText(int status) {
 struct HttpApi::Server {
   Server(asio::io_context& io, KvService& service, const config::Hosts& hosts, uint32_t uid,
          const net::Counters& datagrams, HttpLimits limits)
-      : service(service), hosts(hosts), uid(uid), datagrams(datagrams), address(*hosts.hosts[uid].http) {
+      : service(service),
+        hosts(hosts),
+        uid(uid),
+        datagrams(datagrams),
+        address(*hosts.hosts[uid].http) {
     restinio::incoming_http_msg_limits_t msgLimits;
-    msgLimits.max_body_size(limits.maxBody).max_url_size(16 * 1024).max_field_value_size(16 * 1024).max_field_count(100);
+    msgLimits.max_body_size(limits.maxBody)
+        .max_url_size(16 * 1024)
+        .max_field_value_size(16 * 1024)
+        .max_field_count(100);
     auto settings = restinio::server_settings_t<Traits>{}
                         .address(address.host)
                         .port(address.port)
@@ -168,8 +186,7 @@ json item(const std::string& key, const std::string& value, uint64_t version, bo
 }
 
 Response precondition(const kv::Result& r) {
-  Response e = error(412, "precondition_failed",
-                     fmt::format("the key's version is {}", r.version));
+  Response e = error(412, "precondition_failed", fmt::format("the key's version is {}", r.version));
   e.body = json{{"error", "precondition_failed"},
                 {"message", fmt::format("the key's version is {}", r.version)},
                 {"version", r.version}}
@@ -297,7 +314,8 @@ std::optional<Response> HttpApi::Server::kvRequest(Request req) {
       if (r.status == kv::Status::reused) return reused();
       if (r.status == kv::Status::failed) return precondition(r);
       if (r.status == kv::Status::notFound) return error(404, "not_found", "no key " + key);
-      return ok(200, json{{"key", key}, {"deleted", true}, {"version", r.version}, {"slot", r.slot}});
+      return ok(200,
+                json{{"key", key}, {"deleted", true}, {"version", r.version}, {"slot", r.slot}});
     };
     submit(req, kv::Command{kv::Op::erase, *key, {}, prev, 0, requestId}, false, shape);
     return std::nullopt;
@@ -328,26 +346,35 @@ restinio::request_handling_status_t HttpApi::Server::handle(Request req) {
     } else if (post) {
       std::string body = req->body();
       std::optional<std::string> value;
-      auto form = restinio::try_parse_query<restinio::parse_query_traits::x_www_form_urlencoded>(body);
+      auto form =
+          restinio::try_parse_query<restinio::parse_query_traits::x_www_form_urlencoded>(body);
       if (form && form->has("value")) value = std::string(form->get_param("value").value());
       if (!value) {
         try {
           auto j = json::parse(body);
-          if (j.is_object() && j.contains("value")) value = j["value"].is_string() ? j["value"].get<std::string>() : j["value"].dump();
+          if (j.is_object() && j.contains("value"))
+            value = j["value"].is_string() ? j["value"].get<std::string>() : j["value"].dump();
         } catch (const json::exception&) {
         }
       }
       std::string id(h.opt_value_of("X-Request-Id").value_or(""));
-      if (!value) r = error(400, "bad_request", "expected a form body value=V (curl -d value=3)");
-      else if (id.size() > kv::kMaxRequestId || !validUtf8(id)) r = error(400, "bad_request", "X-Request-Id is at most 64 bytes of UTF-8");
-      else if (value->size() > kv::kMaxValue || !validUtf8(*value)) r = error(400, "bad_request", "the value is too long or not UTF-8");
-      else submit(req, kv::Command{kv::Op::propose, {}, *value, std::nullopt, 0, id}, false, shapeRound);
+      if (!value)
+        r = error(400, "bad_request", "expected a form body value=V (curl -d value=3)");
+      else if (id.size() > kv::kMaxRequestId || !validUtf8(id))
+        r = error(400, "bad_request", "X-Request-Id is at most 64 bytes of UTF-8");
+      else if (value->size() > kv::kMaxValue || !validUtf8(*value))
+        r = error(400, "bad_request", "the value is too long or not UTF-8");
+      else
+        submit(req, kv::Command{kv::Op::propose, {}, *value, std::nullopt, 0, id}, false,
+               shapeRound);
     } else {
       r = error(405, "method_not_allowed", "GET or POST");
     }
   } else if (path == "/reset" || path == "/reset/") {
-    if (post) submit(req, kv::Command{kv::Op::reset, {}, {}, std::nullopt, 0, {}}, false, shapeRound);
-    else r = error(405, "method_not_allowed", "POST");
+    if (post)
+      submit(req, kv::Command{kv::Op::reset, {}, {}, std::nullopt, 0, {}}, false, shapeRound);
+    else
+      r = error(405, "method_not_allowed", "POST");
   } else if (path == "/v1/status" && get) {
     r = status();
   } else if (path == "/metrics" && get) {
@@ -393,13 +420,21 @@ Response HttpApi::Server::status() const {
          {"pending", service.pending()},
          {"members", members},
          {"recent", service.recent()},
-         {"commands", {{"submitted", c.submitted}, {"applied", c.applied}, {"timeouts", c.timeouts},
-                       {"unavailable", c.unavailable}, {"snapshots", c.snapshots},
-                       {"installed", c.installed}, {"fetch_failures", c.fetchFailures}}},
+         {"commands",
+          {{"submitted", c.submitted},
+           {"applied", c.applied},
+           {"timeouts", c.timeouts},
+           {"unavailable", c.unavailable},
+           {"snapshots", c.snapshots},
+           {"installed", c.installed},
+           {"fetch_failures", c.fetchFailures}}},
          {"datagrams",
-          {{"sent", datagrams.sent}, {"received", datagrams.received},
-           {"unauthenticated", datagrams.unauthenticated}, {"malformed", datagrams.malformed},
-           {"wrong_sender", datagrams.wrongSender}, {"refused", datagrams.refused},
+          {{"sent", datagrams.sent},
+           {"received", datagrams.received},
+           {"unauthenticated", datagrams.unauthenticated},
+           {"malformed", datagrams.malformed},
+           {"wrong_sender", datagrams.wrongSender},
+           {"refused", datagrams.refused},
            {"injected_drops", datagrams.injectedDrops}}}};
   return ok(200, j);
 }
@@ -415,7 +450,8 @@ Response HttpApi::Server::metrics() const {
   gauge("paxos_applied_slot", "every slot below is applied to this replica", l.next());
   gauge("paxos_committed_slot", "slots below are known to exist", std::max(l.known(), l.next()));
   gauge("paxos_snapshot_slot", "slot of the latest snapshot", service.snapshotSlot());
-  gauge("paxos_leader_known", "1 when a leader reaching a majority is heard", service.leaderKnown());
+  gauge("paxos_leader_known", "1 when a leader reaching a majority is heard",
+        service.leaderKnown());
   gauge("paxos_kv_keys", "keys in the map", service.store().size());
   gauge("paxos_kv_revision", "the map's revision", service.store().revision());
   gauge("paxos_kv_pending", "commands waiting for the log", service.pending());
@@ -424,10 +460,13 @@ Response HttpApi::Server::metrics() const {
   gauge("paxos_kv_unavailable_total", "commands answered 503", c.unavailable, "counter");
   gauge("paxos_datagrams_sent_total", "datagrams sent", datagrams.sent, "counter");
   gauge("paxos_datagrams_received_total", "datagrams received", datagrams.received, "counter");
-  gauge("paxos_datagrams_malformed_total", "datagrams dropped as malformed", datagrams.malformed, "counter");
-  gauge("paxos_datagrams_refused_total", "datagrams refused by the core", datagrams.refused, "counter");
-  out += "# HELP paxos_http_responses_total HTTP responses by status\n"
-         "# TYPE paxos_http_responses_total counter\n";
+  gauge("paxos_datagrams_malformed_total", "datagrams dropped as malformed", datagrams.malformed,
+        "counter");
+  gauge("paxos_datagrams_refused_total", "datagrams refused by the core", datagrams.refused,
+        "counter");
+  out +=
+      "# HELP paxos_http_responses_total HTTP responses by status\n"
+      "# TYPE paxos_http_responses_total counter\n";
   for (const auto& [code, n] : answered)
     out += fmt::format("paxos_http_responses_total{{code=\"{}\"}} {}\n", code, n);
   Response r;
@@ -436,13 +475,14 @@ Response HttpApi::Server::metrics() const {
   return r;
 }
 
-HttpApi::HttpApi(asio::io_context& io, KvService& service, const config::Hosts& hosts,
-                 uint32_t uid, const net::Counters& datagrams, HttpLimits limits) {
+HttpApi::HttpApi(asio::io_context& io, KvService& service, const config::Hosts& hosts, uint32_t uid,
+                 const net::Counters& datagrams, HttpLimits limits) {
   try {
     server_ = std::make_unique<Server>(io, service, hosts, uid, datagrams, limits);
   } catch (const std::exception& e) {
     const auto& a = *hosts.hosts[uid].http;
-    throw std::runtime_error(fmt::format("cannot serve HTTP on {}:{}: {}", a.host, a.port, e.what()));
+    throw std::runtime_error(
+        fmt::format("cannot serve HTTP on {}:{}: {}", a.host, a.port, e.what()));
   }
 }
 

@@ -17,9 +17,9 @@
 namespace paxos::service {
 
 struct HttpLimits {
-  size_t maxConnections = 4096;                    // more wait in the kernel's backlog
-  std::chrono::seconds idleConnection{30};         // keep-alive and half-sent requests
-  size_t maxBody = 1 << 20;                        // above this the connection is closed
+  size_t maxConnections = 4096;             // more wait in the kernel's backlog
+  std::chrono::seconds idleConnection{30};  // keep-alive and half-sent requests
+  size_t maxBody = 1 << 20;                 // above this the connection is closed
 };
 
 class HttpApi {

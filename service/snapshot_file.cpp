@@ -61,9 +61,10 @@ std::optional<std::string> SnapshotFile::read() const {
   std::string_view body = std::string_view(all).substr(kHeader);
   if (magic != kMagic) throw SnapshotError(path_ + ": not a snapshot file");
   if (hash != hostsHash_)
-    throw SnapshotError(fmt::format("{}: written by another cluster (hosts hash {:016x}, ours "
-                                    "{:016x})",
-                                    path_, hash, hostsHash_));
+    throw SnapshotError(
+        fmt::format("{}: written by another cluster (hosts hash {:016x}, ours "
+                    "{:016x})",
+                    path_, hash, hostsHash_));
   if (uid != uid_) throw SnapshotError(fmt::format("{}: belongs to uid {}", path_, uid));
   if (sum != checksum(body)) throw SnapshotError(path_ + ": damaged (checksum mismatch)");
   return std::string(body);

@@ -69,7 +69,7 @@ struct Outbox {
   // Service mode: each command a learner delivered, in log order, with its slot (instead of
   // output: the replica applies them).
   std::vector<std::pair<uint64_t, wire::Command>> delivered;
-  std::optional<int> exitCode;         // set when the process should exit
+  std::optional<int> exitCode;  // set when the process should exit
   // Messages the core dropped as untrustworthy (another hosts hash, an unknown sender, a forged
   // or absurd ballot); the driver counts them.
   int refused = 0;

@@ -78,7 +78,7 @@ class Store {
     bool operator==(const Outcome&) const = default;
   };
   std::unordered_map<std::string, Outcome> outcomes_;  // request id -> first outcome
-  std::deque<std::string> outcomeOrder_;              // oldest first
+  std::deque<std::string> outcomeOrder_;               // oldest first
 };
 
 }  // namespace paxos::kv

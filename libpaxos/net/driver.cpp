@@ -1,8 +1,7 @@
 #include "net/driver.hpp"
 
-#include <spdlog/spdlog.h>
-
 #include <pthread.h>
+#include <spdlog/spdlog.h>
 
 #include <csignal>
 #include <cstdio>

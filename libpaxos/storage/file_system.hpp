@@ -24,7 +24,8 @@ class FileSystem {
   // Makes the file's data and size durable; for a directory, the names in it (a created,
   // renamed or removed name is durable only after its directory's fsync).
   virtual int fsync(int fd) = 0;
-  // Makes the file's data durable, and its size; unlike fsync, not the rest of its metadata (times).
+  // Makes the file's data durable, and its size; unlike fsync, not the rest of its metadata
+  // (times).
   virtual int fdatasync(int fd) = 0;
   virtual int ftruncate(int fd, off_t size) = 0;
   // Allocates [offset, offset + length) on the disk, growing the file with zeros (Linux

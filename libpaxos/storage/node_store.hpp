@@ -4,10 +4,10 @@
 // does not grow with the number of instances stored. The file is grown with zeros (fallocate) a
 // megabyte ahead of its appends, so that an append changes no file size and fdatasync need not
 // commit the file system's journal: on ext4 it takes a third of an appending fsync's time. Zeros
-// after the last record are no damage: the next append overwrites them. When the log has grown well past what a
-// snapshot of the live state would take, it is replaced atomically by such a snapshot (write a
-// temporary file, fsync it, rename it over the log, fsync the directory); the first save creates
-// the file the same way.
+// after the last record are no damage: the next append overwrites them. When the log has grown well
+// past what a snapshot of the live state would take, it is replaced atomically by such a snapshot
+// (write a temporary file, fsync it, rename it over the log, fsync the directory); the first save
+// creates the file the same way.
 //
 // The file names the cluster (hosts hash) and the UID, and every record carries a checksum. The
 // only damage accepted is a torn tail: the last record incomplete, failing its checksum, or

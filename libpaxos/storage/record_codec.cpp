@@ -205,8 +205,8 @@ size_t replay(std::span<const uint8_t> all, uint64_t snapshotEnd, core::DurableS
     size_t next = at + kFrameBytes + length;
     if (u32At(all, next - 4) != crc32(all.subspan(at, 8 + length))) {
       // The last record, torn: nothing after it but the zeros the file was grown by ahead.
-      if (appended && std::all_of(all.begin() + long(next), all.end(),
-                                  [](uint8_t b) { return b == 0; }))
+      if (appended &&
+          std::all_of(all.begin() + long(next), all.end(), [](uint8_t b) { return b == 0; }))
         break;
       throw DamagedFile(fmt::format("torn or corrupt state file (bad checksum at byte {})", at));
     }

@@ -601,7 +601,8 @@ TEST_CASE("store: a directory that cannot be created is a StorageError") {
   TempDir dir;
   fs::create_directories(dir.str());
   std::ofstream(dir.str() + "/file") << "not a directory";
-  CHECK_THROWS_AS(NodeStore(dir.str() + "/file/data", kUid, kHostsHash, true, kExact), StorageError);
+  CHECK_THROWS_AS(NodeStore(dir.str() + "/file/data", kUid, kHostsHash, true, kExact),
+                  StorageError);
 }
 
 TEST_CASE("store: a state file that exists but cannot be read is refused, not taken as empty") {
@@ -619,8 +620,9 @@ TEST_CASE("store: a state file that exists but cannot be read is refused, not ta
 
 namespace paxos::test {
 
-TEST_CASE("store: the log is grown ahead of its appends, and zeros after the last record are "
-          "neither damage nor cut: the next append goes over them") {
+TEST_CASE(
+    "store: the log is grown ahead of its appends, and zeros after the last record are "
+    "neither damage nor cut: the next append goes over them") {
   TempDir dir;
   {
     NodeStore store(dir.str(), kUid, kHostsHash, true);  // the default: a megabyte ahead

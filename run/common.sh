@@ -62,6 +62,21 @@ write_hosts() {
   } >hosts.txt
 }
 
+# write_kv_hosts BASE HTTP: a service (docs/KV.md): proposers 0-1, acceptors 2-4 on UDP BASE+uid,
+# learners 5-7 also serving HTTP on 127.0.0.1:HTTP, HTTP+1, HTTP+2. No clients: they use HTTP.
+write_kv_hosts() {
+  local base=$1 http=$2 uid
+  {
+    echo "# a service (learners with an HTTP address): docs/KV.md"
+    echo "PROPOSERS 2"
+    echo "ACCEPTORS 3"
+    echo "LEARNERS 3"
+    echo "MODE multi"
+    for uid in 0 1 2 3 4; do echo "127.0.0.1 $((base + uid)) con"; done
+    for uid in 5 6 7; do echo "127.0.0.1 $((base + uid)) con 127.0.0.1:$((http + uid - 5))"; done
+  } >hosts.txt
+}
+
 PIDS=()
 UIDS=()
 LIMIT=${LIMIT:-60}  # seconds; a process still running then is killed and reported

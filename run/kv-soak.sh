@@ -28,15 +28,7 @@ build condriver
 new_run kv-soak
 # A private copy: rebuilding build/ while the soak runs does not change what it measures.
 cp "$BIN/condriver" ./condriver
-{
-  echo "# written by run/kv-soak.sh"
-  echo "PROPOSERS 2"
-  echo "ACCEPTORS 3"
-  echo "LEARNERS 3"
-  echo "MODE multi"
-  for uid in 0 1 2 3 4; do echo "127.0.0.1 $((BASE + uid)) con"; done
-  for uid in 5 6 7; do echo "127.0.0.1 $((BASE + uid)) con 127.0.0.1:$((HTTP + uid - 5))"; done
-} >hosts.txt
+write_kv_hosts "$BASE" "$HTTP"
 cat >put.lua <<EOF
 -- PUT /v1/kv/k<0..$((KEYS - 1))> with a ${VALUE_BYTES}-byte value, pausing ${PAUSE_MS} ms between requests
 math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16) % 100000)

@@ -10,15 +10,7 @@ BASE=${1:-10100}
 HTTP=${2:-8080}
 build condriver
 new_run kv
-{
-  echo "# written by run/kv.sh: a service (learners with an HTTP address), docs/KV.md"
-  echo "PROPOSERS 2"
-  echo "ACCEPTORS 3"
-  echo "LEARNERS 3"
-  echo "MODE multi"
-  for uid in 0 1 2 3 4; do echo "127.0.0.1 $((BASE + uid)) con"; done
-  for uid in 5 6 7; do echo "127.0.0.1 $((BASE + uid)) con 127.0.0.1:$((HTTP + uid - 5))"; done
-} >hosts.txt
+write_kv_hosts "$BASE" "$HTTP"
 
 stop() {
   trap - INT TERM

@@ -199,22 +199,13 @@ void Client::send(const std::vector<size_t>& indices, Outbox& out) const {
     return;
   }
   // Multi mode: one REQUEST carries a batch of commands, so a datagram carries many values.
-  size_t limit = std::min(timing_.batchBytes, wire::kMaxValue);
-  std::vector<wire::Command> batch;
-  size_t bytes = 0;
-  auto flush = [&] {
-    if (batch.empty()) return;
-    out.send(proposer, wire::msg::request(self_, batch.front().request, wire::encodeBatch(batch)));
-    batch.clear();
-    bytes = 0;
-  };
-  for (size_t index : indices) {
-    wire::Command c{self_, index + 1, at(index).value};
-    if (!batch.empty() && bytes + wire::encodedSize(c) > limit) flush();
-    bytes += wire::encodedSize(c);
-    batch.push_back(std::move(c));
-  }
-  flush();
+  std::vector<wire::Command> commands;
+  for (size_t index : indices) commands.push_back({self_, index + 1, at(index).value});
+  wire::forEachBatch(std::move(commands), std::min(timing_.batchBytes, wire::kMaxValue),
+                     [&](std::vector<wire::Command>& batch) {
+                       out.send(proposer, wire::msg::request(self_, batch.front().request,
+                                                             wire::encodeBatch(batch)));
+                     });
 }
 
 void Client::resend(Time now, Outbox& out) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "wire/batch.hpp"
+#include "wire/codec.hpp"
 
 namespace paxos::core {
 
@@ -36,20 +37,12 @@ uint32_t Submitter::target(Time now) {
 
 void Submitter::send(const std::map<uint64_t, Open*>& batch, uint32_t to, Outbox& out) const {
   std::vector<wire::Command> commands;
-  size_t bytes = 0;
-  auto emit = [&] {
-    if (commands.empty()) return;
-    out.send(to, wire::msg::request(self_, commands.front().request, wire::encodeBatch(commands)));
-    commands.clear();
-    bytes = 0;
-  };
-  for (const auto& [id, open] : batch) {
-    wire::Command c{self_, id, open->value};
-    if (bytes + wire::encodedSize(c) > timing_.batchBytes) emit();
-    bytes += wire::encodedSize(c);
-    commands.push_back(std::move(c));
-  }
-  emit();
+  for (const auto& [id, open] : batch) commands.push_back({self_, id, open->value});
+  wire::forEachBatch(std::move(commands), std::min(timing_.batchBytes, wire::kMaxValue),
+                     [&](std::vector<wire::Command>& commands) {
+                       out.send(to, wire::msg::request(self_, commands.front().request,
+                                                       wire::encodeBatch(commands)));
+                     });
 }
 
 void Submitter::flush(Time now, Outbox& out) {

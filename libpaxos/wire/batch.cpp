@@ -49,4 +49,20 @@ std::string describeBatch(std::string_view bytes) {
   return commands->size() > kShown ? text + ", ..." : text;
 }
 
+void forEachBatch(std::vector<Command> commands, size_t maxBytes,
+                  const std::function<void(std::vector<Command>&)>& emit) {
+  std::vector<Command> batch;
+  size_t bytes = 0;
+  for (auto& c : commands) {
+    if (!batch.empty() && bytes + encodedSize(c) > maxBytes) {
+      emit(batch);
+      batch.clear();
+      bytes = 0;
+    }
+    bytes += encodedSize(c);
+    batch.push_back(std::move(c));
+  }
+  if (!batch.empty()) emit(batch);
+}
+
 }  // namespace paxos::wire

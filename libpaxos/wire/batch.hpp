@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -26,6 +27,10 @@ inline size_t encodedSize(const Command& c) {
 }
 
 std::string encodeBatch(const std::vector<Command>& commands);
+// Splits `commands` (in order) into batches of at most `maxBytes` encoded (one command alone may
+// exceed it) and calls `emit` with each: how a client fills as few REQUESTs as it can.
+void forEachBatch(std::vector<Command> commands, size_t maxBytes,
+                  const std::function<void(std::vector<Command>&)>& emit);
 // nullopt unless `bytes` is exactly a sequence of encoded commands.
 std::optional<std::vector<Command>> decodeBatch(std::string_view bytes);
 // For logs and traces: "no-op", or "3 values: c7#1 'a', c7#2 'b', c8#1 'c'" (the first few).

@@ -41,12 +41,13 @@ def require_binaries(bin_dir, names=("condriver", "clidriver", "paxos-trace")):
             "(cmake --build build builds them)")
 
 
-def free_udp_ports(count):
-    """Ports the kernel hands out for 127.0.0.1, all held at once so they differ."""
+def free_ports(count, kind=socket.SOCK_DGRAM):
+    """Ports the kernel hands out for 127.0.0.1, all held at once so they differ (UDP, or TCP
+    with kind=socket.SOCK_STREAM)."""
     sockets = []
     try:
         for _ in range(count):
-            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            s = socket.socket(socket.AF_INET, kind)
             s.bind(("127.0.0.1", 0))
             sockets.append(s)
         return [s.getsockname()[1] for s in sockets]
@@ -148,7 +149,7 @@ def run_cluster(directory, bin_dir, roles=RUN3_ROLES, values=RUN3_CLIENT_VALUES,
     """
     crash_at = crash_at or {}
     nodes = sum(roles)
-    ports = free_udp_ports(nodes + len(values))
+    ports = free_ports(nodes + len(values))
     write_hosts(os.path.join(directory, "hosts.txt"), roles, len(values), ports)
     procs = []
     t0 = time.monotonic()

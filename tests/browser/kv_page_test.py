@@ -21,23 +21,10 @@ import urllib.error
 import urllib.request
 
 from browser import find_chromium, run_chromium
-from cluster import TestFailure, free_udp_ports, require
+from cluster import TestFailure, free_ports, require
 
 ROLES = ["proposer"] * 2 + ["acceptor"] * 3 + ["learner"] * 3
 READY_S = 20
-
-
-def free_tcp_ports(count):
-    sockets = []
-    try:
-        for _ in range(count):
-            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            s.bind(("127.0.0.1", 0))
-            sockets.append(s)
-        return [s.getsockname()[1] for s in sockets]
-    finally:
-        for s in sockets:
-            s.close()
 
 
 def http(method, url, body=None):
@@ -52,8 +39,8 @@ def http(method, url, body=None):
 def main(bin_dir):
     chromium = find_chromium()
     work = tempfile.mkdtemp(prefix="kv-page-")
-    udp = free_udp_ports(len(ROLES))
-    tcp = free_tcp_ports(3)
+    udp = free_ports(len(ROLES))
+    tcp = free_ports(3, socket.SOCK_STREAM)
     hosts = os.path.join(work, "hosts.txt")
     with open(hosts, "w") as f:
         f.write("PROPOSERS 2\nACCEPTORS 3\nLEARNERS 3\nMODE multi\n")

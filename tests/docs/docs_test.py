@@ -109,7 +109,7 @@ def marked_blocks(readme):
     return blocks
 
 
-def free_udp_ports(count):
+def free_ports(count):
     """Loopback ports free right now: bound to port 0 by the kernel, all held until all are known."""
     sockets = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(count)]
     try:
@@ -131,7 +131,7 @@ def fresh_folder():
             texts[name] = f.read()
     pattern = r"(?<=localhost )\d+|(?<=port: )\d+"
     ports = sorted({int(p) for text in texts.values() for p in re.findall(pattern, text)})
-    new = dict(zip(ports, free_udp_ports(len(ports))))
+    new = dict(zip(ports, free_ports(len(ports))))
     for name, text in texts.items():
         with open(os.path.join(folder, "hosts", name), "w", encoding="utf-8") as f:
             f.write(re.sub(pattern, lambda m: str(new[int(m.group(0))]), text))

@@ -127,16 +127,31 @@ LoadResult runLoad(const LoadSpec& spec, const std::string& inputDir, int runInd
     bool early = clientsDone();
     if (early) t1 = first;  // too few values for a warm-up: measure from the first delivery
     long c1 = early ? 1 : count();
+    // CPU of every process over the same window as the count (all of them are still running).
+    auto cpuNow = [&] {
+      double total = 0;
+      for (int uid = 0; uid < cluster.size(); ++uid) total += test::cpuSeconds(cluster.pid(uid));
+      return total;
+    };
+    double cpu1 = cpuNow();
     auto end = t1 + std::chrono::duration_cast<Clock::duration>(
                         std::chrono::duration<double>(spec.seconds));
     long lastCount = c1;
     Clock::time_point lastChange = early ? first : t1;
     Clock::time_point doneAt{};
+    // CPU is measured over the first half of the window, when every process is sure to run
+    // still (clients that run out of values exit and take their CPU time with them).
+    auto cpuAt = t1 + (end - t1) / 2;
+    bool cpuTaken = false;
     for (;;) {
       bool done = clientsDone();
       long c = count();
       auto now = Clock::now();
       if (c != lastCount) lastCount = c, lastChange = now;
+      if (!cpuTaken && now >= cpuAt && !done && !nodeDied() && c > c1) {
+        result.cpuSecondsPerMillion = (cpuNow() - cpu1) / double(c - c1) * 1e6;
+        cpuTaken = true;
+      }
       if (done) {
         doneAt = now;
         break;
@@ -148,6 +163,7 @@ LoadResult runLoad(const LoadSpec& spec, const std::string& inputDir, int runInd
     long c = count();
     if (c != lastCount) lastCount = c, lastChange = Clock::now();
     result.ranOut = doneAt != Clock::time_point{};
+
     if (result.ranOut) result.clientsDoneMs = since(t0, doneAt) * 1000;
     auto stop = result.ranOut ? lastChange : Clock::now();
     result.measuredSeconds = since(t1, stop);

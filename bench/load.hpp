@@ -33,6 +33,9 @@ struct LoadResult {
   double startupMs = 0;           // launch to the first delivered value
   double clientsDoneMs = 0;       // launch to the last client exit (0 if killed first)
   std::vector<double> latencyUs;  // per value, from the clients' --latency field
+  // User + system CPU seconds of every process (nodes and clients) per million values delivered
+  // over the first half of the measured time; 0 when unknown (the clients ran out first).
+  double cpuSecondsPerMillion = 0;
   std::map<int, long>
       peakRssKiB;  // uid -> peak RSS (VmHWM just before the kill) of those still running
   std::map<int, std::string> roleOf;  // uid -> proposer, acceptor, learner, client

@@ -2,7 +2,8 @@
 // flight to saturation (the plot's points), then saturating runs with --durability none and with
 // fsync. Limits: every value is at least one REQUEST datagram into the single leader, so the
 // loopback rate of 64-byte datagrams into one receiver bounds the first; the disk's fsync rate
-// (values per fsync as the ratio) the second.
+// (values per fsync as the ratio) the second. Each saturating run also reports the CPU seconds
+// all its processes spent per million values (issue 16).
 #include <algorithm>
 #include <cmath>
 
@@ -107,6 +108,13 @@ void throughputFigure(Context& c) {
     }
     row.note = "4 clients x window 1024, " + describe(r);
     c.report.add(row);
+    if (r.cpuSecondsPerMillion > 0)  // issue 16: what a value costs, every process together
+      c.report.add({.figure = "throughput",
+                    .name = none ? "CPU per value, --durability none" : "CPU per value, fsync",
+                    .value = r.cpuSecondsPerMillion,
+                    .unit = "CPU s per million values",
+                    .note = "user + system of the 5 nodes and 4 clients, over the first half of "
+                            "the measured window"});
     c.report.printNew();
   }
   c.addLoadRss(saturated);

@@ -228,4 +228,21 @@ long peakRssSoFarKiB(pid_t pid) {
   return statusField(pid, "VmHWM:");
 }
 
+double cpuSeconds(pid_t pid) {
+  std::string stat = readFile("/proc/" + std::to_string(pid) + "/stat");
+  // Fields after the command name, which is in parentheses and may hold spaces: state is the
+  // 3rd field, utime and stime the 14th and 15th.
+  size_t close = stat.rfind(')');
+  if (close == std::string::npos) return -1;
+  std::istringstream fields(stat.substr(close + 1));
+  std::string field;
+  unsigned long long utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && fields >> field; ++i) {
+    if (i == 14) utime = std::stoull(field);
+    if (i == 15) stime = std::stoull(field);
+  }
+  if (!fields) return -1;
+  return double(utime + stime) / double(sysconf(_SC_CLK_TCK));
+}
+
 }  // namespace paxos::test

@@ -68,5 +68,7 @@ long rssKiB(pid_t pid);
 // The peak resident set of a running process since its exec (VmHWM) in KiB, or -1. (wait4's
 // ru_maxrss after the exit is no substitute: after posix_spawn it counts the parent's memory.)
 long peakRssSoFarKiB(pid_t pid);
+// User plus system CPU seconds a running process has used (/proc/PID/stat), or -1.
+double cpuSeconds(pid_t pid);
 
 }  // namespace paxos::test

@@ -4,8 +4,10 @@
 #include <doctest/doctest.h>
 
 #include "core/log_learner.hpp"
+#include "core/node.hpp"
 #include "kv/replica.hpp"
 #include "messages.hpp"
+#include "service/kv_service.hpp"
 #include "wire/batch.hpp"
 
 using namespace paxos;
@@ -340,4 +342,38 @@ TEST_CASE(
       }
     CHECK(reported);
   }
+}
+
+// Regression: KvService::feed once asked the learner itself to send the commands submitted over
+// HTTP, so they left without the Node's stamp (from 0, hosts hash 0); the leader dropped them as
+// "claiming uid 0 from another address", and every command waited for the learner's 40 ms resend.
+TEST_CASE("service: commands submitted over HTTP leave stamped with the learner's uid and hash") {
+  core::Cluster cluster = serviceCluster();
+  core::Timing timing;
+  core::Node node(cluster, timing, 5, 1);
+  core::Outbox out;
+  // KvService reads the steady clock (a leader counts only if heard within the leader timeout).
+  core::Time t = std::chrono::steady_clock::now().time_since_epoch();
+  node.start(t, out);
+  wire::Message start = test::from(6, wire::Type::start);  // the ring's leader assigns roles
+  start.uid = 6;
+  start.roles = cluster.roles();
+  node.receive(t, start, out);
+  wire::Message hb = test::from(1, wire::Type::heartbeat, 0);
+  hb.ballot = {1, 1};
+  node.receive(t, hb, out);
+  out.clear();
+  asio::io_context io;
+  service::KvService kv(io, node, {}, nullptr, std::nullopt);
+  kv.submit(put("a", "1"), [](const service::Outcome&) {});
+  kv.feed(t, out);
+  int requests = 0;
+  for (const auto& e : out.messages) {
+    if (e.message.type != wire::Type::request) continue;
+    ++requests;
+    CHECK(e.to == 1);
+    CHECK(e.message.from == 5);
+    CHECK(e.message.hostsHash == test::kHash);
+  }
+  CHECK(requests == 1);
 }

@@ -29,10 +29,14 @@ struct Response {
   std::vector<std::pair<std::string, std::string>> headers;
 };
 
-Response error(int status, std::string_view code, std::string message) {
+// `{"error": code, "message": message}`, plus any `extra` fields.
+Response error(int status, std::string_view code, std::string message,
+               json extra = json::object()) {
   Response r;
   r.status = status;
-  r.body = json{{"error", code}, {"message", std::move(message)}}.dump() + "\n";
+  extra["error"] = code;
+  extra["message"] = std::move(message);
+  r.body = extra.dump() + "\n";
   if (status == 503) r.headers.emplace_back("Retry-After", "1");
   return r;
 }
@@ -186,13 +190,8 @@ json item(const std::string& key, const std::string& value, uint64_t version, bo
 }
 
 Response precondition(const kv::Result& r) {
-  Response e = error(412, "precondition_failed", fmt::format("the key's version is {}", r.version));
-  e.body = json{{"error", "precondition_failed"},
-                {"message", fmt::format("the key's version is {}", r.version)},
-                {"version", r.version}}
-               .dump() +
-           "\n";
-  return e;
+  return error(412, "precondition_failed", fmt::format("the key's version is {}", r.version),
+               {{"version", r.version}});
 }
 }  // namespace
 

@@ -11,25 +11,6 @@ namespace {
 constexpr size_t kRecent = 20;
 constexpr auto kSweep = std::chrono::milliseconds(100);
 
-std::string_view opName(kv::Op op) {
-  switch (op) {
-    case kv::Op::put:
-      return "put";
-    case kv::Op::erase:
-      return "delete";
-    case kv::Op::get:
-      return "get";
-    case kv::Op::list:
-      return "list";
-    case kv::Op::propose:
-      return "propose";
-    case kv::Op::reset:
-      return "reset";
-    case kv::Op::state:
-      return "state";
-  }
-  return "?";
-}
 }  // namespace
 
 KvService::KvService(asio::io_context& io, core::Node& node, ServiceOptions options,
@@ -101,7 +82,7 @@ void KvService::delivered(const std::vector<std::pair<uint64_t, wire::Command>>&
   if (!delivered.empty()) appliedFrom_ = delivered.back().first;
   for (const auto& [slot, c] : delivered) {
     if (auto command = kv::decode(c.value)) {
-      recent_.push_back(fmt::format("{} {} {}", slot, opName(command->op), command->key));
+      recent_.push_back(fmt::format("{} {} {}", slot, kv::opName(command->op), command->key));
       if (recent_.size() > kRecent) recent_.pop_front();
     }
   }

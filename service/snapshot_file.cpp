@@ -9,6 +9,7 @@
 #include <cstring>
 #include <vector>
 
+#include "storage/record_codec.hpp"
 #include "wire/bytes.hpp"
 
 namespace paxos::service {
@@ -16,10 +17,8 @@ namespace paxos::service {
 namespace {
 constexpr uint32_t kMagic = 0x50534e50;  // "PNSP"
 
-uint64_t checksum(std::string_view bytes) {  // FNV-1a: finds a damaged file, nothing more
-  uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : bytes) h = (h ^ c) * 1099511628211ull;
-  return h;
+uint32_t checksum(std::string_view bytes) {
+  return storage::crc32({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()});
 }
 
 [[noreturn]] void fail(const std::string& what, const std::string& path) {
@@ -51,13 +50,13 @@ std::optional<std::string> SnapshotFile::read() const {
   while ((n = ::read(fd, buffer, sizeof buffer)) > 0) all.append(buffer, size_t(n));
   ::close(fd);
   if (n < 0) fail("cannot read", path_);
-  constexpr size_t kHeader = 4 + 8 + 4 + 8;
+  constexpr size_t kHeader = 4 + 8 + 4 + 4;
   if (all.size() < kHeader) throw SnapshotError(path_ + ": too short for a snapshot");
   wire::Reader r({reinterpret_cast<const uint8_t*>(all.data()), kHeader});
   uint32_t magic = r.u32();
   uint64_t hash = r.u64();
   uint32_t uid = r.u32();
-  uint64_t sum = r.u64();
+  uint32_t sum = r.u32();
   std::string_view body = std::string_view(all).substr(kHeader);
   if (magic != kMagic) throw SnapshotError(path_ + ": not a snapshot file");
   if (hash != hostsHash_)
@@ -76,7 +75,7 @@ void SnapshotFile::write(const std::string& bytes) {
   w.u32(kMagic);
   w.u64(hostsHash_);
   w.u32(uid_);
-  w.u64(checksum(bytes));
+  w.u32(checksum(bytes));
   std::string tmp = path_ + ".tmp";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   if (fd < 0) fail("cannot create", tmp);

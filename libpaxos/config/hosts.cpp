@@ -14,6 +14,8 @@
 #include <system_error>
 #include <utility>
 
+#include "wire/bytes.hpp"
+
 namespace paxos::config {
 
 namespace detail {
@@ -304,12 +306,7 @@ uint64_t Hosts::hash() const {
                    std::to_string(host.http->port);
     canonical += ";";
   }
-  uint64_t h = 14695981039346656037ull;
-  for (unsigned char c : canonical) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  return h;
+  return wire::fnv1a(canonical);
 }
 
 Hosts loadHosts(const std::string& path) {

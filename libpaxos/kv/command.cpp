@@ -15,12 +15,30 @@ bool writes(Op op) {
   return op == Op::put || op == Op::erase || op == Op::propose || op == Op::reset;
 }
 
+std::string_view opName(Op op) {
+  switch (op) {
+    case Op::put:
+      return "put";
+    case Op::erase:
+      return "delete";
+    case Op::get:
+      return "get";
+    case Op::list:
+      return "list";
+    case Op::propose:
+      return "propose";
+    case Op::reset:
+      return "reset";
+    case Op::state:
+      return "state";
+  }
+  return "?";
+}
+
 uint64_t fingerprint(const Command& command) {
   Command c = command;
   c.requestId.clear();
-  uint64_t h = 1469598103934665603ull;  // FNV-1a
-  for (unsigned char b : encode(c)) h = (h ^ b) * 1099511628211ull;
-  return h;
+  return wire::fnv1a(encode(c));
 }
 
 std::string encode(const Command& c) {

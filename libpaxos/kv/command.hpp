@@ -38,7 +38,10 @@ struct Command {
   bool operator==(const Command&) const = default;
 };
 
-bool writes(Op op);  // put, erase, propose, reset: what the de-duplication table remembers
+bool writes(Op op);
+std::string_view opName(
+    Op op);  // "put", "delete", "get", "list", "propose", "reset", "state"  // put, erase, propose,
+             // reset: what the de-duplication table remembers
 // A hash of the command but its request id: a retry has the same, another write (almost surely)
 // not. Stored instead of the value, which may be 7 KiB.
 uint64_t fingerprint(const Command& command);

@@ -22,7 +22,7 @@ std::string describeKv(std::string_view bytes) {
     case kv::Op::get:
       return fmt::format("get {} ({})", c->key, c->requestId);
     default:
-      return fmt::format("kv op {} {}", int(c->op), c->key);
+      return fmt::format("{} {}", kv::opName(c->op), c->key);
   }
 }
 

@@ -46,13 +46,6 @@ constexpr std::array<uint32_t, 256> kCrcTable = [] {
   return table;
 }();
 
-// CRC-32 (IEEE 802.3, as zlib), the same as version 3's.
-uint32_t crc32(std::span<const uint8_t> bytes) {
-  uint32_t crc = 0xffffffff;
-  for (uint8_t b : bytes) crc = (crc >> 8) ^ kCrcTable[(crc ^ b) & 0xff];
-  return ~crc;
-}
-
 uint32_t u32At(std::span<const uint8_t> bytes, size_t at) {
   return wire::Reader(bytes.subspan(at, 4)).u32();
 }
@@ -220,6 +213,12 @@ size_t replay(std::span<const uint8_t> all, uint64_t snapshotEnd, core::DurableS
 }
 
 }  // namespace
+
+uint32_t crc32(std::span<const uint8_t> bytes) {
+  uint32_t crc = 0xffffffff;
+  for (uint8_t b : bytes) crc = (crc >> 8) ^ kCrcTable[(crc ^ b) & 0xff];
+  return ~crc;
+}
 
 std::vector<uint8_t> encodeStep(const core::Outbox& step) {
   std::vector<uint8_t> bytes;

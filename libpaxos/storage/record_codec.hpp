@@ -24,6 +24,9 @@ class DamagedFile : public std::runtime_error {
 // One step's changes (core::Outbox::persist and the persist* fields) as one record, to be written
 // right after the last whole record of a file encodeSnapshot began. Each value must be at most
 // wire::kMaxBytes long, or the record cannot be read back.
+// CRC-32 (IEEE 802.3, as zlib): every record's, and a replica snapshot file's, checksum.
+uint32_t crc32(std::span<const uint8_t> bytes);
+
 std::vector<uint8_t> encodeStep(const core::Outbox& step);
 
 // A whole file holding `state`, of the cluster `hostsHash` and the node `uid`. It must be put in

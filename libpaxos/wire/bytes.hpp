@@ -6,13 +6,21 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "wire/message.hpp"
 
 namespace paxos::wire {
 
-inline constexpr size_t kMaxBytes = 8192;  // longest string a Reader accepts (kMaxValue)
+inline constexpr size_t kMaxBytes = 8192;
+
+// 64-bit FNV-1a: the hosts file's hash and a key-value write's fingerprint (not a checksum).
+inline uint64_t fnv1a(std::string_view bytes) {
+  uint64_t h = 14695981039346656037ull;
+  for (unsigned char c : bytes) h = (h ^ c) * 1099511628211ull;
+  return h;
+}  // longest string a Reader accepts (kMaxValue)
 
 class Writer {
  public:

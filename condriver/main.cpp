@@ -164,7 +164,9 @@ int main(int argc, char** argv) {
       }
     }
     core::LearnerStart start;
-    if (snapshot) start = {snapshot->slot, snapshot->requests};
+    if (snapshot)
+      start = {snapshot->slot, snapshot->requests, 1, snapshot->membership.encoded,
+               snapshot->membership.through};
     // Request ids of this run must be new to the log: they start at the wall clock in
     // microseconds, past any id of an earlier run unless the clock stepped back that far.
     start.firstRequest = uint64_t(std::chrono::duration_cast<std::chrono::microseconds>(

@@ -28,8 +28,14 @@ KvService::KvService(asio::io_context& io, core::Node& node, ServiceOptions opti
       backoff_(options_.fetchBackoff) {
   // A restarted replica serves its snapshot at once: a peer behind the trim point may need it.
   if (snapshot)
-    snapshotBytes_ = kv::encodeSnapshot(snapshotSlot_, replica_.store(), learner_.requests());
+    snapshotBytes_ =
+        kv::encodeSnapshot(snapshotSlot_, replica_.store(), learner_.requests(), membership());
   sweep();
+}
+
+kv::MembershipState KvService::membership() const {
+  const core::Membership& m = node_.cluster().membership();
+  return {m.through(), m.encode()};
 }
 
 core::Time KvService::now() {
@@ -99,7 +105,7 @@ void KvService::delivered(const std::vector<std::pair<uint64_t, wire::Command>>&
 
 void KvService::snapshot() {
   uint64_t slot = learner_.next();
-  std::string bytes = kv::encodeSnapshot(slot, replica_.store(), learner_.requests());
+  std::string bytes = kv::encodeSnapshot(slot, replica_.store(), learner_.requests(), membership());
   if (file_) {
     try {
       file_->write(bytes);
@@ -187,7 +193,8 @@ void KvService::install(core::Time now, core::Outbox& out) {
                   "applied in slots this replica skipped by installing a peer's snapshot; "
                   "the outcome is unknown here"});
   }
-  learner_.install(now, s.slot, std::move(s.requests), out);
+  learner_.install(now, s.slot, std::move(s.requests), s.membership.encoded, s.membership.through,
+                   out);
   learner_.snapshotted(s.slot);
   ++counters_.installed;
   backoff_ = options_.fetchBackoff;

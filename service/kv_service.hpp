@@ -86,6 +86,7 @@ class KvService {
   void fetched(const std::string& error, std::string bytes);
   void install(core::Time now, core::Outbox& out);  // the fetched snapshot, in a driver step
   static core::Time now();
+  kv::MembershipState membership() const;
 
   asio::io_context& io_;
   core::Node& node_;

@@ -130,7 +130,9 @@ void Acceptor::trim(Outbox& out) {
 }
 
 void Acceptor::tellTrimmed(uint32_t to, Outbox& out) const {
-  out.send(to, wire::msg::progress(trimmedBelow_));
+  // With the membership it knows: a learner that restarted past a change needs it to count.
+  const Membership& membership = cluster_.membership();
+  out.send(to, wire::msg::progress(trimmedBelow_, membership.through(), membership.encode()));
 }
 
 void Acceptor::onHeartbeat(const Message& m, Outbox& out) {

@@ -2,18 +2,28 @@
 
 namespace paxos::core {
 
+namespace {
+
+Configuration hostsConfiguration(int proposers, int acceptors, int learners) {
+  Configuration c;
+  uint32_t uid = 0;
+  for (int i = 0; i < proposers; ++i) c.proposers.push_back(uid++);
+  for (int i = 0; i < acceptors; ++i) c.acceptors.push_back(uid++);
+  for (int i = 0; i < learners; ++i) c.learners.push_back(uid++);
+  return c;
+}
+
+}  // namespace
+
 Cluster::Cluster(int proposers, int acceptors, int learners, int clients, uint64_t hostsHash,
-                 config::Mode mode, bool service)
-    : hostsHash_(hostsHash), mode_(mode), service_(service) {
-  auto add = [this](int count, wire::Role role, std::vector<uint32_t>& list) {
-    for (int i = 0; i < count; ++i) {
-      list.push_back(static_cast<uint32_t>(roles_.size()));
-      roles_.push_back(role);
-    }
-  };
-  add(proposers, wire::Role::proposer, proposers_);
-  add(acceptors, wire::Role::acceptor, acceptors_);
-  add(learners, wire::Role::learner, learners_);
+                 config::Mode mode, bool service, uint64_t alpha)
+    : hostsHash_(hostsHash),
+      mode_(mode),
+      service_(service),
+      membership_(hostsConfiguration(proposers, acceptors, learners), alpha) {
+  roles_.insert(roles_.end(), proposers, wire::Role::proposer);
+  roles_.insert(roles_.end(), acceptors, wire::Role::acceptor);
+  roles_.insert(roles_.end(), learners, wire::Role::learner);
   for (int i = 0; i < clients; ++i) clients_.push_back(static_cast<uint32_t>(roles_.size() + i));
 }
 

@@ -1,12 +1,15 @@
-// The cluster as the protocol sees it: who holds which role and who the clients are. Roles are
-// a pure function of the hosts file (first P consensus UIDs propose, next A accept, the rest
-// learn), so two nodes that both believe they lead still assign the same roles.
+// The cluster as one node sees it: who holds which role and who the clients are. The hosts file
+// assigns the first roles (first P consensus UIDs propose, next A accept, the rest learn), so two
+// nodes that both believe they lead assign the same ones; in multi mode that is epoch 0 of the
+// membership, which changes decided in the log move on (docs/MEMBERSHIP.md). Each Node holds its
+// own copy: its membership is what it knows.
 #pragma once
 
 #include <cstdint>
 #include <vector>
 
 #include "config/mode.hpp"
+#include "core/membership.hpp"
 #include "wire/message.hpp"
 
 namespace paxos::core {
@@ -14,7 +17,8 @@ namespace paxos::core {
 class Cluster {
  public:
   Cluster(int proposers, int acceptors, int learners, int clients, uint64_t hostsHash,
-          config::Mode mode = config::Mode::basic, bool service = false);
+          config::Mode mode = config::Mode::basic, bool service = false,
+          uint64_t alpha = kDefaultAlpha);
 
   uint64_t hostsHash() const { return hostsHash_; }
   bool multi() const { return mode_ == config::Mode::multi; }  // a replicated log (seed 004)
@@ -25,25 +29,35 @@ class Cluster {
   bool submits(uint32_t uid) const {
     return isClient(uid) || (service_ && roleOf(uid) == wire::Role::learner);
   }
+  // The hosts file's UIDs: consensus nodes first, then clients.
   int size() const { return static_cast<int>(roles_.size()) + static_cast<int>(clients_.size()); }
   int consensusCount() const { return static_cast<int>(roles_.size()); }
-  bool isConsensus(uint32_t uid) const { return uid < roles_.size(); }
   bool isClient(uint32_t uid) const { return uid >= roles_.size() && uid < uint32_t(size()); }
-  wire::Role roleOf(uint32_t uid) const {
-    return isConsensus(uid) ? roles_[uid] : wire::Role::none;
+  // A consensus node of the hosts file, or of a configuration this node holds.
+  bool isConsensus(uint32_t uid) const {
+    return uid < roles_.size() || membership_.latest().contains(uid) ||
+           membership_.ever(uid, wire::Role::acceptor);
   }
+  bool known(uint32_t uid) const { return isClient(uid) || isConsensus(uid); }
+  // The hosts file's roles, as START carries them.
   const std::vector<wire::Role>& roles() const { return roles_; }
+  // A UID's role in the newest configuration known (none: not a member).
+  wire::Role roleOf(uint32_t uid) const { return membership_.latest().roleOf(uid); }
 
-  const std::vector<uint32_t>& proposers() const { return proposers_; }
-  const std::vector<uint32_t>& acceptors() const { return acceptors_; }
-  const std::vector<uint32_t>& learners() const { return learners_; }
+  // The newest configuration's members: whom a node talks to now. What is counted per slot
+  // asks that slot's configuration (membership().at).
+  const std::vector<uint32_t>& proposers() const { return membership_.latest().proposers; }
+  const std::vector<uint32_t>& acceptors() const { return membership_.latest().acceptors; }
+  const std::vector<uint32_t>& learners() const { return membership_.latest().learners; }
   const std::vector<uint32_t>& clients() const { return clients_; }
+  Membership& membership() { return membership_; }
+  const Membership& membership() const { return membership_; }
 
-  // A majority of the acceptors named in the hosts file, never of those alive: two quorums
+  // A majority of the acceptors named in the configuration, never of those alive: two quorums
   // always share an acceptor, which is what makes a chosen value stick (P2c).
-  size_t quorum() const { return acceptors_.size() / 2 + 1; }
+  size_t quorum() const { return membership_.latest().quorum(); }
 
-  // Next consensus UID after `uid` on the ring (ascending, wrapping).
+  // Next consensus UID of the hosts file after `uid` on the ring (ascending, wrapping).
   uint32_t successor(uint32_t uid) const { return (uid + 1) % roles_.size(); }
 
  private:
@@ -51,7 +65,8 @@ class Cluster {
   config::Mode mode_;
   bool service_;
   std::vector<wire::Role> roles_;
-  std::vector<uint32_t> proposers_, acceptors_, learners_, clients_;
+  std::vector<uint32_t> clients_;
+  Membership membership_;
 };
 
 }  // namespace paxos::core

@@ -27,10 +27,13 @@ void Leadership::heard(Time now, const wire::Message& m) {
 }
 
 uint32_t Leadership::leader(Time now) const {
+  // Only proposers of the newest configuration lead: a removed one hands over (MEMBERSHIP.md).
   std::optional<uint32_t> best;
-  if (reaches(now)) best = self_;
+  if (reaches(now) && cluster_.roleOf(self_) == wire::Role::proposer) best = self_;
   for (const auto& [p, heard] : proposers_)
-    if (now - heard < timing_.leaderTimeout && (!best || p > *best)) best = p;
+    if (now - heard < timing_.leaderTimeout && (!best || p > *best) &&
+        cluster_.roleOf(p) == wire::Role::proposer)
+      best = p;
   return best.value_or(self_);  // nobody better: try, at worst in vain
 }
 

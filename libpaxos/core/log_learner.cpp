@@ -11,8 +11,7 @@ namespace paxos::core {
 using wire::Message;
 using wire::Type;
 
-LogLearner::LogLearner(const Cluster& cluster, const Timing& timing, uint32_t self,
-                       LearnerStart start)
+LogLearner::LogLearner(Cluster& cluster, const Timing& timing, uint32_t self, LearnerStart start)
     : cluster_(cluster),
       timing_(timing),
       self_(self),
@@ -22,12 +21,13 @@ LogLearner::LogLearner(const Cluster& cluster, const Timing& timing, uint32_t se
       progress_(cluster),
       durable_(start.slot) {
   if (cluster.service()) submitter_.emplace(cluster, timing, self, start.firstRequest);
+  cluster_.membership().adopt(start.membership, start.membershipThrough);
 }
 
 void LogLearner::receive(Time now, const Message& m, Outbox& out) {
   switch (m.type) {
     case Type::accepted:
-      if (cluster_.roleOf(m.from) == wire::Role::acceptor) onAccepted(now, m, out);
+      if (cluster_.membership().ever(m.from, wire::Role::acceptor)) onAccepted(now, m, out);
       return;
     case Type::decided:  // another learner's answer to our CATCHUP
       known_ = std::max(known_, m.instance + 1);
@@ -39,15 +39,17 @@ void LogLearner::receive(Time now, const Message& m, Outbox& out) {
       // A ballot: it leads and hears a majority of acceptors (LogProposer::heartbeat).
       if (submitter_ && !m.ballot.none()) submitter_->heardLeader(now, m.from);
       return;
-    case Type::progress:
+    case Type::progress: {
+      bool fromAcceptor = cluster_.membership().ever(m.from, wire::Role::acceptor);
+      // Nobody needs the configurations of the slots the acceptors forgot.
+      if (fromAcceptor) cluster_.membership().forget(m.instance);
       if (cluster_.roleOf(m.from) == wire::Role::learner) {
         // Another learner has delivered further: those slots exist (this one may have been cut
         // off while they were decided) and can be fetched.
         known_ = std::max(known_, m.instance);
         progress_.report(m.from, m.instance);
         forget();
-      } else if (cluster_.roleOf(m.from) == wire::Role::acceptor && m.instance > next_ &&
-                 cluster_.service()) {
+      } else if (fromAcceptor && m.instance > next_ && cluster_.service()) {
         // A replica must apply every slot: skipping ahead would lose writes. A snapshot of a
         // peer's, taken at or after the trim point, is the only way on.
         if (behindTrim_ == 0)
@@ -56,7 +58,7 @@ void LogLearner::receive(Time now, const Message& m, Outbox& out) {
                                             "needed (the service fetches one)",
                                             next_, m.instance - 1));
         behindTrim_ = std::max(behindTrim_, m.instance);
-      } else if (cluster_.roleOf(m.from) == wire::Role::acceptor && m.instance > next_) {
+      } else if (fromAcceptor && m.instance > next_) {
         // Every acceptor forgets a slot only once every learner, this one included, reported it
         // delivered: this learner restarted, and printed those slots before.
         out.note(Level::warn, fmt::format("slots {}..{} were delivered before a restart; "
@@ -68,6 +70,7 @@ void LogLearner::receive(Time now, const Message& m, Outbox& out) {
         drain(now, out);
       }
       return;
+    }
     case Type::request:  // the leader's: resends of values it saw decided
       if (cluster_.roleOf(m.from) != wire::Role::proposer) return;
       if (auto commands = wire::decodeBatch(m.value)) {
@@ -89,8 +92,10 @@ void LogLearner::receive(Time now, const Message& m, Outbox& out) {
   }
 }
 
-bool LogLearner::install(Time now, uint64_t slot, RequestLog requests, Outbox& out) {
+bool LogLearner::install(Time now, uint64_t slot, RequestLog requests,
+                         const std::string& membership, uint64_t through, Outbox& out) {
   if (slot <= next_) return false;
+  cluster_.membership().adopt(membership, through);
   out.note(Level::info, fmt::format("installed a snapshot at slot {}: slots {}..{} are in it", slot,
                                     next_, slot - 1));
   next_ = slot;
@@ -117,8 +122,16 @@ void LogLearner::onAccepted(Time now, const Message& m, Outbox& out) {
                                        m.instance, wire::toString(m.ballot), m.from));
     return;
   }
-  tally.acceptors.add(cluster_, m.from);
-  if (tally.acceptors.reached(cluster_)) learn(now, m.instance, tally.value, out);
+  tally.acceptors.insert(m.from);
+  count(now, m.instance, out);
+}
+
+void LogLearner::count(Time now, uint64_t slot, Outbox& out) {
+  const Membership& membership = cluster_.membership();
+  auto it = tallies_.find(slot);
+  if (it == tallies_.end() || slot >= membership.horizon()) return;
+  for (auto& [ballot, tally] : it->second)
+    if (tally.acceptors.reached(membership.at(slot))) return learn(now, slot, tally.value, out);
 }
 
 void LogLearner::learn(Time now, uint64_t slot, std::string value, Outbox& out) {
@@ -131,6 +144,7 @@ void LogLearner::learn(Time now, uint64_t slot, std::string value, Outbox& out) 
 
 void LogLearner::drain(Time now, Outbox& out) {
   bool delivered = false;
+  uint64_t horizon = cluster_.membership().horizon();
   for (auto it = ready_.begin(); it != ready_.end() && it->first == next_; it = ready_.erase(it)) {
     deliver(now, it->first, it->second, out);
     log_.emplace(it->first, std::move(it->second));
@@ -138,6 +152,13 @@ void LogLearner::drain(Time now, Outbox& out) {
     delivered = true;
   }
   if (!delivered) return;
+  // The configurations of more slots are known now: count what waited for them.
+  uint64_t known = cluster_.membership().horizon();
+  for (auto it = tallies_.lower_bound(horizon); it != tallies_.end() && it->first < known;) {
+    uint64_t slot = (it++)->first;
+    count(now, slot, out);
+    it = tallies_.upper_bound(slot);
+  }
   catchupAt_ = now + timing_.catchupDelay;
   // Catching up: the range asked for is in, ask for the next one now rather than after a pause.
   if (next_ >= askedUpTo_ && next_ < known_ && askedUpTo_ != 0) catchup(now, out);
@@ -147,8 +168,12 @@ void LogLearner::deliver(Time now, uint64_t slot, const std::string& value, Outb
   auto commands = wire::decodeBatch(value);
   if (!commands) {  // only a broken proposer could have proposed it; all learners skip it alike
     out.note(Level::error, fmt::format("slot {}: malformed batch skipped", slot));
+    cluster_.membership().deliver(slot, {});
     return;
   }
+  if (auto config = cluster_.membership().deliver(slot, *commands))
+    out.note(Level::info, fmt::format("slot {}: configuration {} from slot {}", slot,
+                                      describe(*config), slot + cluster_.membership().alpha()));
   std::map<uint32_t, std::vector<wire::Command>> answers;  // client -> its commands in the slot
   for (auto& c : *commands) {
     if (requests_.contains(c.client, c.request)) {
@@ -159,7 +184,8 @@ void LogLearner::deliver(Time now, uint64_t slot, const std::string& value, Outb
     requests_.add(c.client, c.request, slot);
     if (out.tracing) out.event("deliver", slot, {}, c.value);
     if (submitter_) {
-      if (c.client == self_) submitter_->delivered(now, c.request, out);
+      if (c.client == self_ || c.client == changeClient(self_))
+        submitter_->delivered(now, c.request, out);
       out.delivered.emplace_back(slot, std::move(c));
       continue;
     }
@@ -193,7 +219,7 @@ void LogLearner::catchup(Time now, Outbox& out) {
   Message m = wire::msg::catchup(next_, end);
   for (uint32_t learner : cluster_.learners())
     if (learner != self_) out.send(learner, m);
-  for (uint32_t acceptor : cluster_.acceptors()) out.send(acceptor, m);
+  for (uint32_t acceptor : cluster_.membership().acceptorsFrom(next_)) out.send(acceptor, m);
   if (again)
     for (uint32_t proposer : cluster_.proposers()) out.send(proposer, m);
 }
@@ -206,9 +232,10 @@ void LogLearner::report(Outbox& out) {
   uint64_t reported = submitter_ ? durable_ : next_;
   progress_.report(self_, reported);
   forget();  // a lone learner hears no other learner's report: its own counts
-  Message m = wire::msg::progress(reported);
-  for (int uid = 0; uid < cluster_.consensusCount(); ++uid)
-    if (uint32_t(uid) != self_) out.send(uid, m);
+  const Membership& membership = cluster_.membership();
+  Message m = wire::msg::progress(reported, membership.through(), membership.encode());
+  for (uint32_t uid : membership.members())
+    if (uid != self_) out.send(uid, m);
 }
 
 void LogLearner::tick(Time now, Outbox& out) {

@@ -28,11 +28,14 @@ struct LearnerStart {
   uint64_t slot = 0;
   RequestLog requests;
   uint64_t firstRequest = 1;  // Submitter: ids of this run start here
+  std::string membership;     // Membership::encode() whose through() is membershipThrough
+  uint64_t membershipThrough = 0;
 };
 
 class LogLearner : public Player {
  public:
-  LogLearner(const Cluster& cluster, const Timing& timing, uint32_t self, LearnerStart start = {});
+  // It applies the configuration changes it delivers to `cluster`'s membership.
+  LogLearner(Cluster& cluster, const Timing& timing, uint32_t self, LearnerStart start = {});
 
   void receive(Time now, const wire::Message& message, Outbox& out) override;
   void tick(Time now, Outbox& out) override;
@@ -45,6 +48,11 @@ class LogLearner : public Player {
   // Service mode. A command of this learner's own for the log (Submitter::submit); it leaves at
   // the end of the step. Returns its request id, which Outbox::delivered names when it is in.
   uint64_t submit(std::string value) { return submitter_->submit(std::move(value)); }
+  // A configuration change (core/configuration.hpp) for the log; Outbox::delivered names it
+  // with client changeClient(self) and the request id returned.
+  uint64_t submitChange(const Change& change) {
+    return submitter_->submitChange(encodeChange(change));
+  }
   void flushSubmitted(Time now, Outbox& out) { submitter_->flush(now, out); }
   std::optional<uint32_t> leader(Time now) const { return submitter_->leader(now); }
   size_t submitted() const { return submitter_->waiting(); }
@@ -62,14 +70,19 @@ class LogLearner : public Player {
   // slots waiting, delivered slots), treats own commands the table holds as delivered, and
   // delivers the ready slots from `slot` on (Outbox::delivered). Returns false, changing
   // nothing, unless slot > next(): a snapshot never takes a replica back.
-  bool install(Time now, uint64_t slot, RequestLog requests, Outbox& out);
+  // `membership`: a Membership::encode() whose through() is `through`.
+  bool install(Time now, uint64_t slot, RequestLog requests, const std::string& membership,
+               uint64_t through, Outbox& out);
   uint64_t known() const { return known_; }
 
  private:
   struct Tally {
-    Quorum acceptors;
+    Quorum acceptors;  // whoever reported: counted against the slot's configuration once known
     std::string value;
   };
+  // Learns `slot` if one of its tallies has a majority of the slot's configuration (known only
+  // below the membership's horizon).
+  void count(Time now, uint64_t slot, Outbox& out);
 
   void onAccepted(Time now, const wire::Message& m, Outbox& out);
   void learn(Time now, uint64_t slot, std::string value, Outbox& out);
@@ -81,7 +94,7 @@ class LogLearner : public Player {
   void report(Outbox& out);
   void forget();  // drops the delivered slots every learner has reported
 
-  const Cluster& cluster_;
+  Cluster& cluster_;
   const Timing& timing_;
   uint32_t self_;
   uint64_t next_ = 0;

@@ -9,7 +9,7 @@ namespace paxos::core {
 using wire::Message;
 using wire::Type;
 
-LogProposer::LogProposer(const Cluster& cluster, const Timing& timing, uint32_t self,
+LogProposer::LogProposer(Cluster& cluster, const Timing& timing, uint32_t self,
                          std::mt19937_64& rng, uint64_t recoveredRound)
     : cluster_(cluster),
       timing_(timing),
@@ -49,6 +49,7 @@ void LogProposer::prepare(Time now, Outbox& out) {
   state_ = State::preparing;
   promisedAll_.clear();
   promisedEnd_ = 0;
+  recoverEnd_ = 0;
   proposed_.clear();
   prepareSentAt_ = now;
   out.note(Level::info, fmt::format("ballot {}: phase 1 for every slot from {}",
@@ -58,7 +59,8 @@ void LogProposer::prepare(Time now, Outbox& out) {
 
 void LogProposer::sendPrepareAll(Time now, Outbox& out) {
   Message m = wire::msg::prepareAll(commit_, ballot_);
-  for (uint32_t acceptor : cluster_.acceptors())
+  // Phase 1 with a majority of each configuration of the slots it will run (MEMBERSHIP.md).
+  for (uint32_t acceptor : cluster_.membership().acceptorsFrom(commit_))
     if (!promisedAll_.contains(acceptor)) out.send(acceptor, m);
   wakeAt_ = now + rtt_.timeout(timing_.phaseRetry);
 }
@@ -72,6 +74,7 @@ void LogProposer::receive(Time now, const Message& m, Outbox& out) {
   now_ = now;
   leadership_.heard(now, m);
   wire::Role role = cluster_.roleOf(m.from);
+  if (cluster_.membership().ever(m.from, wire::Role::acceptor)) role = wire::Role::acceptor;
   if (role == wire::Role::proposer) highestRoundSeen_ = std::max(highestRoundSeen_, m.ballot.round);
   switch (m.type) {
     case Type::request:
@@ -130,8 +133,9 @@ void LogProposer::onRequest(const Message& m, Outbox& out) {
   }
   std::vector<wire::Command> refer;
   for (auto& c : *commands) {
-    if (c.client != m.uid) {  // a client speaks only for itself
-      ++out.refused;
+    bool change = isChange(c) && c.client == changeClient(m.uid) && cluster_.service();
+    if (c.client != m.uid && !change) {
+      ++out.refused;  // a learner's configuration change is the only command of another client
       continue;
     }
     Key key{c.client, c.request};
@@ -167,7 +171,8 @@ void LogProposer::onCatchup(Time now, const Message& m, Outbox& out) {
   // acceptor forgot need nothing (the acceptors tell the learner to skip them): proposed_ has
   // forgotten their values, so phase 1 there could be the second under this ballot. (The
   // learners' own reports are no such sign: a learner that restarts forgets what it delivered.)
-  uint64_t end = std::min({m.end, commit_, m.instance + uint64_t(timing_.pipeline)});
+  uint64_t end = std::min(
+      {m.end, commit_, m.instance + uint64_t(timing_.pipeline), cluster_.membership().horizon()});
   for (uint64_t slot = std::max(m.instance, forgottenBelow_); slot < end; ++slot) {
     if (inFlight_.contains(slot)) continue;
     Slot& s = inFlight_[slot];
@@ -182,9 +187,10 @@ void LogProposer::onCatchup(Time now, const Message& m, Outbox& out) {
 }
 
 void LogProposer::onPromiseAll(Time now, const Message& m, Outbox& out) {
-  if (state_ != State::preparing || m.ballot != ballot_) return;
-  if (cluster_.roleOf(m.from) != wire::Role::acceptor) return;
-  if (!promisedAll_.add(cluster_, m.from)) return;
+  bool open = state_ == State::preparing || state_ == State::leading;
+  if (!open || m.ballot != ballot_ || !cluster_.membership().ever(m.from, wire::Role::acceptor))
+    return;
+  if (!promisedAll_.insert(m.from)) return;
   rtt_.sample(now - prepareSentAt_);
   // Below where its log starts, every learner has delivered (the acceptor forgot those slots).
   // Up to the largest end reported, some acceptor of the quorum accepted something: those slots
@@ -192,33 +198,31 @@ void LogProposer::onPromiseAll(Time now, const Message& m, Outbox& out) {
   // promised, nobody will accept a lower ballot there: every such slot is free.
   decidedBelow(m.instance);
   promisedEnd_ = std::max(promisedEnd_, m.end);
-  if (!promisedAll_.reached(cluster_)) return;
+  // Leading already: an acceptor of a configuration still to come (fill waits for a majority of
+  // it), or a late one. The slots it reports accepted from next_ on need phase 1 of their own.
+  recoverEnd_ = std::max(recoverEnd_, promisedEnd_);
+  if (state_ == State::leading) return;
+  if (!promisedAll_.reached(cluster_.membership().at(commit_))) return;
   uint64_t end = std::max(commit_, promisedEnd_);
   state_ = State::leading;
   nacks_ = 0;
-  next_ = std::max(end, commit_);
-  int recovering = 0;
-  for (uint64_t slot = commit_; slot < end; ++slot) {
-    if (above_.contains(slot)) continue;
-    Slot& s = inFlight_[slot];
-    s.recovering = true;
-    arm(s, now);
-    sendPhase(slot, s, out);
-    ++recovering;
-  }
+  next_ = commit_;
+  recoverEnd_ = end;
   out.event("elect", std::nullopt, ballot_, "lead");
-  out.note(Level::info, fmt::format("leading with ballot {}: slots below {} decided, {} to "
+  out.note(Level::info, fmt::format("leading with ballot {}: slots below {} decided, up to {} to "
                                     "recover, new values from slot {}",
-                                    wire::toString(ballot_), commit_, recovering, next_));
+                                    wire::toString(ballot_), commit_, end - commit_, end));
+  fill(now, out);
 }
 
 void LogProposer::onPromise(Time now, const Message& m, Outbox& out) {
   auto it = inFlight_.find(m.instance);
   if (state_ != State::leading || m.ballot != ballot_ || it == inFlight_.end()) return;
   Slot& s = it->second;
-  if (!s.recovering || !s.promises.add(cluster_, m.from, m.accepted, m.value)) return;
+  const Configuration& config = cluster_.membership().at(m.instance);
+  if (!s.recovering || !s.promises.add(config, m.from, m.accepted, m.value)) return;
   rtt_.sample(now - s.sentAt);
-  if (!s.promises.from.reached(cluster_)) return;
+  if (!s.promises.from.reached(config)) return;
   // P2c per slot: the value accepted under the highest ballot, or a no-op (an empty batch).
   bool free = s.promises.highest.none();
   s.value = free ? wire::encodeBatch({}) : s.promises.value;
@@ -232,9 +236,10 @@ void LogProposer::onPromise(Time now, const Message& m, Outbox& out) {
 void LogProposer::onAccepted(Time now, const Message& m, Outbox& out) {
   auto it = inFlight_.find(m.instance);
   if (it == inFlight_.end() || m.ballot != ballot_ || it->second.recovering) return;
-  if (!it->second.acceptedBy.add(cluster_, m.from)) return;
+  const Configuration& config = cluster_.membership().at(m.instance);
+  if (!it->second.acceptedBy.add(config, m.from)) return;
   rtt_.sample(now - it->second.sentAt);
-  if (it->second.acceptedBy.reached(cluster_)) decided(m.instance, out);
+  if (it->second.acceptedBy.reached(config)) decided(m.instance, out);
 }
 
 void LogProposer::onNack(Time now, const Message& m, Outbox& out) {
@@ -255,7 +260,29 @@ void LogProposer::onNack(Time now, const Message& m, Outbox& out) {
 }
 
 void LogProposer::fill(Time now, Outbox& out) {
-  while (!queue_.empty() && inFlight_.size() < size_t(timing_.pipeline)) {
+  const Membership& membership = cluster_.membership();
+  asking_ = false;
+  while (next_ < membership.horizon()) {
+    if (above_.contains(next_) || inFlight_.contains(next_)) {
+      ++next_;
+      continue;
+    }
+    if (next_ < recoverEnd_) {  // an acceptor that promised reported a value here, maybe
+      Slot& s = inFlight_[next_];
+      s.recovering = true;
+      arm(s, now);
+      sendPhase(next_, s, out);
+      ++next_;
+      continue;
+    }
+    if (!promisedAll_.reached(membership.at(next_))) {
+      asking_ = true;  // a new configuration: its acceptors promise before it runs a slot
+      if (now >= wakeAt_) sendPrepareAll(now, out);
+      return;
+    }
+    // A decided change takes effect at a slot ahead: no-ops bring it on when nothing else does.
+    bool changing = membership.configs().rbegin()->first > next_;
+    if ((queue_.empty() && !changing) || inFlight_.size() >= size_t(timing_.pipeline)) return;
     Slot& s = inFlight_[next_];
     size_t bytes = 0;
     while (!queue_.empty() && (s.commands.empty() ||
@@ -267,6 +294,8 @@ void LogProposer::fill(Time now, Outbox& out) {
     s.value = wire::encodeBatch(s.commands);
     arm(s, now);
     out.debug([&] { return fmt::format("slot {}: ACCEPT {} values", next_, s.commands.size()); });
+    if (out.tracing && s.commands.empty())
+      out.event("noop", next_, ballot_, "a configuration change takes effect ahead");
     sendPhase(next_, s, out);
     ++next_;
   }
@@ -279,16 +308,32 @@ void LogProposer::decided(uint64_t slot, Outbox& out) {
     queued_.erase({c.client, c.request});
     decided_.add(c.client, c.request, slot);
   }
+  if (slot >= cluster_.membership().through()) values_[slot] = it->second.value;
   proposed_[slot] = std::move(it->second.value);
   inFlight_.erase(it);
+  readMembership(out);
   if (slot < commit_) return;
   above_.insert(slot);
   decidedBelow(commit_);
 }
 
+void LogProposer::readMembership(Outbox& out) {
+  Membership& membership = cluster_.membership();
+  values_.erase(values_.begin(), values_.lower_bound(membership.through()));
+  for (auto it = values_.begin(); it != values_.end() && it->first == membership.through();
+       it = values_.erase(it)) {
+    auto commands = wire::decodeBatch(it->second);
+    if (auto config =
+            membership.deliver(it->first, commands.value_or(std::vector<wire::Command>{})))
+      out.note(Level::info, fmt::format("slot {}: configuration {} from slot {}", it->first,
+                                        describe(*config), it->first + membership.alpha()));
+  }
+}
+
 void LogProposer::forgotten(uint64_t slot) {
   decidedBelow(slot);
   forgottenBelow_ = std::max(forgottenBelow_, slot);
+  cluster_.membership().forget(forgottenBelow_);
   std::erase_if(inFlight_, [&](const auto& e) { return e.second.again && e.first < slot; });
   proposed_.erase(proposed_.begin(), proposed_.lower_bound(forgottenBelow_));
 }
@@ -325,7 +370,7 @@ void LogProposer::stepDown(Outbox& out, const std::string& why) {
 void LogProposer::sendPhase(uint64_t slot, const Slot& s, Outbox& out) const {
   Message m =
       s.recovering ? wire::msg::prepare(slot, ballot_) : wire::msg::accept(slot, ballot_, s.value);
-  for (uint32_t acceptor : cluster_.acceptors()) {
+  for (uint32_t acceptor : cluster_.membership().at(slot).acceptors) {
     bool heard =
         s.recovering ? s.promises.from.contains(acceptor) : s.acceptedBy.contains(acceptor);
     if (!heard) out.send(acceptor, m);
@@ -378,7 +423,8 @@ void LogProposer::tick(Time now, Outbox& out) {
 
 std::optional<Time> LogProposer::nextWake() const {
   Time wake = heartbeatAt_;
-  if (state_ == State::preparing || state_ == State::backingOff) wake = std::min(wake, wakeAt_);
+  if (state_ == State::preparing || state_ == State::backingOff || asking_)
+    wake = std::min(wake, wakeAt_);
   for (const auto& [slot, s] : inFlight_) wake = std::min(wake, s.resendAt);
   return wake;
 }

@@ -32,7 +32,8 @@ namespace paxos::core {
 class LogProposer : public Player {
  public:
   // `recoveredRound`: the highest round it persisted before a restart; it never reuses it.
-  LogProposer(const Cluster& cluster, const Timing& timing, uint32_t self, std::mt19937_64& rng,
+  // It reads the configuration changes in the slots it decides into `cluster`'s membership.
+  LogProposer(Cluster& cluster, const Timing& timing, uint32_t self, std::mt19937_64& rng,
               uint64_t recoveredRound = 0);
 
   void start(Time now, Outbox& out) override;
@@ -73,7 +74,13 @@ class LogProposer : public Player {
   void onNack(Time now, const wire::Message& m, Outbox& out);
   void onRequest(const wire::Message& m, Outbox& out);
   void onCatchup(Time now, const wire::Message& m, Outbox& out);
-  void fill(Time now, Outbox& out);  // starts phase 2 for queued commands, pipeline permitting
+  // Starts the slots from next_ on, below the membership's horizon: phase 1 for those a
+  // promise reported accepted (below recoverEnd_), then phase 2 for queued commands, pipeline
+  // permitting, once a majority of the slot's configuration promised (else asks it first), and
+  // no-ops while a decided change waits to take effect.
+  void fill(Time now, Outbox& out);
+  // Reads the changes in the decided values from the membership's through() on, in order.
+  void readMembership(Outbox& out);
   void decided(uint64_t slot, Outbox& out);
   void decidedBelow(uint64_t slot);
   // An acceptor forgot the slots below `slot`: every learner has them, none needs them run again.
@@ -82,7 +89,7 @@ class LogProposer : public Player {
   void sendPhase(uint64_t slot, const Slot& s, Outbox& out) const;
   void heartbeat(Outbox& out) const;
 
-  const Cluster& cluster_;
+  Cluster& cluster_;
   const Timing& timing_;
   uint32_t self_;
   std::mt19937_64& rng_;
@@ -97,9 +104,11 @@ class LogProposer : public Player {
   RttEstimator rtt_;
   Time prepareSentAt_{};
   Time heartbeatAt_{};
-  Leadership leadership_;  // who leads: the highest proposer that reaches the acceptors
-  Quorum promisedAll_;
+  Leadership leadership_;     // who leads: the highest proposer that reaches the acceptors
+  Quorum promisedAll_;        // every acceptor that promised this ballot for every slot
   uint64_t promisedEnd_ = 0;  // the highest end of an accepted log they reported
+  uint64_t recoverEnd_ = 0;   // leading: slots from next_ below this need phase 1 of their own
+  bool asking_ = false;       // leading: waits for a configuration's promises (fill)
 
   uint64_t commit_ = 0;       // every slot below is decided
   std::set<uint64_t> above_;  // decided slots above commit_
@@ -109,6 +118,8 @@ class LogProposer : public Player {
   // forgotten the slot (no slot below that is run again): a run again for a learner (onCatchup)
   // proposes that value and no other.
   std::map<uint64_t, std::string> proposed_;
+  // Values decided under this proposer's lead, from the membership's through() on.
+  std::map<uint64_t, std::string> values_;
   std::deque<wire::Command> queue_;
   std::set<Key> queued_;    // in queue_ or in flight: a retried request is not proposed twice
   RequestLog decided_;      // decided under this proposer's lead: a resend goes to the learners

@@ -19,11 +19,11 @@ constexpr int kStartSends = 10;
 // Heartbeat periods a multi-mode learner keeps reporting its progress after it has every value.
 constexpr int kLingerBeats = 3;
 
-std::unique_ptr<Player> makePlayer(const Cluster& cluster, const Timing& timing, uint32_t self,
-                                   std::mt19937_64& rng, DurableState recovered,
+std::unique_ptr<Player> makePlayer(Cluster& cluster, wire::Role role, const Timing& timing,
+                                   uint32_t self, std::mt19937_64& rng, DurableState recovered,
                                    LearnerStart start) {
   bool multi = cluster.multi();
-  switch (cluster.roleOf(self)) {
+  switch (role) {
     case Role::proposer:
       if (multi)
         return std::make_unique<LogProposer>(cluster, timing, self, rng, recovered.proposerRound);
@@ -42,17 +42,22 @@ std::unique_ptr<Player> makePlayer(const Cluster& cluster, const Timing& timing,
 }  // namespace
 
 Node::Node(const Cluster& cluster, const Timing& timing, uint32_t self, uint64_t seed,
-           DurableState recovered, LearnerStart start)
+           DurableState recovered, LearnerStart start, Role joinAs)
     : cluster_(cluster),
+      role_(self < cluster.roles().size() ? cluster.roles()[self] : joinAs),
+      joining_(self >= cluster.roles().size()),
       timing_(timing),
       self_(self),
       rng_(seed),
-      election_(cluster, timing, self),
+      election_(cluster_, timing, self),
       starts_(timing),
-      player_(makePlayer(cluster, timing, self, rng_, std::move(recovered), std::move(start))) {}
+      player_(
+          makePlayer(cluster_, role_, timing, self, rng_, std::move(recovered), std::move(start))) {
+  member_ = cluster_.roleOf(self_) != Role::none;
+}
 
 Role Node::role() const {
-  return playing_ ? cluster_.roleOf(self_) : Role::none;
+  return playing_ ? role_ : Role::none;
 }
 
 std::optional<std::string> Node::decided() const {
@@ -81,27 +86,74 @@ std::string Node::summary() const {
   auto leader = election_.leader();
   std::string decided = cluster_.multi() ? fmt::format("log {}", logEnd())
                                          : "decided " + this->decided().value_or("-");
-  return fmt::format("uid {} role {} leader {} {} election-msgs {}", self_,
-                     wire::roleName(cluster_.roleOf(self_)), leader ? std::to_string(*leader) : "-",
-                     decided, electionMessages_);
+  return fmt::format("uid {} role {} leader {} {} election-msgs {}", self_, wire::roleName(role_),
+                     leader ? std::to_string(*leader) : "-", decided, electionMessages_);
 }
 
 void Node::start(Time now, Outbox& out) {
   size_t mark = out.messages.size();
   lastHeard_ = now;
-  election_.start(now, out);
+  if (!joining_) election_.start(now, out);
   if (election_.leader()) onLeaderKnown(now, out);
+  followMembership(now, out);
   stamp(out, mark);
 }
 
 void Node::receive(Time now, const Message& m, Outbox& out) {
   size_t mark = out.messages.size();
   dispatch(now, m, out);
+  followMembership(now, out);
   stamp(out, mark);
 }
 
+void Node::adoptMembership(Time now, const Message& m, Outbox& out) {
+  Membership& membership = cluster_.membership();
+  uint64_t epoch = membership.latest().epoch;
+  if (!membership.adopt(m.value, m.end)) return;
+  if (membership.latest().epoch != epoch)
+    out.note(Level::info,
+             fmt::format("configuration {} (from {})", describe(membership.latest()), m.from));
+  (void)now;
+}
+
+void Node::followMembership(Time now, Outbox& out) {
+  if (!cluster_.multi() || out.exitCode) return;
+  Membership& membership = cluster_.membership();
+  if (const Acceptor* a = acceptor()) membership.forget(a->trimmedBelow());
+  bool listed = membership.latest().roleOf(self_) == role_;
+  if (listed && !member_) {
+    member_ = true;
+    if (joining_) {
+      joining_ = false;
+      playing_ = true;
+      out.note(Level::info, fmt::format("joined: {} in {}", wire::roleName(role_),
+                                        describe(membership.latest())));
+      out.event("role", std::nullopt, {}, std::string(wire::roleName(role_)));
+      player_->start(now, out);
+    }
+  }
+  // A removed node still serves the slots of the configurations that listed it: an acceptor
+  // until they are forgotten (every learner has them), others until they are decided.
+  if (member_ && !listed) {
+    bool needed = false;
+    for (const auto& [first, config] : membership.configs())
+      needed |= config.contains(self_) &&
+                (&config == &membership.at(player_->logEnd()) || first >= player_->logEnd());
+    if (!needed) {
+      out.note(Level::info, fmt::format("removed from the configuration ({}), with nothing left "
+                                        "to serve",
+                                        describe(membership.latest())));
+      exit(out, "removed from the configuration");
+    }
+  }
+}
+
 void Node::dispatch(Time now, const Message& m, Outbox& out) {
-  if (m.from >= uint32_t(cluster_.size()) || m.from == self_) {
+  // A PROGRESS may introduce members (and the sender) this node did not know yet.
+  if (m.type == Type::progress && m.end > 0 && cluster_.multi() && m.from != self_ &&
+      m.hostsHash == cluster_.hostsHash())
+    adoptMembership(now, m, out);
+  if (!cluster_.known(m.from) || m.from == self_) {
     ++out.refused;
     return;
   }
@@ -121,6 +173,7 @@ void Node::dispatch(Time now, const Message& m, Outbox& out) {
 
   switch (m.type) {
     case Type::elect:
+      if (joining_) return;
       if (knewLeader) {  // a late or restarted node: tell it how the election ended
         Message ack;
         ack.type = Type::electAck;
@@ -133,7 +186,7 @@ void Node::dispatch(Time now, const Message& m, Outbox& out) {
     case Type::electAck:
     case Type::leader:
     case Type::leaderAck:
-      if (cluster_.isConsensus(m.from)) election_.receive(now, m, out);
+      if (cluster_.isConsensus(m.from) && !joining_) election_.receive(now, m, out);
       break;
     case Type::start:
       if (m.roles != cluster_.roles()) {
@@ -214,11 +267,12 @@ void Node::drain(Time now, Outbox& out) {
 }
 
 void Node::onLeaderKnown(Time now, Outbox& out) {
+  if (joining_) return;  // plays once a configuration lists it (followMembership)
   playing_ = true;
   out.event("elect", std::nullopt, {}, std::to_string(*election_.leader()));
-  out.event("role", std::nullopt, {}, std::string(wire::roleName(cluster_.roleOf(self_))));
-  out.note(Level::info, fmt::format("leader {}; my role: {}", *election_.leader(),
-                                    wire::roleName(cluster_.roleOf(self_))));
+  out.event("role", std::nullopt, {}, std::string(wire::roleName(role_)));
+  out.note(Level::info,
+           fmt::format("leader {}; my role: {}", *election_.leader(), wire::roleName(role_)));
   player_->start(now, out);
   if (*election_.leader() != self_) return;
   for (int uid = 0; uid < cluster_.size(); ++uid)
@@ -239,17 +293,18 @@ void Node::tick(Time now, Outbox& out) {
     exit(out, fmt::format("idle for {} ms", timing_.idleTimeout.count() / 1000000));
   } else {
     bool knewLeader = election_.leader().has_value();
-    election_.tick(now, out);
+    if (!joining_) election_.tick(now, out);
     if (!knewLeader && election_.leader()) onLeaderKnown(now, out);
     starts_.tick(now, out);
     if (playing_) player_->tick(now, out);
     drain(now, out);
+    followMembership(now, out);
   }
   stamp(out, mark);
 }
 
 std::optional<Time> Node::nextWake() const {
-  auto wake = earliest(election_.nextWake(), starts_.nextWake());
+  auto wake = joining_ ? starts_.nextWake() : earliest(election_.nextWake(), starts_.nextWake());
   if (playing_) wake = earliest(wake, player_->nextWake());
   if (allDoneAt_) wake = earliest(wake, *allDoneAt_ + timing_.idleTimeout);
   if (reachedEndAt_) wake = earliest(wake, *reachedEndAt_ + kLingerBeats * timing_.heartbeat);

@@ -25,8 +25,12 @@ class Node : public Actor {
  public:
   // `recovered`: what it persisted before a restart (empty on a first start).
   // `start`: where a service-mode learner starts (its replica's snapshot).
+  // `joinAs`: the role of a UID outside the hosts file (multi mode), which a configuration
+  // change adds (docs/MEMBERSHIP.md): it takes no part in the election, and plays once a
+  // learner's PROGRESS shows it a configuration that lists it.
+  // The node keeps a copy of `cluster`: its membership is what this node knows.
   Node(const Cluster& cluster, const Timing& timing, uint32_t self, uint64_t seed,
-       DurableState recovered = {}, LearnerStart start = {});
+       DurableState recovered = {}, LearnerStart start = {}, wire::Role joinAs = wire::Role::none);
 
   void start(Time now, Outbox& out) override;
   void receive(Time now, const wire::Message& message, Outbox& out) override;
@@ -48,6 +52,7 @@ class Node : public Actor {
   // every message of this node is.
   void flushSubmitted(Time now, Outbox& out);
   int electionMessages() const { return electionMessages_; }
+  const Cluster& cluster() const { return cluster_; }
   // "uid 2 role learner leader 2 decided 210 election-msgs 6"
   std::string summary() const;
 
@@ -61,8 +66,16 @@ class Node : public Actor {
   bool isNews(const wire::Message& m);  // keeps the node from its idle timeout
   // Multi mode: once every client is done, exits when the learners have the whole log.
   void drain(Time now, Outbox& out);
+  // Multi mode: a learner's or an acceptor's PROGRESS carries the membership it knows.
+  void adoptMembership(Time now, const wire::Message& m, Outbox& out);
+  // After every step: a joining node starts playing once it is a member; a removed one exits
+  // once no slot it still had a part in is left (MEMBERSHIP.md).
+  void followMembership(Time now, Outbox& out);
 
-  const Cluster& cluster_;
+  Cluster cluster_;
+  wire::Role role_;      // for life: the hosts file's, or joinAs
+  bool joining_;         // outside the hosts file, not yet playing
+  bool member_ = false;  // it was a member of a configuration it knew
   const Timing& timing_;
   uint32_t self_;
   std::mt19937_64 rng_;

@@ -26,11 +26,13 @@ class Progress {
     uint64_t& at = next_[learner];
     at = std::max(at, next);
   }
-  // Every learner has delivered every slot below this.
+  // Every learner (of the newest configuration) has delivered every slot below this.
   uint64_t everywhere() const {
-    if (next_.empty() || next_.size() < cluster_.learners().size()) return 0;
     uint64_t low = UINT64_MAX;
-    for (const auto& [learner, next] : next_) low = std::min(low, next);
+    for (uint32_t learner : cluster_.learners()) {
+      auto it = next_.find(learner);
+      low = std::min(low, it == next_.end() ? 0 : it->second);
+    }
     return low;
   }
 

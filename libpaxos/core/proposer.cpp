@@ -68,7 +68,7 @@ void Proposer::sampleRoundTrip(Time now) {
 
 void Proposer::onPromise(Time now, const Message& m, Outbox& out) {
   if (phase_ != Phase::preparing || m.ballot != ballot_) return;
-  if (!promises_.add(cluster_, m.from, m.accepted, m.value)) return;
+  if (!promises_.add(cluster_.membership().latest(), m.from, m.accepted, m.value)) return;
   sampleRoundTrip(now);
   if (!promises_.from.reached(cluster_)) return;
     // P2c: among a majority's promises, the value accepted with the highest ballot must be

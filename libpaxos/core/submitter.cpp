@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/configuration.hpp"
 #include "wire/batch.hpp"
 #include "wire/codec.hpp"
 
@@ -15,8 +16,17 @@ Submitter::Submitter(const Cluster& cluster, const Timing& timing, uint32_t self
       nextId_(std::max<uint64_t>(1, firstRequest)) {}
 
 uint64_t Submitter::submit(std::string value) {
-  queue_.emplace_back(nextId_, std::move(value));
+  queue_.push_back({nextId_, std::move(value), false});
   return nextId_++;
+}
+
+uint64_t Submitter::submitChange(std::string value) {
+  queue_.push_back({nextId_, std::move(value), true});
+  return nextId_++;
+}
+
+wire::Command Submitter::command(uint64_t id, const Open& open) const {
+  return {open.change ? changeClient(self_) : self_, id, open.value};
 }
 
 void Submitter::heardLeader(Time now, uint32_t proposer) {
@@ -37,7 +47,7 @@ uint32_t Submitter::target(Time now) {
 
 void Submitter::send(const std::map<uint64_t, Open*>& batch, uint32_t to, Outbox& out) const {
   std::vector<wire::Command> commands;
-  for (const auto& [id, open] : batch) commands.push_back({self_, id, open->value});
+  for (const auto& [id, open] : batch) commands.push_back(command(id, *open));
   wire::forEachBatch(std::move(commands), std::min(timing_.batchBytes, wire::kMaxValue),
                      [&](std::vector<wire::Command>& commands) {
                        out.send(to, wire::msg::request(self_, commands.front().request,
@@ -48,9 +58,10 @@ void Submitter::send(const std::map<uint64_t, Open*>& batch, uint32_t to, Outbox
 void Submitter::flush(Time now, Outbox& out) {
   std::map<uint64_t, Open*> batch;
   while (!queue_.empty() && open_.size() < kOpen) {
-    auto& [id, value] = queue_.front();
+    auto& [id, value, change] = queue_.front();
     Open& o = open_[id];
     o.value = std::move(value);
+    o.change = change;
     o.dueAt = now + timing_.requestRetry;
     o.sends = 1;
     batch.emplace(id, &o);
@@ -65,8 +76,14 @@ void Submitter::delivered(Time now, uint64_t id, Outbox& out) {
 
 void Submitter::settle(Time now, const RequestLog& requests, Outbox& out) {
   size_t before = open_.size();
-  std::erase_if(open_, [&](const auto& o) { return requests.contains(self_, o.first); });
-  std::erase_if(queue_, [&](const auto& q) { return requests.contains(self_, q.first); });
+  auto in = [&](uint64_t id, bool change) {
+    Open o;
+    o.change = change;
+    wire::Command c = command(id, o);
+    return requests.contains(c.client, c.request);
+  };
+  std::erase_if(open_, [&](const auto& o) { return in(o.first, o.second.change); });
+  std::erase_if(queue_, [&](const Queued& q) { return in(q.id, q.change); });
   if (open_.size() < before) flush(now, out);
 }
 

@@ -30,6 +30,8 @@ class Submitter {
 
   // Queues a command; it leaves at the next flush. Returns its request id.
   uint64_t submit(std::string value);
+  // Queues a configuration change (encodeChange): it leaves as client changeClient(self).
+  uint64_t submitChange(std::string value);
   // Sends what the window has room for, batched.
   void flush(Time now, Outbox& out);
   // The learner delivered request `id` of ours: it needs no more sending.
@@ -50,7 +52,14 @@ class Submitter {
     std::string value;
     Time dueAt{};
     int sends = 0;
+    bool change = false;
   };
+  struct Queued {
+    uint64_t id;
+    std::string value;
+    bool change;
+  };
+  wire::Command command(uint64_t id, const Open& open) const;
   uint32_t target(Time now);  // the leader, or the next proposer in turn
   void send(const std::map<uint64_t, Open*>& batch, uint32_t to, Outbox& out) const;
 
@@ -58,8 +67,8 @@ class Submitter {
   const Timing& timing_;
   uint32_t self_;
   uint64_t nextId_;
-  std::deque<std::pair<uint64_t, std::string>> queue_;  // not sent yet
-  std::map<uint64_t, Open> open_;                       // sent, not delivered
+  std::deque<Queued> queue_;       // not sent yet
+  std::map<uint64_t, Open> open_;  // sent, not delivered
   std::optional<uint32_t> leader_;
   Time leaderHeardAt_{};
   size_t turn_ = 0;  // fail-over: the proposer to try next without a leader

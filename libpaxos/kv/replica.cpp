@@ -3,19 +3,22 @@
 namespace paxos::kv {
 
 namespace {
-constexpr uint32_t kSnapshotMagic = 0x53564b50;  // "PKVS"
+constexpr uint32_t kSnapshotMagic = 0x32564b50;  // "PKV2": with the membership
 }
 
 std::string encodeSnapshot(const Snapshot& s) {
-  return encodeSnapshot(s.slot, s.store, s.requests);
+  return encodeSnapshot(s.slot, s.store, s.requests, s.membership);
 }
 
-std::string encodeSnapshot(uint64_t slot, const Store& store, const core::RequestLog& requests) {
+std::string encodeSnapshot(uint64_t slot, const Store& store, const core::RequestLog& requests,
+                           const MembershipState& membership) {
   std::vector<uint8_t> out;
   wire::Writer w(out);
   w.u32(kSnapshotMagic);
   w.u64(slot);
   requests.encode(w);
+  w.u64(membership.through);
+  w.bytes(membership.encoded);
   std::string bytes(out.begin(), out.end());
   bytes += store.serialize();
   return bytes;
@@ -27,6 +30,8 @@ std::optional<Snapshot> decodeSnapshot(std::string_view bytes) {
   if (r.u32() != kSnapshotMagic) return std::nullopt;
   s.slot = r.u64();
   s.requests = core::RequestLog::decode(r);
+  s.membership.through = r.u64();
+  s.membership.encoded = r.bytes();
   if (!r.ok()) return std::nullopt;
   size_t used = bytes.size() - r.remaining();
   auto store = Store::deserialize(bytes.substr(used));
@@ -39,6 +44,7 @@ std::vector<std::pair<uint64_t, Result>> Replica::apply(
     const std::vector<std::pair<uint64_t, wire::Command>>& delivered) {
   std::vector<std::pair<uint64_t, Result>> mine;
   for (const auto& [slot, c] : delivered) {
+    if (core::isChange(c)) continue;  // the log's, not the map's
     auto command = decode(c.value);
     if (!command) {
       ++skipped_;

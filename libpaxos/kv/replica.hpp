@@ -11,22 +11,32 @@
 #include <utility>
 #include <vector>
 
+#include "core/configuration.hpp"
 #include "core/request_log.hpp"
 #include "kv/store.hpp"
 #include "wire/batch.hpp"
 
 namespace paxos::kv {
 
+// The configurations of the log (docs/MEMBERSHIP.md) as a snapshot keeps them: Membership::encode()
+// and its through().
+struct MembershipState {
+  uint64_t through = 0;
+  std::string encoded;
+};
+
 struct Snapshot {
   uint64_t slot = 0;  // every slot below is applied
   Store store;
   core::RequestLog requests;
+  MembershipState membership;
 };
 
 std::string encodeSnapshot(const Snapshot& snapshot);
 // The same from a live replica's parts, without copying its store (which the de-duplication
 // table can make tens of MB: a copy every snapshot doubled a replica's memory high-water mark).
-std::string encodeSnapshot(uint64_t slot, const Store& store, const core::RequestLog& requests);
+std::string encodeSnapshot(uint64_t slot, const Store& store, const core::RequestLog& requests,
+                           const MembershipState& membership);
 std::optional<Snapshot> decodeSnapshot(std::string_view bytes);
 
 class Replica {

@@ -105,6 +105,8 @@ void Simulation::startNode(uint32_t uid) {
     Replica& r = replicas_[uid];
     start.slot = r.disk.snapshot.slot;
     if (faults_.snapshotRequests) start.requests = r.disk.snapshot.requests;
+    start.membership = r.disk.snapshot.membership.encoded;
+    start.membershipThrough = r.disk.snapshot.membership.through;
     start.firstRequest = uint64_t(slot.incarnation + 1) << 40;
     r.replica.emplace(uid, r.disk.snapshot.store);
     r.applied = r.disk.applied;
@@ -600,7 +602,13 @@ void Simulation::serve(uint32_t uid, const core::Outbox& out) {
                     "{}), though every replica restarts from its own durable snapshot",
                     uid, next, learner->behindTrim()));
   if (next >= r.snapshotAt) {
-    r.disk = {kv::Snapshot{next, r.replica->store(), learner->requests()}, r.applied};
+    const auto& membership =
+        static_cast<const core::Node&>(*slots_[uid].actor).cluster().membership();
+    r.disk = {kv::Snapshot{next,
+                           r.replica->store(),
+                           learner->requests(),
+                           {membership.through(), membership.encode()}},
+              r.applied};
     learner->snapshotted(next);
     ++result_.snapshots;
     log(fmt::format("{} n{} SNAPSHOT at slot {}", ms(now_), uid, next));

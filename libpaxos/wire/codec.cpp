@@ -70,6 +70,8 @@ std::vector<uint8_t> encode(const Message& m) {
       w.u64(0);  // reserved: once meant for a trim point, never set
       break;
     case Type::progress:
+      w.u64(m.end);
+      w.bytes(m.value);
       break;
     case Type::catchup:
       w.u64(m.end);
@@ -153,6 +155,8 @@ std::optional<Message> decode(std::span<const uint8_t> bytes) {
       if (r.u64() != 0) r.fail();  // reserved, always 0: nothing is read from it
       break;
     case Type::progress:
+      m.end = r.u64();
+      m.value = r.bytes();
       break;
     case Type::catchup:
       m.end = r.u64();

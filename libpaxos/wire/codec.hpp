@@ -16,7 +16,7 @@
 namespace paxos::wire {
 
 inline constexpr uint16_t kMagic = 0x5850;  // "PX" on the wire
-inline constexpr uint8_t kVersion = 3;      // 2: seq in the header; 3: multi-mode types
+inline constexpr uint8_t kVersion = 4;  // 2: seq in the header; 3: multi-mode types; 4: membership
 inline constexpr size_t kHeaderSize = 28;
 // Values are client data; the cap keeps every message far below the 65,507-byte UDP limit.
 inline constexpr size_t kMaxValue = kMaxBytes;

@@ -55,7 +55,7 @@ std::string describe(const Message& m, bool batches) {
     case Type::heartbeat:
       return fmt::format("{} ballot {} leader {}", text, toString(m.ballot), m.uid);
     case Type::progress:
-      return text;
+      return m.end == 0 ? text : fmt::format("{} membership through {}", text, m.end);
     case Type::catchup:
       return fmt::format("{} to {}", text, m.end);
     case Type::promise:
@@ -149,8 +149,11 @@ Message heartbeat(uint64_t instance, Ballot ballot, uint32_t leader) {
   return m;
 }
 
-Message progress(uint64_t next) {
-  return typed(Type::progress, next);
+Message progress(uint64_t next, uint64_t through, std::string membership) {
+  Message m = typed(Type::progress, next);
+  m.end = through;
+  m.value = std::move(membership);
+  return m;
 }
 
 Message catchup(uint64_t first, uint64_t end) {

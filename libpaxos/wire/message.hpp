@@ -45,8 +45,10 @@ enum class Type : uint8_t {
   heartbeat,   // proposer -> all: ballot it leads with (none: not leading), uid = leader it
                // follows, instance = decided prefix. Acceptor -> proposer (the answer to one):
                // ballot = the leader it promised, if alive, instance = where its log starts
-  progress,    // learner -> all: instance = next slot it will deliver; acceptor -> proposer or
-               // learner: it forgot the slots below instance
+  progress,    // learner -> all: instance = next slot it will deliver (service mode: its
+               // replica's snapshot slot), end = every configuration change decided below is in
+               // value (core/membership.hpp; empty: the hosts file alone); acceptor -> proposer
+               // or learner: it forgot the slots below instance (end 0, no value)
   catchup,     // learner -> learners and acceptors (asked again: proposers too, the leader
                // runs them again): resend slots [instance, end)
 };
@@ -68,7 +70,8 @@ struct Message {
   Ballot promised;         // NACK
   uint32_t uid = 0;        // the UID the message names: candidate, leader or client
   uint64_t requestId = 0;  // REQUEST
-  uint64_t end = 0;        // PROMISE_ALL, CATCHUP: one past the range's last slot
+  uint64_t end = 0;        // PROMISE_ALL, CATCHUP: one past the range's last slot; PROGRESS
+                           // (from a learner): the membership's through
   std::string value;
   std::vector<Role> roles;  // START
 };
@@ -95,7 +98,7 @@ Message decided(uint64_t instance, std::string value);
 Message prepareAll(uint64_t first, Ballot ballot);
 Message promiseAll(uint64_t first, uint64_t end, Ballot ballot);
 Message heartbeat(uint64_t instance, Ballot ballot, uint32_t leader = 0);
-Message progress(uint64_t next);
+Message progress(uint64_t next, uint64_t through = 0, std::string membership = {});
 Message catchup(uint64_t first, uint64_t end);
 }  // namespace msg
 

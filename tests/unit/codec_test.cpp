@@ -159,7 +159,7 @@ TEST_CASE("Codec: decode rejects a wrong magic or a wrong version") {
     bad[i] ^= 0x01;
     CHECK_FALSE(decodes(bad));
   }
-  for (uint8_t version : {0, 1, 2, 4, 255}) {
+  for (uint8_t version : {0, 1, 2, 3, 5, 255}) {
     Bytes bad = good;
     bad[2] = version;
     CHECK_FALSE(decodes(bad));

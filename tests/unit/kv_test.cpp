@@ -293,7 +293,7 @@ TEST_CASE(
   out.clear();
 
   SUBCASE("a snapshot at or before next() is refused and changes nothing") {
-    CHECK_FALSE(l.install(t, 1, {}, out));
+    CHECK_FALSE(l.install(t, 1, {}, "", 0, out));
     CHECK(l.next() == 1);
     CHECK(l.behindTrim() == 35);
     CHECK(out.delivered.empty());
@@ -303,7 +303,7 @@ TEST_CASE(
     requests.add(6, 1, 0);
     requests.add(6, 20, 25);
     requests.add(5, 100, 12);
-    REQUIRE(l.install(t, 40, requests, out));
+    REQUIRE(l.install(t, 40, requests, "", 0, out));
     CHECK(l.behindTrim() == 0);
     CHECK(l.submitted() == 0);  // its command is in the snapshot: never resent
     // Slot 40 was ready and is next: delivered at once, the resend of request 20 skipped.

@@ -17,6 +17,7 @@ void Leadership::start(Time now) {
 
 void Leadership::heard(Time now, const wire::Message& m) {
   wire::Role role = cluster_.roleOf(m.from);
+  if (cluster_.membership().ever(m.from, wire::Role::acceptor)) role = wire::Role::acceptor;
   if (role == wire::Role::proposer && m.type == wire::Type::heartbeat) proposers_[m.from] = now;
   if (role != wire::Role::acceptor) return;
   acceptors_[m.from] = now;
@@ -26,10 +27,10 @@ void Leadership::heard(Time now, const wire::Message& m) {
     proposers_[relayed] = now;
 }
 
-uint32_t Leadership::leader(Time now) const {
+uint32_t Leadership::leader(Time now, uint64_t slot) const {
   // Only proposers of the newest configuration lead: a removed one hands over (MEMBERSHIP.md).
   std::optional<uint32_t> best;
-  if (reaches(now) && cluster_.roleOf(self_) == wire::Role::proposer) best = self_;
+  if (reaches(now, slot) && cluster_.roleOf(self_) == wire::Role::proposer) best = self_;
   for (const auto& [p, heard] : proposers_)
     if (now - heard < timing_.leaderTimeout && (!best || p > *best) &&
         cluster_.roleOf(p) == wire::Role::proposer)
@@ -37,11 +38,11 @@ uint32_t Leadership::leader(Time now) const {
   return best.value_or(self_);  // nobody better: try, at worst in vain
 }
 
-bool Leadership::reaches(Time now) const {
+bool Leadership::reaches(Time now, uint64_t slot) const {
   Quorum answering;
   for (const auto& [acceptor, heard] : acceptors_)
-    if (now - heard < timing_.leaderTimeout) answering.add(cluster_, acceptor);
-  return answering.reached(cluster_);
+    if (now - heard < timing_.leaderTimeout) answering.insert(acceptor);
+  return answering.reached(cluster_.membership().at(slot));
 }
 
 }  // namespace paxos::core

@@ -26,8 +26,10 @@ class Leadership {
   // heartbeat relays.
   void heard(Time now, const wire::Message& message);
 
-  uint32_t leader(Time now) const;
-  bool reaches(Time now) const;
+  // `slot`: the first slot the proposer would run, whose configuration's acceptors count (those
+  // of a configuration still to come may not be up yet: the leader asks them when it gets there).
+  uint32_t leader(Time now, uint64_t slot) const;
+  bool reaches(Time now, uint64_t slot) const;
 
  private:
   const Cluster& cluster_;

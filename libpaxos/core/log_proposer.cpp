@@ -28,7 +28,7 @@ void LogProposer::start(Time now, Outbox& out) {
 }
 
 void LogProposer::follow(Time now, Outbox& out) {
-  uint32_t lead = leadership_.leader(now_);
+  uint32_t lead = leadership_.leader(now_, commit_);
   if (lead == self_ && state_ == State::following) {
     bool highest = self_ == cluster_.proposers().back();
     out.note(Level::info, highest
@@ -120,7 +120,7 @@ void LogProposer::receive(Time now, const Message& m, Outbox& out) {
 
 void LogProposer::onRequest(const Message& m, Outbox& out) {
   if (!cluster_.submits(m.uid)) return;
-  uint32_t lead = leadership_.leader(now_);
+  uint32_t lead = leadership_.leader(now_, commit_);
   if (lead != self_) {
     out.send(lead, m);  // a forward keeps the client's uid, and its commands
     return;
@@ -201,8 +201,12 @@ void LogProposer::onPromiseAll(Time now, const Message& m, Outbox& out) {
   // Leading already: an acceptor of a configuration still to come (fill waits for a majority of
   // it), or a late one. The slots it reports accepted from next_ on need phase 1 of their own.
   recoverEnd_ = std::max(recoverEnd_, promisedEnd_);
-  if (state_ == State::leading) return;
-  if (!promisedAll_.reached(cluster_.membership().at(commit_))) return;
+  lead(now, out);
+}
+
+void LogProposer::lead(Time now, Outbox& out) {
+  if (state_ != State::preparing || !promisedAll_.reached(cluster_.membership().at(commit_)))
+    return;
   uint64_t end = std::max(commit_, promisedEnd_);
   state_ = State::leading;
   nacks_ = 0;
@@ -262,7 +266,11 @@ void LogProposer::onNack(Time now, const Message& m, Outbox& out) {
 void LogProposer::fill(Time now, Outbox& out) {
   const Membership& membership = cluster_.membership();
   asking_ = false;
+#ifdef PAXOS_MUTANT_LEADER_IGNORES_HORIZON  // a deliberately broken build for tests/sim
+  while (next_ < membership.horizon() + 1000) {
+#else
   while (next_ < membership.horizon()) {
+#endif
     if (above_.contains(next_) || inFlight_.contains(next_)) {
       ++next_;
       continue;
@@ -275,7 +283,11 @@ void LogProposer::fill(Time now, Outbox& out) {
       ++next_;
       continue;
     }
+#ifdef PAXOS_MUTANT_LEADER_SKIPS_NEW_PROMISES  // a deliberately broken build for tests/sim
+    if (false) {
+#else
     if (!promisedAll_.reached(membership.at(next_))) {
+#endif
       asking_ = true;  // a new configuration: its acceptors promise before it runs a slot
       if (now >= wakeAt_) sendPrepareAll(now, out);
       return;
@@ -381,11 +393,11 @@ void LogProposer::sendPhase(uint64_t slot, const Slot& s, Outbox& out) const {
 // majority of them answer cannot lead, so it stops telling the other proposers it is alive, and
 // its heartbeats stop carrying its ballot, which the acceptors would relay.
 void LogProposer::heartbeat(Outbox& out) const {
-  bool reaching = leadership_.reaches(now_);
+  bool reaching = leadership_.reaches(now_, commit_);
   bool leading = state_ == State::leading && reaching;
-  Message m =
-      wire::msg::heartbeat(commit_, leading ? ballot_ : wire::Ballot{}, leadership_.leader(now_));
-  for (uint32_t acceptor : cluster_.acceptors()) out.send(acceptor, m);
+  Message m = wire::msg::heartbeat(commit_, leading ? ballot_ : wire::Ballot{},
+                                   leadership_.leader(now_, commit_));
+  for (uint32_t acceptor : cluster_.membership().acceptorsFrom(commit_)) out.send(acceptor, m);
   if (reaching)
     for (uint32_t p : cluster_.proposers())
       if (p != self_) out.send(p, m);
@@ -401,12 +413,15 @@ void LogProposer::tick(Time now, Outbox& out) {
     heartbeatAt_ = now + timing_.heartbeat;
   }
   if (state_ == State::backingOff && now >= wakeAt_) {
-    if (leadership_.leader(now_) == self_)
+    if (leadership_.leader(now_, commit_) == self_)
       prepare(now, out);
     else
       state_ = State::following;
   } else if (state_ == State::preparing && now >= wakeAt_) {
-    sendPrepareAll(now, out);
+    // The decided prefix may have moved into a configuration whose majority promised already
+    // (the acceptors of the one before may have been removed and gone).
+    lead(now, out);
+    if (state_ == State::preparing) sendPrepareAll(now, out);
   } else if (state_ == State::leading) {
     // Silent acceptors may be slow, partitioned or dead: resend each slot's phase to them.
     for (auto& [slot, s] : inFlight_) {
@@ -423,7 +438,8 @@ void LogProposer::tick(Time now, Outbox& out) {
 
 std::optional<Time> LogProposer::nextWake() const {
   Time wake = heartbeatAt_;
-  if (state_ == State::preparing || state_ == State::backingOff || asking_)
+  if (state_ == State::preparing || state_ == State::backingOff ||
+      (state_ == State::leading && asking_))
     wake = std::min(wake, wakeAt_);
   for (const auto& [slot, s] : inFlight_) wake = std::min(wake, s.resendAt);
   return wake;

@@ -68,6 +68,8 @@ class LogProposer : public Player {
   void prepare(Time now, Outbox& out);
   void sendPrepareAll(Time now, Outbox& out);  // to the acceptors that have not promised
   void onPromiseAll(Time now, const wire::Message& m, Outbox& out);
+  // Leads once a majority of the configuration of the decided prefix promised (phase 1 done).
+  void lead(Time now, Outbox& out);
   void onPromise(Time now, const wire::Message& m, Outbox& out);
   void onAccepted(Time now, const wire::Message& m, Outbox& out);
   void arm(Slot& s, Time now);  // a phase of `s` was just sent: times its answers and resend

@@ -110,15 +110,4 @@ std::set<uint32_t> Membership::acceptorsFrom(uint64_t slot) const {
   return uids;
 }
 
-std::optional<uint64_t> Membership::removedAt(uint32_t uid) const {
-  if (latest().contains(uid)) return std::nullopt;
-  std::optional<uint64_t> removed;
-  bool member = false;
-  for (const auto& [first, config] : configs_) {
-    if (member && !config.contains(uid)) removed = first;
-    member = config.contains(uid);
-  }
-  return removed;
-}
-
 }  // namespace paxos::core

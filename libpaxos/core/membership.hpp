@@ -64,9 +64,6 @@ class Membership {
   std::set<uint32_t> members() const;
   // The acceptors of every configuration of slots from `slot` on, as known.
   std::set<uint32_t> acceptorsFrom(uint64_t slot) const;
-  // Where `uid` stopped being a member: the first slot of the configuration that dropped it for
-  // good (the newest does not list it). nullopt if the newest lists it, or none held ever did.
-  std::optional<uint64_t> removedAt(uint32_t uid) const;
 
  private:
   Configuration initial_;

@@ -28,7 +28,10 @@ std::string describeKv(std::string_view bytes) {
 
 LogChecker::LogChecker(const core::Cluster& cluster,
                        const std::vector<std::vector<std::string>>& streams, bool trace)
-    : cluster_(cluster), service_(cluster.service()), tracing_(trace) {
+    : cluster_(cluster),
+      truth_(cluster.membership()),
+      service_(cluster.service()),
+      tracing_(trace) {
   for (size_t i = 0; i < streams.size() && i < cluster.clients().size(); ++i) {
     uint32_t client = cluster.clients()[i];
     streams_[client] = streams[i];
@@ -215,7 +218,28 @@ void LogChecker::acceptorStep(uint32_t uid, const core::Outbox& out) {
                        wire::toString(state.acceptedBallot), uid,
                        wire::describeBatch(state.acceptedValue), wire::describeBatch(a.value)));
     a.acceptors.insert(uid);
-    if (a.acceptors.size() >= cluster_.quorum()) choose(slot, state.acceptedBallot, a.value);
+    count(slot, state.acceptedBallot, a);
+  }
+  advance();
+}
+
+void LogChecker::count(uint64_t slot, wire::Ballot ballot, const Acceptance& a) {
+  if (slot >= truth_.horizon()) return;  // its configuration is not known yet: advance()
+  const core::Configuration& config = truth_.at(slot);
+  size_t in = 0;
+  for (uint32_t uid : a.acceptors) in += config.roleOf(uid) == wire::Role::acceptor;
+  if (in >= config.quorum()) choose(slot, ballot, a.value);
+}
+
+void LogChecker::advance() {
+  for (auto it = chosen_.find(truth_.through()); it != chosen_.end();
+       it = chosen_.find(truth_.through())) {
+    uint64_t known = truth_.horizon();
+    truth_.deliver(it->first,
+                   wire::decodeBatch(it->second.batch).value_or(std::vector<wire::Command>{}));
+    for (auto a = accepted_.lower_bound({known, wire::Ballot{}});
+         a != accepted_.end() && a->first.first < truth_.horizon(); ++a)
+      count(a->first.first, a->first.second, a->second);
   }
 }
 

@@ -88,6 +88,10 @@ class LogChecker {
   std::vector<std::string> takeDeliveries() { return std::exchange(deliveries_, {}); }
 
   const std::optional<std::string>& violation() const { return violation_; }
+  // The configurations of the log (docs/MEMBERSHIP.md), from the chosen slots in order: a slot
+  // counts as chosen by a majority of its own configuration, known once the slot is below this
+  // membership's horizon.
+  const core::Membership& membership() const { return truth_; }
 
  private:
   struct Submitted {
@@ -119,7 +123,11 @@ class LogChecker {
   bool deliveredAt(const std::string& value, uint64_t slot) const;
   // Validity of one command: submitted by its client under its request id.
   bool valid(const std::string& value, uint32_t client, uint64_t request) const;
+  // Chooses (slot, ballot) if a majority of the slot's configuration accepted it, once known.
+  void count(uint64_t slot, wire::Ballot ballot, const Acceptance& a);
   void choose(uint64_t slot, wire::Ballot ballot, const std::string& batch);
+  // Reads the chosen slots from truth_.through() on, in order, counting what waited on them.
+  void advance();
   void fail(std::string what);
 
   const core::Cluster& cluster_;
@@ -136,6 +144,7 @@ class LogChecker {
   std::map<uint32_t, wire::Ballot> promisedAll_;
   std::map<std::pair<uint64_t, wire::Ballot>, Acceptance> accepted_;
   std::map<uint64_t, Chosen> chosen_;
+  core::Membership truth_;
   bool service_;
   bool tracing_;
   std::vector<std::string> deliveries_;

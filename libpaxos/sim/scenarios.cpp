@@ -64,4 +64,15 @@ std::vector<Setup> serviceSetups() {
   return {serviceSetup(2, 3, 2, 20), serviceSetup(1, 3, 1, 24), serviceSetup(3, 3, 3, 16)};
 }
 
+std::vector<Setup> membershipSetups() {
+  auto with = [](Setup s, int changes, int spares, uint64_t alpha) {
+    s.changes = changes;
+    s.spares = spares;
+    s.alpha = alpha;
+    return s;
+  };
+  return {with(serviceSetup(2, 3, 2, 20), 3, 2, 3), with(serviceSetup(2, 5, 2, 16), 4, 1, 8),
+          with(serviceSetup(1, 3, 1, 20), 2, 3, 1), with(serviceSetup(3, 3, 2, 16), 3, 2, 64)};
+}
+
 }  // namespace paxos::sim

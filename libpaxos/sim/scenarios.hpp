@@ -34,5 +34,8 @@ std::vector<Setup> multiSetups();
 // Service mode: 2 proposers, 3 acceptors, 2 replicas x 10 commands; one replica x 12 (it alone
 // holds the acceptors' trim back); 3 proposers and 3 replicas x 8.
 std::vector<Setup> serviceSetups();
+// Service mode with configuration changes (docs/MEMBERSHIP.md): acceptors replaced, shrunk and
+// grown while faults last, spare acceptors joining.
+std::vector<Setup> membershipSetups();
 
 }  // namespace paxos::sim

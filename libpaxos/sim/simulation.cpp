@@ -17,7 +17,7 @@ namespace {
 
 core::Cluster makeCluster(const Setup& s) {
   return core::Cluster(s.proposers, s.acceptors, s.learners, s.clients(), 0x5eed,
-                       s.multi ? config::Mode::multi : config::Mode::basic, s.service);
+                       s.multi ? config::Mode::multi : config::Mode::basic, s.service, s.alpha);
 }
 
 // Wake-ups that are not an actor's (Simulation::step).
@@ -66,10 +66,13 @@ Simulation::Simulation(const Setup& setup, const FaultMix& faults, uint64_t seed
   // Nothing gives up or idles out in virtual time: liveness is judged by the simulator.
   timing_.clientTimeout = std::chrono::hours(1);
   timing_.idleTimeout = std::chrono::hours(1);
-  slots_.resize(cluster_.size());
-  logEnd_.resize(cluster_.size());
+  if (setup_.spares > 0 && !setup_.service)
+    throw std::invalid_argument(
+        "spare acceptors are for service mode (they follow the hosts file's UIDs)");
+  slots_.resize(cluster_.size() + setup_.spares);
+  logEnd_.resize(slots_.size());
   for (auto& v : setup_.values) proposed_.insert(v);
-  clockRate_.assign(cluster_.size(), 1.0);
+  clockRate_.assign(slots_.size(), 1.0);
   if (faults_.clockSkew > 0)  // drawn only when asked for: seeds without skew replay as before
     for (double& rate : clockRate_)
       rate = std::uniform_real_distribution<>(1 - faults_.clockSkew, 1 + faults_.clockSkew)(rng_);
@@ -84,8 +87,23 @@ Simulation::Simulation(const Setup& setup, const FaultMix& faults, uint64_t seed
         submissions_.emplace(
             Time(std::uniform_int_distribution<int64_t>(0, window.count() - 1)(rng_)), uid);
     }
+    const auto& learners = cluster_.learners();
+    for (int i = 0; i < setup_.changes; ++i)
+      submissions_.emplace(
+          Time(std::uniform_int_distribution<int64_t>(0, window.count() - 1)(rng_)),
+          core::changeClient(learners[rng_() % learners.size()]));
   }
-  for (int uid = 0; uid < cluster_.consensusCount(); ++uid) startNode(uid);
+  for (int uid = 0; uid < nodes(); ++uid) startNode(uid);
+}
+
+wire::Role Simulation::roleOf(uint32_t uid) const {
+  if (uid < uint32_t(cluster_.consensusCount())) return cluster_.roles()[uid];
+  return uid < uint32_t(nodes()) && cluster_.service() ? wire::Role::acceptor : wire::Role::none;
+}
+
+const core::Node* Simulation::node(uint32_t uid) const {
+  if (uid >= uint32_t(nodes()) || !slots_[uid].up) return nullptr;
+  return &static_cast<const core::Node&>(*slots_[uid].actor);
 }
 
 void Simulation::startNode(uint32_t uid) {
@@ -100,7 +118,7 @@ void Simulation::startNode(uint32_t uid) {
   // A replica starts from its durable snapshot (docs/KV.md), its learner at the snapshot's slot
   // with the log's de-duplication table as of there, and request ids above any it used before.
   core::LearnerStart start;
-  bool replica = setup_.service && cluster_.roleOf(uid) == wire::Role::learner;
+  bool replica = setup_.service && roleOf(uid) == wire::Role::learner;
   if (replica) {
     Replica& r = replicas_[uid];
     start.slot = r.disk.snapshot.slot;
@@ -119,14 +137,13 @@ void Simulation::startNode(uint32_t uid) {
     }
   }
   uint64_t startSlot = start.slot;
-  slot.actor =
-      std::make_unique<core::Node>(cluster_, timing_, uid, rng_(), recovered, std::move(start));
+  slot.actor = std::make_unique<core::Node>(cluster_, timing_, uid, rng_(), recovered,
+                                            std::move(start), roleOf(uid));
   slot.up = true;
   ++slot.incarnation;
   slot.decisions = 0;
   logEnd_[uid] = startSlot;
-  if (checker_ && cluster_.roleOf(uid) == wire::Role::learner)
-    checker_->learnerStarted(uid, startSlot);
+  if (checker_ && roleOf(uid) == wire::Role::learner) checker_->learnerStarted(uid, startSlot);
   core::Outbox out;
   slot.actor->start(localTime(uid, now_), out);
   apply(uid, out);
@@ -293,6 +310,11 @@ void Simulation::apply(uint32_t uid, core::Outbox& out) {
   if (out.exitCode) {
     slots_[uid].up = false;  // exited by itself (a node once every client is done)
     slots_[uid].actor.reset();
+    if (setup_.service) {  // removed from the configuration, with nothing left to serve
+      exited_.insert(uid);
+      ++result_.exits;
+      log(fmt::format("{} n{} EXITED (removed)", ms(now_), uid));
+    }
   }
   if (slots_[uid].up) setWake(uid);
   out.clear();
@@ -301,7 +323,7 @@ void Simulation::apply(uint32_t uid, core::Outbox& out) {
 // Multi mode: what this step of `uid` delivered, accepted, promised or printed, judged by the
 // LogChecker before the network can lose any of it.
 void Simulation::checkLog(uint32_t uid, const core::Outbox& out) {
-  switch (cluster_.roleOf(uid)) {
+  switch (roleOf(uid)) {
     case wire::Role::acceptor:
       checker_->acceptorStep(uid, out);
       break;
@@ -311,7 +333,7 @@ void Simulation::checkLog(uint32_t uid, const core::Outbox& out) {
       // Acceptors forgot the slots below the PROGRESS they sent: a restarted learner skips them.
       // (A service learner never skips: it needs a snapshot; serve() checks that.)
       if (!setup_.service && input_ && input_->type == Type::progress &&
-          cluster_.roleOf(input_->from) == wire::Role::acceptor && input_->instance > before &&
+          roleOf(input_->from) == wire::Role::acceptor && input_->instance > before &&
           after >= input_->instance)
         checker_->learnerSkipped(uid, input_->instance);
       checker_->learnerStep(uid, out, before, after);
@@ -377,7 +399,7 @@ void Simulation::check(uint32_t uid) {
 
 void Simulation::injectFaults() {
   if (now_ >= faults_.faultsEnd) {
-    for (uint32_t uid = 0; uid < uint32_t(cluster_.consensusCount()); ++uid)
+    for (uint32_t uid = 0; uid < uint32_t(nodes()); ++uid)
       if (restartAt_.contains(uid)) restart(uid);
     restartAt_.clear();
     partitioned_.clear();
@@ -395,7 +417,7 @@ void Simulation::injectFaults() {
     restart(uid);
   }
   if (faults_.randomCrashes && coin(rng_) < faults_.crashPerStep) {
-    uint32_t uid = std::uniform_int_distribution<uint32_t>(0, cluster_.consensusCount() - 1)(rng_);
+    uint32_t uid = std::uniform_int_distribution<uint32_t>(0, nodes() - 1)(rng_);
     if (slots_[uid].up) {
       crash(uid);
       // One disk at a time: only while every other replica has its own or a peer's snapshot.
@@ -417,7 +439,7 @@ void Simulation::injectFaults() {
     partitioned_.clear();
   }
   if (partitioned_.empty() && coin(rng_) < faults_.partitionPerStep) {
-    for (uint32_t uid = 0; uid < uint32_t(cluster_.size()); ++uid)
+    for (uint32_t uid = 0; uid < uint32_t(slots_.size()); ++uid)
       if (coin(rng_) < 0.35) partitioned_.insert(uid);
     healAt_ = now_ + Duration(std::uniform_int_distribution<int64_t>(
                          faults_.partitionMin.count(), faults_.partitionMax.count())(rng_));
@@ -432,7 +454,7 @@ void Simulation::injectFaults() {
     it = randomCuts_.erase(it);
   }
   if (faults_.cutPerStep > 0 && coin(rng_) < faults_.cutPerStep) {
-    std::uniform_int_distribution<uint32_t> node(0, uint32_t(cluster_.size()) - 1);
+    std::uniform_int_distribution<uint32_t> node(0, uint32_t(slots_.size()) - 1);
     uint32_t from = node(rng_), to = node(rng_);
     Time until = now_ + Duration(std::uniform_int_distribution<int64_t>(
                             faults_.cutMin.count(), faults_.cutMax.count())(rng_));
@@ -492,7 +514,10 @@ bool Simulation::step(Time limit) {
     if (waker == kSubmitWake) {
       uint32_t uid = submissions_.begin()->second;
       submissions_.erase(submissions_.begin());
-      submit(uid);
+      if (uid & core::kChangeBit)
+        change(uid & ~core::kChangeBit);
+      else
+        submit(uid);
     } else if (waker != kRestartWake) {
       slots_[waker].actor->tick(localTime(waker, now_), out);
       apply(waker, out);
@@ -501,6 +526,17 @@ bool Simulation::step(Time limit) {
   }
   injectFaults();
   if (setup_.service) installPeerSnapshots();
+  // A node removed for good and exited that a later configuration lists again is started again.
+  for (auto it = exited_.begin(); it != exited_.end();) {
+    if (!checker_->membership().latest().contains(*it) || slots_[*it].up) {
+      ++it;
+      continue;
+    }
+    log(fmt::format("{} n{} STARTED AGAIN (added back)", ms(now_), *it));
+    uint32_t uid = *it;
+    it = exited_.erase(it);
+    startNode(uid);
+  }
   ++result_.steps;
   return true;
 }
@@ -520,6 +556,7 @@ Result Simulation::run() {
     if (allDecided()) break;
   result_.end = now_;
   if (checker_) {
+    result_.epoch = checker_->membership().latest().epoch;
     result_.repeats = checker_->repeats();
     result_.duplicates = checker_->duplicates();
     result_.slots = checker_->slotsChosen();
@@ -572,6 +609,40 @@ void Simulation::submit(uint32_t uid) {
 // Service mode, after each step of a learner: its replica applies what it delivered, exactly
 // once across its life (restarts from its snapshot included); its store below a slot is the one
 // every other replica had below that slot; and it takes its snapshot when due.
+uint64_t Simulation::submitChange(uint32_t uid, core::Change change) {
+  if (!slots_[uid].up) return 0;
+  auto& node = static_cast<core::Node&>(*slots_[uid].actor);
+  std::string value = core::encodeChange(change);
+  uint64_t id = node.logLearner()->submitChange(change);
+  checker_->submitted(core::changeClient(uid), id, value);
+  replicas_[uid].open.insert(id);
+  log(fmt::format("{} n{} SUBMIT CHANGE #{} from epoch {} to {}", ms(now_), uid, id, change.from,
+                  core::describe(change.next)));
+  core::Outbox out;
+  node.flushSubmitted(localTime(uid, now_), out);
+  apply(uid, out);
+  return id;
+}
+
+void Simulation::change(uint32_t uid) {
+  const core::Node* n = node(uid);
+  if (!n) return;
+  const core::Configuration& latest = n->cluster().membership().latest();
+  std::vector<uint32_t> candidates;
+  for (uint32_t a = 0; a < uint32_t(nodes()); ++a)
+    if (roleOf(a) == wire::Role::acceptor) candidates.push_back(a);
+  std::shuffle(candidates.begin(), candidates.end(), rng_);
+  size_t k = std::uniform_int_distribution<size_t>(1, std::min<size_t>(5, candidates.size()))(rng_);
+  core::Change change{latest.epoch, latest};
+  change.next.epoch = latest.epoch + 1;
+  change.next.acceptors.assign(candidates.begin(), candidates.begin() + k);
+  std::sort(change.next.acceptors.begin(), change.next.acceptors.end());
+  // The checker names a command by its bytes: an address of no use makes each change unique.
+  change.next.addresses = {
+      {change.next.acceptors.front(), fmt::format("n{}.{}", uid, replicas_[uid].made++)}};
+  submitChange(uid, std::move(change));
+}
+
 void Simulation::serve(uint32_t uid, const core::Outbox& out) {
   Replica& r = replicas_[uid];
   core::LogLearner* learner = static_cast<const core::Node&>(*slots_[uid].actor).logLearner();
@@ -579,7 +650,7 @@ void Simulation::serve(uint32_t uid, const core::Outbox& out) {
     if (!r.applied.insert({c.client, c.request}).second)
       violate(fmt::format("exactly-once: replica n{} applied c{}#{} ({}) again at slot {}", uid,
                           c.client, c.request, describeKv(c.value), slot));
-    if (c.client == uid) r.open.erase(c.request);
+    if (c.client == uid || c.client == core::changeClient(uid)) r.open.erase(c.request);
   }
   if (!out.delivered.empty()) r.replica->apply(out.delivered);
   uint64_t next = learner->next();
@@ -601,9 +672,12 @@ void Simulation::serve(uint32_t uid, const core::Outbox& out) {
         fmt::format("replica n{} needs slot {}, which the acceptors forgot (they trim below "
                     "{}), though every replica restarts from its own durable snapshot",
                     uid, next, learner->behindTrim()));
-  if (next >= r.snapshotAt) {
-    const auto& membership =
-        static_cast<const core::Node&>(*slots_[uid].actor).cluster().membership();
+  const auto& membership =
+      static_cast<const core::Node&>(*slots_[uid].actor).cluster().membership();
+  // As the service does: a snapshot past a configuration's first slot lets the acceptors it
+  // removed forget their slots, and exit.
+  uint64_t effect = membership.configs().rbegin()->first;
+  if (next >= r.snapshotAt || (next >= effect && r.disk.snapshot.slot < effect)) {
     r.disk = {kv::Snapshot{next,
                            r.replica->store(),
                            learner->requests(),
@@ -656,9 +730,12 @@ bool Simulation::serviceDone() const {
   std::optional<uint64_t> end;
   for (const auto& [uid, r] : replicas_) {
     if (!slots_[uid].up || !r.open.empty()) return false;
-    uint64_t next = static_cast<const core::Node&>(*slots_[uid].actor).logLearner()->next();
+    const auto& node = static_cast<const core::Node&>(*slots_[uid].actor);
+    uint64_t next = node.logLearner()->next();
     if (end && next != *end) return false;
     end = next;
+    // Every replica knows every configuration chosen.
+    if (node.cluster().membership().latest() != checker_->membership().latest()) return false;
   }
   if (!end || *end < checker_->chosenEnd()) return false;
   // At the same slot every store is the same (serve() checks it at each slot as well).

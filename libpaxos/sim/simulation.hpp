@@ -24,6 +24,7 @@
 #include "core/acceptor.hpp"
 #include "core/actor.hpp"
 #include "core/cluster.hpp"
+#include "core/node.hpp"
 #include "core/timing.hpp"
 #include "kv/replica.hpp"
 #include "sim/log_checker.hpp"
@@ -90,6 +91,13 @@ struct Setup {
   bool service = false;
   int commands = 10, keys = 3;
   uint64_t snapshotEvery = 5;
+  // Membership (docs/MEMBERSHIP.md; service mode): `changes` configuration changes, each built by
+  // a random live learner, at a random time while faults last, from the newest epoch it knows:
+  // a random set of 1 to 5 acceptors out of the hosts file's and `spares` more (UIDs after the
+  // hosts file's, started as joining acceptors). An acceptor removed for good exits by itself
+  // once its slots are forgotten; one added again is started again, with its disk.
+  int changes = 0, spares = 0;
+  uint64_t alpha = core::kDefaultAlpha;  // small: slots wait on the horizon, changes take over soon
   int clients() const { return int(multi ? streams.size() : values.size()); }
 };
 
@@ -114,6 +122,8 @@ struct Result {
   uint64_t restores = 0;    // service mode: learner restarts from a snapshot past slot 0
   uint64_t installs = 0;    // service mode: peer snapshots installed after a lost disk
   uint64_t reinstalls = 0;  // of which by a replica whose disk was not lost (see diskLoss)
+  uint64_t epoch = 0;       // membership: the newest configuration chosen
+  uint64_t exits = 0;       // membership: removed nodes that exited by themselves
   Time end{};               // when the run stopped (all decided, a violation, or the bound)
 };
 
@@ -134,6 +144,13 @@ class Simulation {
   const Result& result() const { return result_; }
   // Adds client actors lazily: a client not yet started is not running (run() starts those).
   void startClient(uint32_t uid);
+  // Membership (service mode). Learner `uid` submits `change` now; returns its request id (0: the
+  // learner is down).
+  uint64_t submitChange(uint32_t uid, core::Change change);
+  // Consensus node `uid` (spares included), if it is up.
+  const core::Node* node(uint32_t uid) const;
+  // The configurations of the log as the acceptors chose them (LogChecker).
+  const core::Membership& membership() const { return checker_->membership(); }
 
   // Directed schedules: every message sent from now on goes through `script` (before the random
   // faults, which a directed test turns off), which delivers it, drops it, holds it back, or
@@ -195,7 +212,10 @@ class Simulation {
   void checkLog(uint32_t uid, const core::Outbox& out);  // multi mode, before loss
   bool allDecided() const;
   // Service mode.
-  void submit(uint32_t uid);                          // a learner's HTTP client's command
+  void submit(uint32_t uid);              // a learner's HTTP client's command
+  void change(uint32_t uid);              // a random configuration change
+  wire::Role roleOf(uint32_t uid) const;  // for life: the hosts file's, or a spare acceptor
+  int nodes() const { return cluster_.consensusCount() + setup_.spares; }
   void serve(uint32_t uid, const core::Outbox& out);  // applies, checks, snapshots
   void drawSnapshotAt(Replica& r, uint64_t from);
   void installPeerSnapshots();
@@ -234,9 +254,11 @@ class Simulation {
   std::set<std::string> proposed_;
   std::optional<LogChecker> checker_;  // multi mode
   std::vector<uint64_t> logEnd_;  // multi mode: each learner's Node::logEnd after its last step
-  std::map<uint32_t, Replica> replicas_;       // service mode, by learner uid
-  std::multimap<Time, uint32_t> submissions_;  // service mode: when a learner submits
-  int disksLost_ = 0;                          // service mode
+  std::map<uint32_t, Replica> replicas_;  // service mode, by learner uid
+  std::set<uint32_t> exited_;             // membership: removed, and exited by themselves
+  // Service mode: when a learner submits (a UID with core::kChangeBit: a configuration change).
+  std::multimap<Time, uint32_t> submissions_;
+  int disksLost_ = 0;                      // service mode
   std::map<uint64_t, kv::Store> storeAt_;  // service mode: the store of the first replica at a slot
   const wire::Message* input_ = nullptr;   // the message being delivered, while it is
   Script script_;

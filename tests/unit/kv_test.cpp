@@ -177,7 +177,7 @@ TEST_CASE(
     "it delivers them") {
   core::Cluster cluster = serviceCluster();
   core::Timing timing;
-  core::LogLearner l(cluster, timing, 5, core::LearnerStart{0, {}, 100});
+  core::LogLearner l(cluster, timing, 5, core::LearnerStart{0, {}, 100, {}, 0});
   core::Outbox out;
   core::Time t{};
   wire::Message hb = test::from(1, wire::Type::heartbeat, 0);
@@ -231,7 +231,7 @@ TEST_CASE(
   core::Timing timing;
   core::RequestLog requests;
   requests.add(6, 1, 9);
-  core::LogLearner l(cluster, timing, 5, core::LearnerStart{10, requests, 1});
+  core::LogLearner l(cluster, timing, 5, core::LearnerStart{10, requests, 1, {}, 0});
   CHECK(l.next() == 10);
   core::Outbox out;
   core::Time t{};
@@ -262,7 +262,7 @@ TEST_CASE(
     "snapshot's slot, with its request table, and delivers what follows exactly once") {
   core::Cluster cluster = serviceCluster();
   core::Timing timing;
-  core::LogLearner l(cluster, timing, 5, core::LearnerStart{0, {}, 100});
+  core::LogLearner l(cluster, timing, 5, core::LearnerStart{0, {}, 100, {}, 0});
   core::Outbox out;
   core::Time t{};
   // Slot 0 is delivered; slots 3 and 40 are decided but wait for the gap; slot 30 has one vote.

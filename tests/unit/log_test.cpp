@@ -577,7 +577,7 @@ TEST_CASE("Leadership: only a proposer a majority of acceptors answers leads; ac
   Time now = Time(1s);
   low.start(now);
   high.start(now);
-  CHECK(low.leader(now) == 1);  // at start everyone counts as heard: the highest leads
+  CHECK(low.leader(now, 0) == 1);  // at start everyone counts as heard: the highest leads
   // 300 ms later: acceptors 2 and 3 answer proposer 0, none answers proposer 1, whose heartbeats
   // still reach proposer 0 directly.
   now += 300ms;
@@ -585,20 +585,20 @@ TEST_CASE("Leadership: only a proposer a majority of acceptors answers leads; ac
   low.heard(now, probe);
   low.heard(now, test::from(3, Type::heartbeat));
   low.heard(now, test::from(1, Type::heartbeat));
-  CHECK(low.reaches(now));
-  CHECK_FALSE(high.reaches(now));
-  CHECK(high.leader(now) == 1);  // hearing nobody better, it tries, at worst in vain
+  CHECK(low.reaches(now, 0));
+  CHECK_FALSE(high.reaches(now, 0));
+  CHECK(high.leader(now, 0) == 1);  // hearing nobody better, it tries, at worst in vain
   // Proposer 1 stops heartbeating proposers when it does not reach the acceptors: 0 takes over.
   now += timing.leaderTimeout;
   low.heard(now, test::from(2, Type::heartbeat));
   low.heard(now, test::from(4, Type::heartbeat));
-  CHECK(low.leader(now) == 0);
+  CHECK(low.leader(now, 0) == 0);
   // A REQUEST proposer 1 forwards says nothing of the acceptors: it does not count.
   low.heard(now, test::from(1, Type::request));
-  CHECK(low.leader(now) == 0);
+  CHECK(low.leader(now, 0) == 0);
   // An acceptor relays the ballot 1.1 it promised: proposer 1 leads and reaches them, though 0
   // cannot hear it.
   probe.ballot = {1, 1};
   low.heard(now, probe);
-  CHECK(low.leader(now) == 1);
+  CHECK(low.leader(now, 0) == 1);
 }

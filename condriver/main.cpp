@@ -38,11 +38,19 @@ int main(int argc, char** argv) {
   std::optional<std::string> crashAt, delay;
   std::optional<double> drop, duplicate;
   std::string dataDir, durability = "fsync", traceFile;
+  std::optional<std::string> join, listen, httpListen;
   uint64_t seed = std::random_device{}();
   app.add_option("UID", uid, "this node's UID: its line index among the host lines (0-based)")
       ->required();
   app.add_option("--hosts", hostsFile, "hosts file: the seed's text format, or YAML (.yaml/.yml)")
       ->capture_default_str();
+  app.add_option("--join", join,
+                 "multi mode: this UID is not in the hosts file; it plays ROLE (proposer, acceptor "
+                 "or learner) once a configuration change adds it (docs/MEMBERSHIP.md)")
+      ->check(CLI::IsMember({"proposer", "acceptor", "learner"}));
+  app.add_option("--listen", listen, "with --join: HOST:PORT, where this node listens (UDP)");
+  app.add_option("--http", httpListen,
+                 "with --join learner, service mode: HOST:PORT, where it serves HTTP");
   app.add_flag("--debug", debug, "log every message sent and received (or PAXOS_LOG=debug)");
   app.add_option("--idle-timeout", idleMs, "exit after this many ms without a datagram")
       ->check(CLI::Range(1, 86400000));
@@ -113,9 +121,32 @@ int main(int argc, char** argv) {
   }
 
   net::setupLogging(debug);
-  auto hosts = net::loadHostsFor("condriver", hostsFile, uid, config::Kind::consensus);
+  if ((listen || httpListen) && !join)
+    return net::usageError("condriver", "--listen and --http are for a node that joins (--join)");
+  std::optional<config::HttpAddress> udpAddress, httpAddress;
+  if (join) {
+    if (!listen) return net::usageError("condriver", "--join needs --listen HOST:PORT");
+    udpAddress = config::parseHttpAddress(*listen);
+    if (!udpAddress)
+      return net::usageError("condriver", fmt::format("--listen: expected {}, found '{}'",
+                                                      config::kHttpSyntax, *listen));
+    if (httpListen) {
+      httpAddress = config::parseHttpAddress(*httpListen);
+      if (!httpAddress || *join != "learner")
+        return net::usageError("condriver", fmt::format("--http: expected {} with --join learner, "
+                                                        "found '{}'",
+                                                        config::kHttpSyntax, *httpListen));
+    }
+  }
+  auto hosts = join ? net::loadHostsToJoin("condriver", hostsFile, uid)
+                    : net::loadHostsFor("condriver", hostsFile, uid, config::Kind::consensus);
   if (!hosts) return net::kUsageError;
-  config::Faults faults = hosts->hosts[uid].faults;
+  if (!join) httpAddress = hosts->hosts[uid].http;
+  wire::Role joinRole = !join                 ? wire::Role::none
+                        : *join == "proposer" ? wire::Role::proposer
+                        : *join == "acceptor" ? wire::Role::acceptor
+                                              : wire::Role::learner;
+  config::Faults faults = join ? config::Faults{} : hosts->hosts[uid].faults;
   if (crashAt && !config::parseCrashAt(*crashAt))
     return net::usageError("condriver", fmt::format("--crash-at: expected {}, found '{}'",
                                                     config::kCrashAtSyntax, *crashAt));
@@ -140,7 +171,7 @@ int main(int argc, char** argv) {
   asio::io_context io;
   try {
     std::optional<storage::NodeStore> store;
-    auto role = cluster.roleOf(uid);
+    auto role = join ? joinRole : cluster.roleOf(uid);
     if (!dataDir.empty() && (role == wire::Role::acceptor || role == wire::Role::proposer)) {
       store.emplace(dataDir, uid, cluster.hostsHash(), durability == "fsync");
       if (durability == "none") spdlog::warn("--durability none: acceptor state is not fsynced");
@@ -151,7 +182,7 @@ int main(int argc, char** argv) {
                    recovered.acceptor.size(), recovered.proposerRound, store->path());
     // Service mode: a learner with an HTTP address serves the key-value map (docs/KV.md),
     // starting from its snapshot when it has one.
-    bool serving = hosts->service() && hosts->hosts[uid].http && role == wire::Role::learner;
+    bool serving = hosts->service() && httpAddress && role == wire::Role::learner;
     std::optional<service::SnapshotFile> snapshotFile;
     std::optional<kv::Snapshot> snapshot;
     if (serving && !dataDir.empty()) {
@@ -172,8 +203,8 @@ int main(int argc, char** argv) {
     start.firstRequest = uint64_t(std::chrono::duration_cast<std::chrono::microseconds>(
                                       std::chrono::system_clock::now().time_since_epoch())
                                       .count());
-    net::UdpTransport transport(io, *hosts, uid);
-    core::Node node(cluster, timing, uid, seed, recovered, std::move(start));
+    net::UdpTransport transport(io, *hosts, uid, udpAddress);
+    core::Node node(cluster, timing, uid, seed, recovered, std::move(start), joinRole);
     net::FaultInjector injector(faults, seed + 1);
     std::optional<trace::TraceWriter> tracer;
     if (!traceFile.empty()) tracer.emplace(traceFile, uid);
@@ -192,6 +223,12 @@ int main(int argc, char** argv) {
     if (store) hooks.persist = [&](const core::Outbox& out) { store->save(out); };
     hooks.trace = tracer ? &*tracer : nullptr;
     hooks.batches = cluster.multi();
+    hooks.addressOf = [&](uint32_t to) -> std::optional<config::HttpAddress> {
+      auto text = node.cluster().membership().addressOf(to);
+      auto address = text ? config::parseMemberAddress(*text) : std::nullopt;
+      if (!address) return std::nullopt;
+      return address->udp;
+    };
     std::optional<net::Authenticator> key;
     if (auto keyFile = net::keyFileFor(*hosts)) key = net::Authenticator::fromFile(*keyFile);
     hooks.key = key ? &*key : nullptr;
@@ -210,7 +247,7 @@ int main(int argc, char** argv) {
     std::optional<service::HttpApi> http;
     if (kvService) {
       kvService->attach(driver);
-      http.emplace(io, *kvService, *hosts, uid, transport.counters());
+      http.emplace(io, *kvService, *hosts, uid, *httpAddress, transport.counters());
       spdlog::info("n{} learner: serving HTTP on {}", uid, http->url());
     }
     int code = driver.run();

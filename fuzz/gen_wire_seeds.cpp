@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <string>
 
+#include "core/membership.hpp"
 #include "wire/batch.hpp"
 #include "wire/codec.hpp"
 
@@ -42,6 +43,27 @@ int main(int argc, char** argv) {
   batch.from = 1;
   batch.instance = 4;
   batch.ballot = {2, 1};
-  batch.value = encodeBatch({{5, 1, "a"}, {6, 2, "bc"}});
-  return write(dir + "/ACCEPT_batch", batch) ? 0 : 1;
+  // And a configuration change among them (docs/MEMBERSHIP.md).
+  paxos::core::Change change{0, {}};
+  change.next.epoch = 1;
+  change.next.proposers = {0};
+  change.next.acceptors = {1, 9};
+  change.next.learners = {2};
+  change.next.addresses[9] = "127.0.0.1:10109";
+  change.next.retired = {3};
+  batch.value = encodeBatch({{5, 1, "a"},
+                             {6, 2, "bc"},
+                             {paxos::core::changeClient(2), 3, paxos::core::encodeChange(change)}});
+  if (!write(dir + "/ACCEPT_batch", batch)) return 1;
+  // A learner's PROGRESS with the membership history that change made.
+  paxos::core::Configuration initial;
+  initial.proposers = {0};
+  initial.acceptors = {1, 3};
+  initial.learners = {2};
+  paxos::core::Membership membership(initial, 4);
+  membership.deliver(0, *decodeBatch(batch.value));
+  Message progress = paxos::wire::msg::progress(1, membership.through(), membership.encode());
+  progress.hostsHash = 0x1234567890abcdefULL;
+  progress.from = 2;
+  return write(dir + "/PROGRESS_membership", progress) ? 0 : 1;
 }

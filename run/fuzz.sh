@@ -33,7 +33,8 @@ command -v clang++-14 >/dev/null || { echo "clang++-14 not found" >&2; exit 2; }
 CXX=(clang++-14 -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined
      -fno-sanitize-recover=undefined -I "$ROOT/libpaxos" -I "$ROOT/fuzz")
 WIRE_SRC=("$ROOT/libpaxos/wire/message.cpp" "$ROOT/libpaxos/wire/codec.cpp"
-          "$ROOT/libpaxos/wire/batch.cpp")
+          "$ROOT/libpaxos/wire/batch.cpp" "$ROOT/libpaxos/core/configuration.cpp"
+          "$ROOT/libpaxos/core/membership.cpp")
 HOSTS_SRC=("$ROOT/libpaxos/config/hosts.cpp" "$ROOT/libpaxos/config/text_hosts.cpp"
            "$ROOT/libpaxos/config/yaml_hosts.cpp")
 mkdir -p "$OUT" || exit 2

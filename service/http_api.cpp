@@ -8,6 +8,7 @@
 #include <restinio/all.hpp>
 
 #include "service/base64.hpp"
+#include "service/members.hpp"
 #include "service/page.hpp"
 
 namespace paxos::service {
@@ -129,12 +130,8 @@ std::string_view statusText(int status) {
 
 struct HttpApi::Server {
   Server(asio::io_context& io, KvService& service, const config::Hosts& hosts, uint32_t uid,
-         const net::Counters& datagrams, HttpLimits limits)
-      : service(service),
-        hosts(hosts),
-        uid(uid),
-        datagrams(datagrams),
-        address(*hosts.hosts[uid].http) {
+         config::HttpAddress listen, const net::Counters& datagrams, HttpLimits limits)
+      : service(service), hosts(hosts), uid(uid), datagrams(datagrams), address(std::move(listen)) {
     restinio::incoming_http_msg_limits_t msgLimits;
     msgLimits.max_body_size(limits.maxBody)
         .max_url_size(16 * 1024)
@@ -160,6 +157,7 @@ struct HttpApi::Server {
   void submit(Request req, kv::Command command, bool base64,
               std::function<Response(const kv::Result&, bool base64)> shape);
   std::optional<Response> kvRequest(Request req);
+  std::optional<Response> membersRequest(Request req);
   Response status() const;
   Response metrics() const;
 
@@ -322,6 +320,50 @@ std::optional<Response> HttpApi::Server::kvRequest(Request req) {
   return error(405, "method_not_allowed", "GET, PUT or DELETE");
 }
 
+// docs/MEMBERSHIP.md: GET the configuration; POST adds a node (and may replace one); DELETE
+// removes one. A change answers once this replica has it: 200 with the configuration it made, or
+// 409 if another change from the same epoch was decided first.
+std::optional<Response> HttpApi::Server::membersRequest(Request req) {
+  const auto& h = req->header();
+  std::string_view path = h.path();
+  auto method = h.method();
+  const core::Membership& membership = service.membership();
+  if (path == "/v1/members" || path == "/v1/members/") {
+    if (method == restinio::http_method_get()) return ok(200, membersJson(membership, hosts));
+    if (method != restinio::http_method_post())
+      return error(405, "method_not_allowed", "GET or POST");
+  } else if (method != restinio::http_method_delete()) {
+    return error(405, "method_not_allowed", "DELETE");
+  }
+  std::variant<core::Change, Refusal> change;
+  if (method == restinio::http_method_post()) {
+    change = addMember(membership, hosts, req->body());
+  } else {
+    auto uid = parseVersion(path.substr(std::string_view("/v1/members/").size()));
+    if (!uid || *uid >= core::kChangeBit)
+      return error(400, "bad_request", "expected /v1/members/UID");
+    change = removeMember(membership, uint32_t(*uid));
+  }
+  if (auto* refusal = std::get_if<Refusal>(&change))
+    return error(refusal->status, refusal->status == 400 ? "bad_request" : "conflict",
+                 refusal->message);
+  uint64_t epoch = std::get<core::Change>(change).next.epoch;
+  service.submitChange(std::get<core::Change>(change), [this, req, epoch](const Outcome& o) {
+    if (o.kind == Outcome::Kind::unavailable)
+      return send(req, error(503, "unavailable", o.message));
+    if (o.kind == Outcome::Kind::timeout) return send(req, error(504, "timeout", o.message));
+    if (o.result.status != kv::Status::ok)
+      return send(req, error(409, "conflict",
+                             fmt::format("another change from epoch {} was decided first; read "
+                                         "GET /v1/members and try again",
+                                         epoch - 1)));
+    json j = membersJson(service.membership(), hosts);
+    j["slot"] = o.result.slot;
+    send(req, ok(200, j));
+  });
+  return std::nullopt;
+}
+
 restinio::request_handling_status_t HttpApi::Server::handle(Request req) {
   const auto& h = req->header();
   std::string_view path = h.path();
@@ -374,6 +416,8 @@ restinio::request_handling_status_t HttpApi::Server::handle(Request req) {
       submit(req, kv::Command{kv::Op::reset, {}, {}, std::nullopt, 0, {}}, false, shapeRound);
     else
       r = error(405, "method_not_allowed", "POST");
+  } else if (path == "/v1/members" || path.starts_with("/v1/members/")) {
+    r = membersRequest(req);
   } else if (path == "/v1/status" && get) {
     r = status();
   } else if (path == "/metrics" && get) {
@@ -397,14 +441,14 @@ restinio::request_handling_status_t HttpApi::Server::handle(Request req) {
 }
 
 Response HttpApi::Server::status() const {
+  // The newest configuration's members (docs/MEMBERSHIP.md), flat, for the status page.
   json members = json::array();
-  int p = hosts.proposers, a = hosts.acceptors;
-  for (int i = 0; i < hosts.consensusCount(); ++i) {
-    const auto& host = hosts.hosts[i];
-    json m{{"uid", i}, {"role", i < p ? "proposer" : i < p + a ? "acceptor" : "learner"}};
-    if (host.http) m["http"] = fmt::format("{}:{}", host.http->host, host.http->port);
-    members.push_back(m);
-  }
+  json config = membersJson(service.membership(), hosts);
+  for (const char* role : {"proposer", "acceptor", "learner"})
+    for (json m : config[std::string(role) + "s"]) {
+      m["role"] = role;
+      members.push_back(m);
+    }
   auto& l = service.learner();
   auto leader = service.leader();
   const auto& c = service.counters();
@@ -475,13 +519,12 @@ Response HttpApi::Server::metrics() const {
 }
 
 HttpApi::HttpApi(asio::io_context& io, KvService& service, const config::Hosts& hosts, uint32_t uid,
-                 const net::Counters& datagrams, HttpLimits limits) {
+                 config::HttpAddress address, const net::Counters& datagrams, HttpLimits limits) {
   try {
-    server_ = std::make_unique<Server>(io, service, hosts, uid, datagrams, limits);
+    server_ = std::make_unique<Server>(io, service, hosts, uid, address, datagrams, limits);
   } catch (const std::exception& e) {
-    const auto& a = *hosts.hosts[uid].http;
     throw std::runtime_error(
-        fmt::format("cannot serve HTTP on {}:{}: {}", a.host, a.port, e.what()));
+        fmt::format("cannot serve HTTP on {}: {}", config::httpText(address), e.what()));
   }
 }
 

@@ -24,9 +24,9 @@ struct HttpLimits {
 
 class HttpApi {
  public:
-  // Binds hosts.hosts[uid].http and listens; throws std::runtime_error (one line) on failure.
+  // Binds `address` and listens; throws std::runtime_error (one line) on failure.
   HttpApi(asio::io_context& io, KvService& service, const config::Hosts& hosts, uint32_t uid,
-          const net::Counters& datagrams, HttpLimits limits = {});
+          config::HttpAddress address, const net::Counters& datagrams, HttpLimits limits = {});
   ~HttpApi();
   HttpApi(const HttpApi&) = delete;
   HttpApi& operator=(const HttpApi&) = delete;

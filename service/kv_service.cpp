@@ -29,11 +29,11 @@ KvService::KvService(asio::io_context& io, core::Node& node, ServiceOptions opti
   // A restarted replica serves its snapshot at once: a peer behind the trim point may need it.
   if (snapshot)
     snapshotBytes_ =
-        kv::encodeSnapshot(snapshotSlot_, replica_.store(), learner_.requests(), membership());
+        kv::encodeSnapshot(snapshotSlot_, replica_.store(), learner_.requests(), membershipState());
   sweep();
 }
 
-kv::MembershipState KvService::membership() const {
+kv::MembershipState KvService::membershipState() const {
   const core::Membership& m = node_.cluster().membership();
   return {m.through(), m.encode()};
 }
@@ -50,19 +50,28 @@ bool KvService::leaderKnown() const {
   return leader().has_value();
 }
 
-void KvService::submit(kv::Command command, Reply reply) {
+bool KvService::admit(Reply& reply) {
   Outcome refused{Outcome::Kind::unavailable, {}, {}};
   if (!node_.leader() || !leaderKnown())
     refused.message = "no leader reaching a majority of acceptors is known; retry later";
   else if (pending_.size() >= options_.maxPending)
     refused.message = fmt::format("{} commands are waiting already; retry later", pending_.size());
-  if (!refused.message.empty()) {
-    ++counters_.unavailable;
-    asio::post(io_, [reply = std::move(reply), refused] { reply(refused); });
-    return;
-  }
+  if (refused.message.empty()) return true;
+  ++counters_.unavailable;
+  asio::post(io_, [reply = std::move(reply), refused] { reply(refused); });
+  return false;
+}
+
+void KvService::submit(kv::Command command, Reply reply) {
+  if (admit(reply)) submitted(learner_.submit(kv::encode(command)), std::move(reply));
+}
+
+void KvService::submitChange(const core::Change& change, Reply reply) {
+  if (admit(reply)) submitted(learner_.submitChange(change), std::move(reply));
+}
+
+void KvService::submitted(uint64_t id, Reply reply) {
   ++counters_.submitted;
-  uint64_t id = learner_.submit(kv::encode(command));
   pending_.emplace(id, Pending{std::move(reply), now() + options_.requestTimeout});
   // Commands that come in one turn of the event loop leave in one REQUEST: post, not send.
   if (toSubmit_++ == 0)
@@ -92,6 +101,23 @@ void KvService::delivered(const std::vector<std::pair<uint64_t, wire::Command>>&
       if (recent_.size() > kRecent) recent_.pop_front();
     }
   }
+  // Configuration changes of ours: applied if the configuration they built now follows them.
+  for (const auto& [slot, c] : delivered) {
+    auto it =
+        c.client == core::changeClient(node_.uid()) ? pending_.find(c.request) : pending_.end();
+    if (it == pending_.end()) continue;
+    auto change = core::decodeChange(c.value);
+    const auto& configs = membership().configs();
+    auto effect = configs.find(slot + membership().alpha());
+    bool applied = change && effect != configs.end() && effect->second == change->next;
+    Reply reply = std::move(it->second.reply);
+    pending_.erase(it);
+    ++counters_.applied;
+    kv::Result result;
+    result.status = applied ? kv::Status::ok : kv::Status::failed;
+    result.slot = slot;
+    reply(Outcome{Outcome::Kind::applied, result, {}});
+  }
   for (auto& [id, result] : replica_.apply(delivered)) {
     auto it = pending_.find(id);
     if (it == pending_.end()) continue;  // its client had its 504 already
@@ -105,7 +131,8 @@ void KvService::delivered(const std::vector<std::pair<uint64_t, wire::Command>>&
 
 void KvService::snapshot() {
   uint64_t slot = learner_.next();
-  std::string bytes = kv::encodeSnapshot(slot, replica_.store(), learner_.requests(), membership());
+  std::string bytes =
+      kv::encodeSnapshot(slot, replica_.store(), learner_.requests(), membershipState());
   if (file_) {
     try {
       file_->write(bytes);

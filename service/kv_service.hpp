@@ -57,6 +57,10 @@ class KvService {
   // Puts a command in the log; `reply` runs once, on this thread, when the replica has applied
   // it, or 503/504. Not re-entrant into reply: it never runs inside submit.
   void submit(kv::Command command, Reply reply);
+  // The same for a configuration change (docs/MEMBERSHIP.md): `reply` says, once this replica has
+  // it, whether it applied (result.status ok) or was void (failed: the epoch had moved on).
+  void submitChange(const core::Change& change, Reply reply);
+  const core::Membership& membership() const { return node_.cluster().membership(); }
   const kv::Store& store() const { return replica_.store(); }
 
   // Driver hooks: the step's input (commands to send) and its deliveries.
@@ -86,7 +90,10 @@ class KvService {
   void fetched(const std::string& error, std::string bytes);
   void install(core::Time now, core::Outbox& out);  // the fetched snapshot, in a driver step
   static core::Time now();
-  kv::MembershipState membership() const;
+  // Admits a request unless no leader is known or too many wait: then answers 503, and false.
+  bool admit(Reply& reply);
+  void submitted(uint64_t id, Reply reply);
+  kv::MembershipState membershipState() const;
 
   asio::io_context& io_;
   core::Node& node_;

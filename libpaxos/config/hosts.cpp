@@ -206,6 +206,23 @@ std::string httpText(const HttpAddress& address) {
   return address.host + ":" + std::to_string(address.port);
 }
 
+std::optional<MemberAddress> parseMemberAddress(std::string_view text) {
+  auto space = text.find(' ');
+  auto udp = parseHttpAddress(text.substr(0, space));
+  if (!udp) return std::nullopt;
+  MemberAddress address{*udp, std::nullopt};
+  if (space == std::string_view::npos) return address;
+  std::string_view rest = text.substr(space);
+  if (!rest.starts_with(" http ")) return std::nullopt;
+  address.http = parseHttpAddress(rest.substr(6));
+  if (!address.http) return std::nullopt;
+  return address;
+}
+
+std::string memberAddressText(const MemberAddress& address) {
+  return httpText(address.udp) + (address.http ? " http " + httpText(*address.http) : "");
+}
+
 bool Hosts::service() const {
   return std::any_of(hosts.begin(), hosts.end(), [](const Host& h) { return h.http.has_value(); });
 }
@@ -296,6 +313,8 @@ uint64_t Hosts::hash() const {
   // Only multi is written, so every basic model keeps the hash it had before modes existed.
   // "M=" cannot be mistaken for a host, whose entry starts with its length (a digit).
   if (mode != Mode::basic) canonical += "M=" + std::string(modeName(mode)) + ";";
+  // Likewise alpha, only when a file sets it: every node must split the log alike.
+  if (alpha != 0) canonical += "X=" + std::to_string(alpha) + ";";
   for (const Host& host : hosts) {
     canonical += std::to_string(host.name.size()) + ":" + host.name + ":" +
                  std::to_string(host.port) + ":" + kindName(host.kind);

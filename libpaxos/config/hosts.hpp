@@ -41,6 +41,15 @@ inline constexpr std::string_view kHttpSyntax = "HOST:PORT with PORT 1..65535";
 std::optional<HttpAddress> parseHttpAddress(std::string_view text);
 std::string httpText(const HttpAddress& address);  // "HOST:PORT", the form parseHttpAddress reads
 
+// Where a node outside the hosts file listens (a configuration's addresses, docs/MEMBERSHIP.md):
+// "HOST:PORT" (UDP), and for a service learner " http HOST:PORT" after it.
+struct MemberAddress {
+  HttpAddress udp;  // same syntax as an HTTP address
+  std::optional<HttpAddress> http;
+};
+std::optional<MemberAddress> parseMemberAddress(std::string_view text);
+std::string memberAddressText(const MemberAddress& address);
+
 struct Host {
   std::string name;  // hostname or address, resolved at start-up
   uint16_t port = 0;
@@ -70,6 +79,9 @@ struct Hosts {
   // basic = one value (seed 001), multi = replicated log (seed 004); see docs/MULTI.md. Set by
   // the text format's MODE line or the YAML key `mode`; files without either are basic.
   Mode mode = Mode::basic;
+  // Multi mode: a configuration change decided at slot s governs from s + alpha on
+  // (docs/MEMBERSHIP.md). YAML `alpha`; 0: the default (core::kDefaultAlpha), not hashed.
+  int alpha = 0;
   int countsLine = 0;  // blamed when the con hosts do not add up to the counts and no host fits
 
   int consensusCount() const { return proposers + acceptors + learners; }

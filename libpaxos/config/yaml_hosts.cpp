@@ -57,6 +57,13 @@ class YamlReader {
       if (!mode) fail(lineOf(v, line), "unknown mode", kModeSyntax, quote(word));
       hosts.mode = *mode;
     };
+    fields["alpha"] = [&](const YAML::Node& v, int line) {
+      constexpr std::string_view expected = "slots 1..1000000";
+      long long alpha = readInteger("alpha", v, line, expected);
+      if (alpha < 1 || alpha > 1000000)
+        fail(lineOf(v, line), "bad alpha", expected, quote(v.Scalar()));
+      hosts.alpha = static_cast<int>(alpha);
+    };
     fields["key_file"] = [&](const YAML::Node& v, int line) {
       std::string path = readString("key_file", v, line, "a path to the cluster key");
       if (path.empty())

@@ -63,6 +63,8 @@ void Configuration::encode(wire::Writer& w) const {
     w.u32(uid);
     w.bytes(address);
   }
+  w.u32(static_cast<uint32_t>(retired.size()));
+  for (uint32_t uid : retired) w.u32(uid);
 }
 
 Configuration Configuration::decode(wire::Reader& r) {
@@ -77,6 +79,9 @@ Configuration Configuration::decode(wire::Reader& r) {
     uint32_t uid = r.u32();
     c.addresses[uid] = r.bytes();
   }
+  uint32_t retired = r.u32();
+  if (retired > r.remaining() / 4) r.fail();
+  for (uint32_t i = 0; i < retired && r.ok(); ++i) c.retired.push_back(r.u32());
   if (r.ok() && (c.invalid() || c.addresses.size() != n)) r.fail();
   return c;
 }

@@ -36,6 +36,9 @@ struct Configuration {
   // Where UIDs outside the hosts file listen: "host:port", and for a service learner
   // "host:port http host:port". The core only carries it; the transport reads it.
   std::map<uint32_t, std::string> addresses;
+  // Acceptors removed so far, ascending. The core does not read it: the HTTP API refuses to add
+  // one again, because a node under that UID may have lost the disk that held its promises.
+  std::vector<uint32_t> retired;
 
   wire::Role roleOf(uint32_t uid) const;
   bool contains(uint32_t uid) const { return roleOf(uid) != wire::Role::none; }

@@ -61,9 +61,13 @@ bool Membership::adopt(std::string_view encoded, uint64_t through) {
     if (!r.ok() || !r.atEnd() || configs.rbegin()->first >= through + alpha_) return false;
   }
   if (configs.rbegin()->second.epoch < latest().epoch) return false;  // not the same history
-  // The peer may have forgotten configurations this node still needs: keep those.
+  // The peer may have forgotten configurations this node still needs: keep those. One history
+  // has its epochs ascending with the slots; a peer whose does not fit ours is not taken.
   for (const auto& [first, config] : configs_)
     if (first < configs.begin()->first) configs.emplace(first, config);
+  uint64_t epoch = 0;
+  for (auto it = configs.begin(); it != configs.end(); epoch = (it++)->second.epoch)
+    if (it != configs.begin() && it->second.epoch <= epoch) return false;
   configs_ = std::move(configs);
   through_ = through;
   return true;
@@ -90,6 +94,12 @@ std::string Membership::encode() const {
 bool Membership::ever(uint32_t uid, wire::Role role) const {
   return std::any_of(configs_.begin(), configs_.end(),
                      [&](const auto& c) { return c.second.roleOf(uid) == role; });
+}
+
+std::optional<std::string> Membership::addressOf(uint32_t uid) const {
+  for (auto it = configs_.rbegin(); it != configs_.rend(); ++it)
+    if (auto a = it->second.addresses.find(uid); a != it->second.addresses.end()) return a->second;
+  return std::nullopt;
 }
 
 std::set<uint32_t> Membership::members() const {

@@ -60,6 +60,8 @@ class Membership {
   // `uid` held `role` in some configuration still held (a removed acceptor still answers for
   // the slots of its configurations).
   bool ever(uint32_t uid, wire::Role role) const;
+  // The address the newest configuration that has one gives `uid` (a UID outside the hosts file).
+  std::optional<std::string> addressOf(uint32_t uid) const;
   // Every UID of every configuration held: whom a learner tells its progress.
   std::set<uint32_t> members() const;
   // The acceptors of every configuration of slots from `slot` on, as known.

@@ -84,7 +84,9 @@ void Driver::onDatagram(std::span<const uint8_t> bytes) {
   }
   // Without a cluster key the source address is all that ties a datagram to the UID it claims
   // (docs/FAULTS.md).
-  if (!transport_.cameFrom(message->from)) {
+  // A UID it has no address for yet is a member added by a configuration this node is about to
+  // learn (the PROGRESS that tells it); the core refuses what it does not know.
+  if (transport_.knows(message->from) && !transport_.cameFrom(message->from)) {
     ++transport_.counters().wrongSender;
     traceMessage("drop", *message, transport_.self());
     if (debug_)
@@ -179,6 +181,8 @@ void Driver::apply(core::Outbox& out) {
     traceMessage("send", envelope.message, envelope.to);
     auto datagram = wire::encode(envelope.message);
     if (hooks_.key) hooks_.key->seal(datagram);
+    if (!transport_.knows(envelope.to) && hooks_.addressOf)
+      if (auto address = hooks_.addressOf(envelope.to)) transport_.learn(envelope.to, *address);
     transport_.send(envelope.to, datagram);
   }
   if (out.exitCode) {

@@ -31,6 +31,9 @@ struct DriverHooks {
   // same step: after each step (start, a burst of datagrams, a tick) before its output leaves,
   // and on offerInput(). May be empty.
   std::function<void(core::Time now, core::Outbox& out)> feed;
+  // Multi mode: where a member the hosts file does not list listens (its configuration's
+  // address), asked the first time a message goes to it. May be empty.
+  std::function<std::optional<config::HttpAddress>(uint32_t uid)> addressOf;
   // Service mode: the commands the learner delivered in the step (Outbox::delivered).
   std::function<void(const std::vector<std::pair<uint64_t, wire::Command>>&)> delivered;
 };

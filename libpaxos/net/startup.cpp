@@ -48,6 +48,28 @@ std::optional<config::Hosts> loadHostsFor(const std::string& program, const std:
   return hosts;
 }
 
+std::optional<config::Hosts> loadHostsToJoin(const std::string& program, const std::string& path,
+                                             uint32_t uid) {
+  config::Hosts hosts;
+  try {
+    hosts = config::loadHosts(path);
+  } catch (const config::HostsError& error) {
+    usageError(program, error.what());
+    return std::nullopt;
+  }
+  std::string why;
+  if (hosts.mode != config::Mode::multi)
+    why = fmt::format("{} is a basic-mode cluster: only a multi-mode one changes members", path);
+  else if (uid < uint32_t(hosts.size()))
+    why = fmt::format("UID {} is in {} (UIDs 0..{}): a joining node takes a new UID", uid, path,
+                      hosts.size() - 1);
+  else if (uid >= 0x80000000u)
+    why = fmt::format("UID {} is too large (at most {})", uid, 0x7FFFFFFF);
+  if (why.empty()) return hosts;
+  usageError(program, why);
+  return std::nullopt;
+}
+
 std::optional<std::string> keyFileFor(const config::Hosts& hosts) {
   const char* env = std::getenv("PAXOS_KEY_FILE");
   if (env && *env) return std::string(env);
@@ -58,7 +80,8 @@ std::optional<std::string> keyFileFor(const config::Hosts& hosts) {
 core::Cluster clusterOf(const config::Hosts& hosts) {
   int clients = hosts.size() - hosts.consensusCount();
   return core::Cluster(hosts.proposers, hosts.acceptors, hosts.learners, clients, hosts.hash(),
-                       hosts.mode, hosts.service());
+                       hosts.mode, hosts.service(),
+                       hosts.alpha > 0 ? uint64_t(hosts.alpha) : core::kDefaultAlpha);
 }
 
 }  // namespace paxos::net

@@ -24,6 +24,11 @@ int usageError(const std::string& program, const std::string& message);
 std::optional<config::Hosts> loadHostsFor(const std::string& program, const std::string& path,
                                           uint32_t uid, config::Kind kind);
 
+// The same for a node that joins a running multi-mode cluster under a new UID
+// (docs/MEMBERSHIP.md): `uid` must be past the hosts file's UIDs.
+std::optional<config::Hosts> loadHostsToJoin(const std::string& program, const std::string& path,
+                                             uint32_t uid);
+
 // The cluster as the protocol core sees it: counts, mode and hash of this hosts file.
 core::Cluster clusterOf(const config::Hosts& hosts);
 

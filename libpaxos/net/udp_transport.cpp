@@ -12,28 +12,43 @@ using asio::ip::udp;
 
 namespace {
 
-udp::endpoint resolve(asio::io_context& io, const config::Host& host) {
+std::optional<udp::endpoint> lookup(asio::io_context& io, const std::string& name, uint16_t port,
+                                    std::string& why) {
   udp::resolver resolver(io);
   std::error_code error;
-  auto results = resolver.resolve(udp::v4(), host.name, std::to_string(host.port), error);
-  if (error || results.empty())
-    throw std::runtime_error(fmt::format("cannot resolve host '{}' (line {}): {}", host.name,
-                                         host.line, error ? error.message() : "no IPv4 address"));
+  auto results = resolver.resolve(udp::v4(), name, std::to_string(port), error);
+  if (error || results.empty()) {
+    why = error ? error.message() : "no IPv4 address";
+    return std::nullopt;
+  }
   return results.begin()->endpoint();
+}
+
+udp::endpoint resolve(asio::io_context& io, const config::Host& host) {
+  std::string why;
+  auto endpoint = lookup(io, host.name, host.port, why);
+  if (!endpoint)
+    throw std::runtime_error(
+        fmt::format("cannot resolve host '{}' (line {}): {}", host.name, host.line, why));
+  return *endpoint;
 }
 
 }  // namespace
 
-UdpTransport::UdpTransport(asio::io_context& io, const config::Hosts& hosts, uint32_t self)
-    : self_(self), socket_(io), buffer_(wire::kMaxDatagram + 1) {
+UdpTransport::UdpTransport(asio::io_context& io, const config::Hosts& hosts, uint32_t self,
+                           std::optional<config::HttpAddress> bind)
+    : io_(io), self_(self), socket_(io), buffer_(wire::kMaxDatagram + 1) {
   for (const auto& host : hosts.hosts) peers_.push_back(resolve(io, host));
-  const auto& own = hosts.hosts.at(self);
+  config::HttpAddress own =
+      bind ? *bind : config::HttpAddress{hosts.hosts.at(self).name, hosts.hosts.at(self).port};
+  if (bind && !learn(self, *bind))
+    throw std::runtime_error(fmt::format("cannot resolve {}", config::httpText(*bind)));
   std::error_code error;
   socket_.open(udp::v4(), error);
-  if (!error) socket_.bind(peers_[self], error);
+  if (!error) socket_.bind(*find(self), error);
   if (error)
     throw std::runtime_error(
-        fmt::format("cannot bind {}:{}: {}", own.name, own.port, error.message()));
+        fmt::format("cannot bind {}:{}: {}", own.host, own.port, error.message()));
   // Bursts (START to every node, ACCEPTED to every learner) must not overflow a small default.
   socket_.set_option(asio::socket_base::receive_buffer_size(1 << 20), error);
   socket_.non_blocking(true, error);
@@ -66,10 +81,25 @@ void UdpTransport::receiveNext() {
       });
 }
 
+const udp::endpoint* UdpTransport::find(uint32_t uid) const {
+  if (uid < peers_.size()) return &peers_[uid];
+  auto it = joined_.find(uid);
+  return it == joined_.end() ? nullptr : &it->second;
+}
+
+bool UdpTransport::learn(uint32_t uid, const config::HttpAddress& address) {
+  std::string why;
+  auto endpoint = lookup(io_, address.host, address.port, why);
+  if (!endpoint) return false;
+  joined_[uid] = *endpoint;
+  return true;
+}
+
 void UdpTransport::send(uint32_t to, std::span<const uint8_t> bytes) {
-  if (to >= peers_.size()) return;
+  const udp::endpoint* peer = find(to);
+  if (!peer) return;
   std::error_code error;
-  socket_.send_to(asio::buffer(bytes.data(), bytes.size()), peers_[to], 0, error);
+  socket_.send_to(asio::buffer(bytes.data(), bytes.size()), *peer, 0, error);
   if (error)
     ++counters_.sendErrors;  // lost like any datagram; the sender's resend covers it
   else

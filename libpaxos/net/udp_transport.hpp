@@ -7,6 +7,8 @@
 #include <asio.hpp>
 #include <cstdint>
 #include <functional>
+#include <map>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -33,23 +35,35 @@ class UdpTransport {
   using Handler = std::function<void(std::span<const uint8_t>)>;
   static constexpr int kBurst = 64;  // datagrams read before the burst ends and others run
 
-  // Resolves every host line and binds this UID's. Throws std::runtime_error with a one-line
-  // reason ("cannot bind localhost:10000: Address already in use").
-  UdpTransport(asio::io_context& io, const config::Hosts& hosts, uint32_t self);
+  // Resolves every host line and binds this UID's (or `bind`: a UID outside the hosts file that
+  // joins, docs/MEMBERSHIP.md). Throws std::runtime_error with a one-line reason ("cannot bind
+  // localhost:10000: Address already in use").
+  UdpTransport(asio::io_context& io, const config::Hosts& hosts, uint32_t self,
+               std::optional<config::HttpAddress> bind = std::nullopt);
 
   void receive(Handler handler, std::function<void()> burstEnd);
   void send(uint32_t to, std::span<const uint8_t> bytes);
   Counters& counters() { return counters_; }
   // Whether the datagram being handled came from uid's address (valid inside the handler).
-  bool cameFrom(uint32_t uid) const { return uid < peers_.size() && sender_ == peers_[uid]; }
+  bool cameFrom(uint32_t uid) const {
+    const auto* peer = find(uid);
+    return peer && sender_ == *peer;
+  }
+  // Whether it has an address for `uid`; learn() gives it one: a member the hosts file does not
+  // list, from a configuration ("HOST:PORT", resolved now). False if it does not resolve.
+  bool knows(uint32_t uid) const { return find(uid) != nullptr; }
+  bool learn(uint32_t uid, const config::HttpAddress& address);
   uint32_t self() const { return self_; }
 
  private:
   void receiveNext();
+  const asio::ip::udp::endpoint* find(uint32_t uid) const;
 
+  asio::io_context& io_;
   uint32_t self_;
   asio::ip::udp::socket socket_;
-  std::vector<asio::ip::udp::endpoint> peers_;  // index is the UID
+  std::vector<asio::ip::udp::endpoint> peers_;          // index is the UID
+  std::map<uint32_t, asio::ip::udp::endpoint> joined_;  // UIDs outside the hosts file
   std::vector<uint8_t> buffer_;
   asio::ip::udp::endpoint sender_;
   Handler handler_;

@@ -104,3 +104,20 @@ TEST_CASE("membership: a removed acceptor is still known as one; bad configurati
   CHECK(bad.invalid());  // an address for no member
   CHECK_FALSE(core::decodeChange("short"));
 }
+
+TEST_CASE(
+    "membership: a history whose epochs do not fit this node's is refused (fuzz_wire found "
+    "one that merged into two epoch-0 configurations)") {
+  Membership ours(initial(), 4);
+  // A peer claims epoch 0 again from slot 6: with ours kept below it, epochs would not ascend.
+  Configuration c = initial();
+  c.acceptors = {2};
+  std::vector<uint8_t> bytes;
+  wire::Writer w(bytes);
+  w.u16(1);
+  w.u64(6);
+  c.encode(w);
+  CHECK_FALSE(ours.adopt(std::string(bytes.begin(), bytes.end()), 5));
+  CHECK(ours.through() == 0);
+  CHECK(ours.latest() == initial());
+}

@@ -132,6 +132,30 @@ void Cluster::start(int uid) {
   if (s.killAtStart.contains(uid)) kill(uid);
 }
 
+std::string Cluster::join(int uid, const std::string& role) {
+  if (uid < int(ports_.size())) throw std::invalid_argument("join: UID in the hosts file");
+  ports_.resize(uid + 1);
+  ports_[uid] = freeUdpPorts(1)[0];
+  std::string address = "127.0.0.1:" + std::to_string(ports_[uid]);
+  std::vector<std::string> argv{binDir() + "/condriver",
+                                std::to_string(uid),
+                                "--hosts",
+                                dir_ + "/hosts.txt",
+                                "--join",
+                                role,
+                                "--listen",
+                                address};
+  if (scenario_.http && role == "learner") {
+    httpPorts_[uid] = freeTcpPorts(1)[0];
+    argv.insert(argv.end(), {"--http", "127.0.0.1:" + std::to_string(httpPorts_[uid])});
+  }
+  if (scenario_.dataDir) argv.insert(argv.end(), {"--data-dir", dir_ + "/data"});
+  argv.insert(argv.end(), scenario_.nodeArgs.begin(), scenario_.nodeArgs.end());
+  argv_[uid] = argv;
+  spawn(uid, std::move(argv));
+  return address;
+}
+
 void Cluster::startAll() {
   for (int uid = 0; uid < size(); ++uid) start(uid);
 }

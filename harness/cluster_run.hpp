@@ -100,6 +100,10 @@ class Cluster {
   // --crash-at (the crash it was given has happened), plus `extra`.
   void restart(int uid, const std::vector<std::string>& extra = {});
   void kill(int uid);
+  // Starts a node under a UID past the hosts file's that joins as `role` once a configuration
+  // change adds it (condriver --join, docs/MEMBERSHIP.md), on a free port (a learner of an http
+  // scenario serves HTTP too: url(uid)). Returns the address it listens on, "127.0.0.1:PORT".
+  std::string join(int uid, const std::string& role);
 
   // Waits until the latest start of uid has exited; false if the limit passed first.
   bool waitFor(int uid);

@@ -126,7 +126,12 @@ void KvService::delivered(const std::vector<std::pair<uint64_t, wire::Command>>&
     pending_.erase(it);
     reply(Outcome{Outcome::Kind::applied, std::move(result), {}});
   }
-  if (learner_.next() >= snapshotSlot_ + options_.snapshotEvery) snapshot();
+  // Also once a configuration has taken effect: the acceptors it removed forget their slots only
+  // when every replica holds a snapshot past it, and exit then (docs/MEMBERSHIP.md).
+  uint64_t effect = membership().configs().rbegin()->first;
+  if (learner_.next() >= snapshotSlot_ + options_.snapshotEvery ||
+      (learner_.next() >= effect && snapshotSlot_ < effect))
+    snapshot();
 }
 
 void KvService::snapshot() {

@@ -4,7 +4,7 @@
 // Prints each round's outcome and the invariant verdict; with --seeds, a summary over K seeds.
 // Exit 1 on a violation.
 //
-// paxos-sim --long N [--seed S] [--jobs J] [--modes basic,multi,service]
+// paxos-sim --long N [--seed S] [--jobs J] [--modes basic,multi,service,members]
 // [--mixes mixed,harsh,slow,hunt]:
 // the long run. Seeds S..S+N-1, each run once per mode and fault mix (sim/scenarios.hpp, the
 // tests' cluster shapes: setup seed % 3), on J threads; prints the runs, violations and seeds/s
@@ -81,6 +81,7 @@ int longRun(uint64_t first, uint64_t count, int jobs, const std::vector<std::str
       sweep.mix = mix;
       sweep.setups = mode == "multi"     ? sim::multiSetups()
                      : mode == "service" ? sim::serviceSetups()
+                     : mode == "members" ? sim::membershipSetups()
                                          : sim::basicSetups();
       sweep.faults = mixNamed(mix);
     }
@@ -164,8 +165,9 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 256))
       ->needs(longRunOption);
   app.add_option("--modes", modes,
-                 "with --long: basic, multi, service (key-value replicas as learners)")
-      ->check(CLI::IsMember({"basic", "multi", "service"}))
+                 "with --long: basic, multi, service (key-value replicas as learners), members "
+                 "(service mode with configuration changes)")
+      ->check(CLI::IsMember({"basic", "multi", "service", "members"}))
       ->delimiter(',')
       ->needs(longRunOption);
   app.add_option(

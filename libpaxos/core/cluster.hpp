@@ -57,7 +57,10 @@ class Cluster {
   // always share an acceptor, which is what makes a chosen value stick (P2c).
   size_t quorum() const { return membership_.latest().quorum(); }
 
-  // Next consensus UID of the hosts file after `uid` on the ring (ascending, wrapping).
+  // Next consensus UID of the hosts file after `uid` on the Chang-Roberts ring (ascending,
+  // wrapping). It stays the hosts file's when the configuration changes: nodes that restart
+  // know no more than the file until a PROGRESS reaches them, and a ring must be one for all
+  // (docs/MEMBERSHIP.md); the ring repair skips a removed node like a dead one.
   uint32_t successor(uint32_t uid) const { return (uid + 1) % roles_.size(); }
 
  private:

@@ -34,6 +34,13 @@ wire::Role Configuration::roleOf(uint32_t uid) const {
   return wire::Role::none;
 }
 
+std::set<uint32_t> Configuration::members() const {
+  std::set<uint32_t> uids(proposers.begin(), proposers.end());
+  uids.insert(acceptors.begin(), acceptors.end());
+  uids.insert(learners.begin(), learners.end());
+  return uids;
+}
+
 std::optional<std::string> Configuration::invalid() const {
   if (proposers.empty() || acceptors.empty() || learners.empty())
     return "a configuration needs at least one proposer, one acceptor and one learner";

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -42,6 +43,7 @@ struct Configuration {
 
   wire::Role roleOf(uint32_t uid) const;
   bool contains(uint32_t uid) const { return roleOf(uid) != wire::Role::none; }
+  std::set<uint32_t> members() const;  // every UID it lists
   // A majority of this configuration's acceptors: two of them always share an acceptor.
   size_t quorum() const { return acceptors.size() / 2 + 1; }
   // Why this cannot be a configuration (no acceptor, proposer or learner, a UID listed twice,

@@ -104,9 +104,7 @@ std::optional<std::string> Membership::addressOf(uint32_t uid) const {
 
 std::set<uint32_t> Membership::members() const {
   std::set<uint32_t> uids;
-  for (const auto& [first, c] : configs_)
-    for (const auto* list : {&c.proposers, &c.acceptors, &c.learners})
-      uids.insert(list->begin(), list->end());
+  for (const auto& [first, c] : configs_) uids.merge(c.members());
   return uids;
 }
 

@@ -106,14 +106,13 @@ void Node::receive(Time now, const Message& m, Outbox& out) {
   stamp(out, mark);
 }
 
-void Node::adoptMembership(Time now, const Message& m, Outbox& out) {
+void Node::adoptMembership(const Message& m, Outbox& out) {
   Membership& membership = cluster_.membership();
   uint64_t epoch = membership.latest().epoch;
   if (!membership.adopt(m.value, m.end)) return;
   if (membership.latest().epoch != epoch)
     out.note(Level::info,
              fmt::format("configuration {} (from {})", describe(membership.latest()), m.from));
-  (void)now;
 }
 
 void Node::followMembership(Time now, Outbox& out) {
@@ -121,16 +120,16 @@ void Node::followMembership(Time now, Outbox& out) {
   Membership& membership = cluster_.membership();
   if (const Acceptor* a = acceptor()) membership.forget(a->trimmedBelow());
   bool listed = membership.latest().roleOf(self_) == role_;
-  if (listed && !member_) {
-    member_ = true;
-    if (joining_) {
-      joining_ = false;
-      playing_ = true;
-      out.note(Level::info, fmt::format("joined: {} in {}", wire::roleName(role_),
-                                        describe(membership.latest())));
-      out.event("role", std::nullopt, {}, std::string(wire::roleName(role_)));
-      player_->start(now, out);
-    }
+  member_ |= listed;
+  // A node that joined restarts as one that joins: its snapshot (a learner) or the next PROGRESS
+  // shows it listed.
+  if (listed && joining_) {
+    joining_ = false;
+    playing_ = true;
+    out.note(Level::info,
+             fmt::format("joined: {} in {}", wire::roleName(role_), describe(membership.latest())));
+    out.event("role", std::nullopt, {}, std::string(wire::roleName(role_)));
+    player_->start(now, out);
   }
   // A removed node still serves the slots of the configurations that listed it: an acceptor
   // until they are forgotten (every learner has them), others until they are decided.
@@ -152,7 +151,7 @@ void Node::dispatch(Time now, const Message& m, Outbox& out) {
   // A PROGRESS may introduce members (and the sender) this node did not know yet.
   if (m.type == Type::progress && m.end > 0 && cluster_.multi() && m.from != self_ &&
       m.hostsHash == cluster_.hostsHash())
-    adoptMembership(now, m, out);
+    adoptMembership(m, out);
   if (!cluster_.known(m.from) || m.from == self_) {
     ++out.refused;
     return;

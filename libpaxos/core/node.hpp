@@ -67,7 +67,7 @@ class Node : public Actor {
   // Multi mode: once every client is done, exits when the learners have the whole log.
   void drain(Time now, Outbox& out);
   // Multi mode: a learner's or an acceptor's PROGRESS carries the membership it knows.
-  void adoptMembership(Time now, const wire::Message& m, Outbox& out);
+  void adoptMembership(const wire::Message& m, Outbox& out);
   // After every step: a joining node starts playing once it is a member; a removed one exits
   // once no slot it still had a part in is left (MEMBERSHIP.md).
   void followMembership(Time now, Outbox& out);

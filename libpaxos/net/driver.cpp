@@ -84,9 +84,15 @@ void Driver::onDatagram(std::span<const uint8_t> bytes) {
   }
   // Without a cluster key the source address is all that ties a datagram to the UID it claims
   // (docs/FAULTS.md).
-  // A UID it has no address for yet is a member added by a configuration this node is about to
-  // learn (the PROGRESS that tells it); the core refuses what it does not know.
-  if (transport_.knows(message->from) && !transport_.cameFrom(message->from)) {
+  // A member outside the hosts file is checked against the address its configuration gives.
+  // A UID no configuration known here names passes only under the cluster key: it may be a
+  // member a PROGRESS is about to introduce, whose configuration the core then checks; without a
+  // key anyone could claim one, and with it a configuration (docs/MEMBERSHIP.md).
+  uint32_t from = message->from;
+  if (!transport_.knows(from) && hooks_.addressOf)
+    if (auto address = hooks_.addressOf(from)) transport_.learn(from, *address);
+  bool known = transport_.knows(from);
+  if ((known && !transport_.cameFrom(from)) || (!known && !hooks_.key)) {
     ++transport_.counters().wrongSender;
     traceMessage("drop", *message, transport_.self());
     if (debug_)

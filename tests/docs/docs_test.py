@@ -25,7 +25,7 @@ import tempfile
 
 SOURCE, BIN = sys.argv[1], sys.argv[2]
 HELP_PROGRAMS = ["condriver", "clidriver", "paxos-sim", "paxos-trace", "paxos-bench",
-                 "paxos-lincheck"]
+                 "paxos-lincheck", "paxos-members"]
 OPTIONAL = {"paxos-bench", "paxos-micro"}  # not built with -DPAXOS_BENCH=OFF
 VERSION_PROGRAMS = HELP_PROGRAMS + ["paxos-micro"]
 MARK = "<!-- docs_test: runs the next block -->"

@@ -5,6 +5,8 @@
 
 #include <doctest/doctest.h>
 
+#include "core/node.hpp"
+
 using namespace paxos;
 using core::Change;
 using core::Configuration;
@@ -120,4 +122,25 @@ TEST_CASE(
   CHECK_FALSE(ours.adopt(std::string(bytes.begin(), bytes.end()), 5));
   CHECK(ours.through() == 0);
   CHECK(ours.latest() == initial());
+}
+
+TEST_CASE(
+    "membership: a joined learner that restarts from its snapshot plays at once; a new one "
+    "waits to be listed") {
+  core::Cluster cluster(2, 3, 2, 0, 77, config::Mode::multi, true, 4);  // UIDs 0-6, no clients
+  core::Timing timing;
+  Membership m = cluster.membership();
+  Change add{0, m.latest()};
+  add.next.epoch = 1;
+  add.next.learners = {5, 6, 9};
+  add.next.addresses[9] = "127.0.0.1:10109";
+  m.deliver(0, {{core::changeClient(5), 1, core::encodeChange(add)}});
+  core::Node fresh(cluster, timing, 9, 1, {}, {}, wire::Role::learner);
+  core::Outbox out;
+  fresh.start(core::Time(0), out);
+  CHECK(fresh.role() == wire::Role::none);  // nothing tells it yet that it is a member
+  core::LearnerStart start{5, {}, 1, m.encode(), m.through()};
+  core::Node restarted(cluster, timing, 9, 1, {}, start, wire::Role::learner);
+  restarted.start(core::Time(0), out);
+  CHECK(restarted.role() == wire::Role::learner);
 }

@@ -28,7 +28,7 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(1, 600000));
   app.add_subcommand("list", "print the newest configuration");
-  CLI::App* add = app.add_subcommand("add", "add a node (it was started with condriver --join)");
+  CLI::App* add = app.add_subcommand("add", "add a node, started as a joining node first");
   uint32_t uid = 0;
   std::string role, address, http;
   std::optional<uint32_t> replaces;
@@ -36,7 +36,7 @@ int main(int argc, char** argv) {
   add->add_option("ROLE", role, "proposer, acceptor or learner")
       ->required()
       ->check(CLI::IsMember({"proposer", "acceptor", "learner"}));
-  add->add_option("ADDRESS", address, "HOST:PORT, where it listens (its --listen)")->required();
+  add->add_option("ADDRESS", address, "HOST:PORT, where it listens (UDP)")->required();
   add->add_option("--http", http, "a learner's HTTP HOST:PORT (its --http)");
   add->add_option("--replaces", replaces, "a member of the same role removed in the same change");
   CLI::App* remove = app.add_subcommand("remove", "remove a member");

@@ -120,10 +120,11 @@ void Node::followMembership(Time now, Outbox& out) {
   Membership& membership = cluster_.membership();
   if (const Acceptor* a = acceptor()) membership.forget(a->trimmedBelow());
   bool listed = membership.latest().roleOf(self_) == role_;
-  member_ |= listed;
   // A node that joined restarts as one that joins: its snapshot (a learner) or the next PROGRESS
-  // shows it listed.
-  if (listed && joining_) {
+  // shows it listed, maybe only in a configuration that removed it since but still needs it.
+  bool held = membership.ever(self_, role_);
+  member_ |= held;
+  if (held && joining_) {
     joining_ = false;
     playing_ = true;
     out.note(Level::info,

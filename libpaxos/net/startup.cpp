@@ -24,15 +24,25 @@ int usageError(const std::string& program, const std::string& message) {
   return kUsageError;
 }
 
-std::optional<config::Hosts> loadHostsFor(const std::string& program, const std::string& path,
-                                          uint32_t uid, config::Kind kind) {
-  config::Hosts hosts;
+namespace {
+
+// The file, or nullopt after printing why not.
+std::optional<config::Hosts> load(const std::string& program, const std::string& path) {
   try {
-    hosts = config::loadHosts(path);
+    return config::loadHosts(path);
   } catch (const config::HostsError& error) {
     usageError(program, error.what());
     return std::nullopt;
   }
+}
+
+}  // namespace
+
+std::optional<config::Hosts> loadHostsFor(const std::string& program, const std::string& path,
+                                          uint32_t uid, config::Kind kind) {
+  auto loaded = load(program, path);
+  if (!loaded) return std::nullopt;
+  const config::Hosts& hosts = *loaded;
   auto name = [](config::Kind k) { return k == config::Kind::consensus ? "consensus" : "client"; };
   if (uid >= uint32_t(hosts.size())) {
     usageError(program, fmt::format("UID {} is out of range: {} has UIDs 0..{}", uid, path,
@@ -45,18 +55,14 @@ std::optional<config::Hosts> loadHostsFor(const std::string& program, const std:
                                     name(host.kind), path, host.line, name(kind)));
     return std::nullopt;
   }
-  return hosts;
+  return loaded;
 }
 
 std::optional<config::Hosts> loadHostsToJoin(const std::string& program, const std::string& path,
                                              uint32_t uid) {
-  config::Hosts hosts;
-  try {
-    hosts = config::loadHosts(path);
-  } catch (const config::HostsError& error) {
-    usageError(program, error.what());
-    return std::nullopt;
-  }
+  auto loaded = load(program, path);
+  if (!loaded) return std::nullopt;
+  const config::Hosts& hosts = *loaded;
   std::string why;
   if (hosts.mode != config::Mode::multi)
     why = fmt::format("{} is a basic-mode cluster: only a multi-mode one changes members", path);
@@ -65,7 +71,7 @@ std::optional<config::Hosts> loadHostsToJoin(const std::string& program, const s
                       hosts.size() - 1);
   else if (uid >= 0x80000000u)
     why = fmt::format("UID {} is too large (at most {})", uid, 0x7FFFFFFF);
-  if (why.empty()) return hosts;
+  if (why.empty()) return loaded;
   usageError(program, why);
   return std::nullopt;
 }

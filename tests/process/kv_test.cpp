@@ -26,6 +26,7 @@
 #include "cluster_run.hpp"
 #include "history_recorder.hpp"
 #include "http_client.hpp"
+#include "kv_support.hpp"
 
 namespace paxos::test {
 namespace {
@@ -37,19 +38,6 @@ using namespace std::chrono_literals;
 constexpr int kLeader = 1;    // the highest-UID proposer leads (docs/KV.md)
 constexpr int kFollower = 0;  // the other proposer, which takes over
 const std::vector<int> kLearners{5, 6, 7};
-
-Scenario kvScenario(const std::string& name, std::vector<std::string> nodeArgs = {}) {
-  Scenario s;
-  s.name = name;
-  s.proposers = 2, s.acceptors = 3, s.learners = 3;
-  s.multi = true;
-  s.http = true;
-  s.dataDir = true;
-  s.nodeArgs = std::move(nodeArgs);
-  // Service nodes run until they are killed: this only bounds Cluster's own waits.
-  s.limit = 120s;
-  return s;
-}
 
 // A cluster started and serving on every learner: each answered a linearizable read.
 struct KvCluster {
@@ -127,17 +115,6 @@ uint64_t revisionAfterSync(Nodes& nodes, size_t node) {
   auto status = nodes(node, "GET", "/v1/status");
   REQUIRE(status.status == 200);
   return parsed(status)["revision"].get<uint64_t>();
-}
-
-// Polls `condition` every 10 ms until it holds or the deadline passes; whether it held.
-template <typename Condition>
-bool eventually(Clock::duration within, Condition condition) {
-  auto deadline = Clock::now() + within;
-  for (;;) {
-    if (condition()) return true;
-    if (Clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(10ms);
-  }
 }
 
 TEST_CASE(

@@ -33,6 +33,7 @@ std::optional<Configuration> Membership::deliver(uint64_t slot,
       }
     if (moved) continue;
     configs_[slot + alpha_] = change->next;
+    ++changes_;
     return change->next;
   }
   return std::nullopt;
@@ -68,6 +69,7 @@ bool Membership::adopt(std::string_view encoded, uint64_t through) {
   uint64_t epoch = 0;
   for (auto it = configs.begin(); it != configs.end(); epoch = (it++)->second.epoch)
     if (it != configs.begin() && it->second.epoch <= epoch) return false;
+  if (configs != configs_) ++changes_;
   configs_ = std::move(configs);
   through_ = through;
   return true;
@@ -75,8 +77,10 @@ bool Membership::adopt(std::string_view encoded, uint64_t through) {
 
 void Membership::forget(uint64_t slot) {
   // Keep the configuration of `slot` itself: the first one whose successor starts above it.
-  while (configs_.size() > 1 && std::next(configs_.begin())->first <= slot)
+  while (configs_.size() > 1 && std::next(configs_.begin())->first <= slot) {
     configs_.erase(configs_.begin());
+    ++changes_;
+  }
 }
 
 std::string Membership::encode() const {

@@ -56,6 +56,9 @@ class Membership {
   void forget(uint64_t slot);
   // An empty string while the history is the hosts file alone.
   std::string encode() const;
+  // Counts the changes to the configurations held (not to through()): a caller that derived
+  // something from them knows when to look again.
+  uint64_t changes() const { return changes_; }
 
   // `uid` held `role` in some configuration still held (a removed acceptor still answers for
   // the slots of its configurations).
@@ -72,6 +75,7 @@ class Membership {
   uint64_t alpha_;
   std::map<uint64_t, Configuration> configs_;
   uint64_t through_ = 0;
+  uint64_t changes_ = 0;
 };
 
 }  // namespace paxos::core

@@ -118,13 +118,17 @@ void Node::adoptMembership(const Message& m, Outbox& out) {
 void Node::followMembership(Time now, Outbox& out) {
   if (!cluster_.multi() || out.exitCode) return;
   Membership& membership = cluster_.membership();
-  if (const Acceptor* a = acceptor()) membership.forget(a->trimmedBelow());
-  bool listed = membership.latest().roleOf(self_) == role_;
-  // A node that joined restarts as one that joins: its snapshot (a learner) or the next PROGRESS
-  // shows it listed, maybe only in a configuration that removed it since but still needs it.
-  bool held = membership.ever(self_, role_);
-  member_ |= held;
-  if (held && joining_) {
+  if (role_ == Role::acceptor) membership.forget(player_->logEnd());  // its trim point
+  if (seenChanges_ != membership.changes()) {  // not every step: only when they changed
+    seenChanges_ = membership.changes();
+    listed_ = membership.latest().roleOf(self_) == role_;
+    // A node that joined restarts as one that joins: its snapshot (a learner) or the next
+    // PROGRESS shows it listed, maybe only in a configuration that removed it since but still
+    // needs it.
+    held_ = membership.ever(self_, role_);
+    member_ |= held_;
+  }
+  if (held_ && joining_) {
     joining_ = false;
     playing_ = true;
     out.note(Level::info,
@@ -134,7 +138,7 @@ void Node::followMembership(Time now, Outbox& out) {
   }
   // A removed node still serves the slots of the configurations that listed it: an acceptor
   // until they are forgotten (every learner has them), others until they are decided.
-  if (member_ && !listed) {
+  if (member_ && !listed_) {
     bool needed = false;
     for (const auto& [first, config] : membership.configs())
       needed |= config.contains(self_) &&

@@ -76,6 +76,9 @@ class Node : public Actor {
   wire::Role role_;      // for life: the hosts file's, or joinAs
   bool joining_;         // outside the hosts file, not yet playing
   bool member_ = false;  // it was a member of a configuration it knew
+  // What followMembership derived from the configurations, as of membership().changes().
+  std::optional<uint64_t> seenChanges_;
+  bool listed_ = false, held_ = false;
   const Timing& timing_;
   uint32_t self_;
   std::mt19937_64 rng_;

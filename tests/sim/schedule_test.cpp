@@ -132,7 +132,7 @@ TEST_CASE("one value per ballot: a learner's catch-up never makes the leader pro
   // 2. Proposer 0 takes over with a quorum {2, 3} (4's PROMISE_ALL and first PROMISE are lost),
   // recovers x in slot 0 and gets it accepted by 2 and 3; a copy of 3's PROMISE (nothing
   // accepted) stays in the network. Learner 6 hears nothing of x: it asks, then asks again.
-  NewLeaderRecovers recovery{x};
+  NewLeaderRecovers recovery{x, 0, 0, 0, {}, false};
   int leaderAsked = 0;
   sim.script([&](uint32_t from, uint32_t to, const Message& m) {
     if (from == 6 && to == 0 && m.type == Type::catchup && m.instance == 0) ++leaderAsked;
@@ -212,7 +212,7 @@ TEST_CASE("one value per ballot: a CATCHUP that arrives after every learner deli
   Simulation sim(multiSetup(2, 3, 2, 2, 1), scripted(), 1, true);
   std::string x = oldLeaderLeavesOneAcceptance(sim);
 
-  NewLeaderRecovers recovery{x};
+  NewLeaderRecovers recovery{x, 0, 0, 0, {}, false};
   int heldCatchups = 0;
   std::set<uint32_t> deliveredEverywhere;
   bool starve6 = true;

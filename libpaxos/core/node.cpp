@@ -136,13 +136,16 @@ void Node::followMembership(Time now, Outbox& out) {
     out.event("role", std::nullopt, {}, std::string(wire::roleName(role_)));
     player_->start(now, out);
   }
-  // A removed node still serves the slots of the configurations that listed it: an acceptor
-  // until they are forgotten (every learner has them), others until they are decided.
+  // A removed acceptor still answers for the slots of the configurations that listed it, until
+  // they are forgotten (every replica has them): a majority there may need its vote. A removed
+  // proposer or learner is needed by no one (the others lead and learn those slots; peers stop
+  // sending it what it would deliver), so it goes at once.
   if (member_ && !listed_) {
     bool needed = false;
-    for (const auto& [first, config] : membership.configs())
-      needed |= config.contains(self_) &&
-                (&config == &membership.at(player_->logEnd()) || first >= player_->logEnd());
+    if (role_ == Role::acceptor)
+      for (const auto& [first, config] : membership.configs())
+        needed |= config.contains(self_) &&
+                  (&config == &membership.at(player_->logEnd()) || first >= player_->logEnd());
     if (!needed) {
       out.note(Level::info, fmt::format("removed from the configuration ({}), with nothing left "
                                         "to serve",

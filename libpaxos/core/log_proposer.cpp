@@ -404,6 +404,14 @@ void LogProposer::heartbeat(Outbox& out) const {
   // The leader's decided prefix tells a learner which slots exist even when it heard none.
   if (state_ == State::leading)
     for (uint32_t learner : cluster_.learners()) out.send(learner, m);
+  // A joined acceptor that restarted plays once a PROGRESS shows it listed. The learners send
+  // theirs, but they may be stuck before the very slots whose majority needs it: the proposers,
+  // who need it, tell it too.
+  const Membership& membership = cluster_.membership();
+  if (membership.latest().epoch == 0) return;
+  Message progress = wire::msg::progress(0, membership.through(), membership.encode());
+  for (uint32_t acceptor : membership.acceptorsFrom(commit_))
+    if (acceptor >= cluster_.roles().size()) out.send(acceptor, progress);
 }
 
 void LogProposer::tick(Time now, Outbox& out) {

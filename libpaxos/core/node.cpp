@@ -45,7 +45,8 @@ Node::Node(const Cluster& cluster, const Timing& timing, uint32_t self, uint64_t
            DurableState recovered, LearnerStart start, Role joinAs)
     : cluster_(cluster),
       role_(self < cluster.roles().size() ? cluster.roles()[self] : joinAs),
-      joining_(self >= cluster.roles().size()),
+      joined_(self >= cluster.roles().size()),
+      joining_(joined_),
       timing_(timing),
       self_(self),
       rng_(seed),
@@ -93,7 +94,7 @@ std::string Node::summary() const {
 void Node::start(Time now, Outbox& out) {
   size_t mark = out.messages.size();
   lastHeard_ = now;
-  if (!joining_) election_.start(now, out);
+  if (!joined_) election_.start(now, out);
   if (election_.leader()) onLeaderKnown(now, out);
   followMembership(now, out);
   stamp(out, mark);
@@ -180,7 +181,7 @@ void Node::dispatch(Time now, const Message& m, Outbox& out) {
 
   switch (m.type) {
     case Type::elect:
-      if (joining_) return;
+      if (joined_) return;
       if (knewLeader) {  // a late or restarted node: tell it how the election ended
         Message ack;
         ack.type = Type::electAck;
@@ -193,7 +194,7 @@ void Node::dispatch(Time now, const Message& m, Outbox& out) {
     case Type::electAck:
     case Type::leader:
     case Type::leaderAck:
-      if (cluster_.isConsensus(m.from) && !joining_) election_.receive(now, m, out);
+      if (cluster_.isConsensus(m.from) && !joined_) election_.receive(now, m, out);
       break;
     case Type::start:
       if (m.roles != cluster_.roles()) {
@@ -274,7 +275,7 @@ void Node::drain(Time now, Outbox& out) {
 }
 
 void Node::onLeaderKnown(Time now, Outbox& out) {
-  if (joining_) return;  // plays once a configuration lists it (followMembership)
+  if (joined_) return;  // plays once a configuration lists it (followMembership)
   playing_ = true;
   out.event("elect", std::nullopt, {}, std::to_string(*election_.leader()));
   out.event("role", std::nullopt, {}, std::string(wire::roleName(role_)));
@@ -300,7 +301,7 @@ void Node::tick(Time now, Outbox& out) {
     exit(out, fmt::format("idle for {} ms", timing_.idleTimeout.count() / 1000000));
   } else {
     bool knewLeader = election_.leader().has_value();
-    if (!joining_) election_.tick(now, out);
+    if (!joined_) election_.tick(now, out);
     if (!knewLeader && election_.leader()) onLeaderKnown(now, out);
     starts_.tick(now, out);
     if (playing_) player_->tick(now, out);
@@ -311,7 +312,7 @@ void Node::tick(Time now, Outbox& out) {
 }
 
 std::optional<Time> Node::nextWake() const {
-  auto wake = joining_ ? starts_.nextWake() : earliest(election_.nextWake(), starts_.nextWake());
+  auto wake = joined_ ? starts_.nextWake() : earliest(election_.nextWake(), starts_.nextWake());
   if (playing_) wake = earliest(wake, player_->nextWake());
   if (allDoneAt_) wake = earliest(wake, *allDoneAt_ + timing_.idleTimeout);
   if (reachedEndAt_) wake = earliest(wake, *reachedEndAt_ + kLingerBeats * timing_.heartbeat);

@@ -52,7 +52,8 @@ bool KvService::leaderKnown() const {
 
 bool KvService::admit(Reply& reply) {
   Outcome refused{Outcome::Kind::unavailable, {}, {}};
-  if (!node_.leader() || !leaderKnown())
+  // Playing (a joined node never hears the hosts file's election), and a leader heard.
+  if (node_.role() == wire::Role::none || !leaderKnown())
     refused.message = "no leader reaching a majority of acceptors is known; retry later";
   else if (pending_.size() >= options_.maxPending)
     refused.message = fmt::format("{} commands are waiting already; retry later", pending_.size());

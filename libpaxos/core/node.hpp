@@ -73,11 +73,11 @@ class Node : public Actor {
   void followMembership(Time now, Outbox& out);
 
   Cluster cluster_;
-  wire::Role role_;      // for life: the hosts file's, or joinAs
+  wire::Role role_;  // for life: the hosts file's, or joinAs
   // Outside the hosts file: on no Chang-Roberts ring (a walk round it would never come back to
   // it), so it never takes part in the election.
   bool joined_;
-  bool joining_;  // joined_, and not playing yet
+  bool joining_;         // joined_, and not playing yet
   bool member_ = false;  // it was a member of a configuration it knew
   // What followMembership derived from the configurations, as of membership().changes().
   std::optional<uint64_t> seenChanges_;

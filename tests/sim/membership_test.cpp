@@ -198,18 +198,22 @@ TEST_CASE("membership: every acceptor replaced by a spare, one by one, with a cr
       sim.now() + std::chrono::seconds(1)));
 }
 
-TEST_CASE("membership: a joined acceptor that restarts after its removal still serves the slots of "
-          "the configuration that removed it") {
+TEST_CASE(
+    "membership: a joined acceptor that restarts after its removal still serves the slots of "
+    "the configuration that removed it") {
   // Found by paxos-sim --long (members mixed seeds 939 and 1236, hunt 700): a spare that
   // restarted waited to be listed in the newest configuration, which had removed it, while the
   // slots up to that change's effect still needed it.
   Simulation sim(withSpares(serviceSetup(2, 3, 2, 30), 1, 8), lossy(), 31, false);  // spare n7
-  REQUIRE(runUntil(sim, [&] { return sim.node(5) != nullptr; }, std::chrono::seconds(1)));
+  REQUIRE(runUntil(
+      sim, [&] { return sim.node(5) != nullptr; }, std::chrono::seconds(1)));
   sim.submitChange(5, change(sim, 5, {2, 7}));  // a majority of two is both
-  REQUIRE(runUntil(sim, [&] { return inEffect(sim, 1, 5); }, std::chrono::seconds(2)));
+  REQUIRE(runUntil(
+      sim, [&] { return inEffect(sim, 1, 5); }, std::chrono::seconds(2)));
   sim.submitChange(5, change(sim, 5, {3}));
-  REQUIRE(runUntil(sim, [&] { return sim.membership().latest().epoch == 2; },
-                   sim.now() + std::chrono::seconds(2)));
+  REQUIRE(runUntil(
+      sim, [&] { return sim.membership().latest().epoch == 2; },
+      sim.now() + std::chrono::seconds(2)));
   REQUIRE_FALSE(inEffect(sim, 2, 5));
   // The new leader must run the slots up to the change's effect with n2 and n7.
   sim.crash(1);

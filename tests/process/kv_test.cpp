@@ -374,7 +374,9 @@ TEST_CASE("kv no quorum: 503 with Retry-After without a majority of acceptors, w
     for (int k = 0; k < 3; ++k)
       CHECK(parsed(nodes(n, "GET", kvPath("after" + std::to_string(k))))["value"] == "back");
   CHECK(parsed(nodes(1, "GET", kvPath("before")))["value"] == "1");
-  CHECK(parsed(nodes(0, "GET", "/v1/status"))["leader"] == kLeader);
+  // The highest proposer leads again (the other may hold the lead for a heartbeat or two after
+  // the acceptors come back, on a loaded machine).
+  CHECK(eventually(2s, [&] { return parsed(nodes(0, "GET", "/v1/status"))["leader"] == kLeader; }));
 }
 
 TEST_CASE("kv idempotent retries: one X-Request-Id is applied once, whichever node it reaches") {

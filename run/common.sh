@@ -4,7 +4,7 @@
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BIN="$ROOT/build/bin"
-PACKAGES="cmake g++ libasio-dev libyaml-cpp-dev libspdlog-dev doctest-dev libcli11-dev nlohmann-json3-dev libsodium-dev pkg-config libbenchmark-dev librestinio-dev libhttp-parser-dev curl"
+PACKAGES="cmake g++ libasio-dev libyaml-cpp-dev libspdlog-dev doctest-dev libcli11-dev nlohmann-json3-dev libsodium-dev pkg-config libbenchmark-dev librestinio-dev libhttp-parser-dev zlib1g-dev curl"
 
 # Installs missing Debian packages (PACKAGES and any named) as root; otherwise prints the
 # apt-get line and exits 2.

@@ -1,5 +1,6 @@
 #include "core/leadership.hpp"
 
+#include <algorithm>
 #include <optional>
 
 #include "core/quorum.hpp"
@@ -43,6 +44,22 @@ bool Leadership::reaches(Time now, uint64_t slot) const {
   for (const auto& [acceptor, heard] : acceptors_)
     if (now - heard < timing_.leaderTimeout) answering.insert(acceptor);
   return answering.reached(cluster_.membership().at(slot));
+}
+
+std::vector<uint32_t> Leadership::freshest(Time now, const Configuration& config) const {
+  std::vector<std::pair<Time, uint32_t>> fresh;
+  for (uint32_t acceptor : config.acceptors)
+    if (auto it = acceptors_.find(acceptor);
+        it != acceptors_.end() && now - it->second < timing_.leaderTimeout)
+      fresh.emplace_back(it->second, acceptor);
+  size_t n = config.quorum();
+  if (fresh.size() < n) return {};
+  std::partial_sort(fresh.begin(), fresh.begin() + n, fresh.end(), [](const auto& a, const auto& b) {
+    return a.first != b.first ? a.first > b.first : a.second < b.second;
+  });
+  std::vector<uint32_t> out;
+  for (size_t i = 0; i < n; ++i) out.push_back(fresh[i].second);
+  return out;
 }
 
 }  // namespace paxos::core

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <map>
+#include <vector>
 
 #include "core/cluster.hpp"
 #include "core/timing.hpp"
@@ -30,6 +31,9 @@ class Leadership {
   // of a configuration still to come may not be up yet: the leader asks them when it gets there).
   uint32_t leader(Time now, uint64_t slot) const;
   bool reaches(Time now, uint64_t slot) const;
+  // The majority of `config`'s acceptors heard from most recently (ties by UID), each within
+  // leaderTimeout; empty if fewer were heard that recently.
+  std::vector<uint32_t> freshest(Time now, const Configuration& config) const;
 
  private:
   const Cluster& cluster_;

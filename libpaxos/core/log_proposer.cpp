@@ -234,7 +234,7 @@ void LogProposer::onPromise(Time now, const Message& m, Outbox& out) {
   arm(s, now);
   out.note(Level::info,
            fmt::format("slot {} recovered: {}", m.instance, free ? "no-op" : "earlier value"));
-  sendPhase(m.instance, s, out);
+  sendPhase(m.instance, s, out, /*thrifty=*/true);
 }
 
 void LogProposer::onAccepted(Time now, const Message& m, Outbox& out) {
@@ -308,7 +308,7 @@ void LogProposer::fill(Time now, Outbox& out) {
     out.debug([&] { return fmt::format("slot {}: ACCEPT {} values", next_, s.commands.size()); });
     if (out.tracing && s.commands.empty())
       out.event("noop", next_, ballot_, "a configuration change takes effect ahead");
-    sendPhase(next_, s, out);
+    sendPhase(next_, s, out, /*thrifty=*/true);
     ++next_;
   }
 }
@@ -379,10 +379,19 @@ void LogProposer::stepDown(Outbox& out, const std::string& why) {
   above_.clear();
 }
 
-void LogProposer::sendPhase(uint64_t slot, const Slot& s, Outbox& out) const {
+void LogProposer::sendPhase(uint64_t slot, const Slot& s, Outbox& out, bool thrifty) const {
+  const Configuration& config = cluster_.membership().at(slot);
   Message m =
       s.recovering ? wire::msg::prepare(slot, ballot_) : wire::msg::accept(slot, ballot_, s.value);
-  for (uint32_t acceptor : cluster_.membership().at(slot).acceptors) {
+  if (thrifty && !s.recovering) {
+    std::vector<uint32_t> majority = leadership_.freshest(now_, config);
+    if (!majority.empty()) {
+      for (uint32_t acceptor : majority)
+        if (!s.acceptedBy.contains(acceptor)) out.send(acceptor, m);
+      return;
+    }
+  }
+  for (uint32_t acceptor : config.acceptors) {
     bool heard =
         s.recovering ? s.promises.from.contains(acceptor) : s.acceptedBy.contains(acceptor);
     if (!heard) out.send(acceptor, m);

@@ -88,7 +88,10 @@ class LogProposer : public Player {
   // An acceptor forgot the slots below `slot`: every learner has them, none needs them run again.
   void forgotten(uint64_t slot);
   void stepDown(Outbox& out, const std::string& why);
-  void sendPhase(uint64_t slot, const Slot& s, Outbox& out) const;
+  // To every acceptor that has not answered; `thrifty` (a slot's first ACCEPT only): to just a
+  // majority, those heard from most recently, or to all if fewer than a majority were heard
+  // within leaderTimeout. Safety does not depend on it; liveness relies on tick's resend to all.
+  void sendPhase(uint64_t slot, const Slot& s, Outbox& out, bool thrifty = false) const;
   void heartbeat(Outbox& out) const;
 
   Cluster& cluster_;

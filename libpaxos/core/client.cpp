@@ -21,7 +21,7 @@ Client::Client(const Cluster& cluster, const Timing& timing, uint32_t self,
       self_(self),
       proposerIndex_(desiredProposer % cluster.proposers().size()),
       dones_(timing) {
-  for (auto& value : values) values_.push_back({std::move(value), {}, {}});
+  for (auto& value : values) values_.push_back({std::move(value), {}, {}, {}});
   inputEnded_ = true;
 }
 
@@ -103,18 +103,16 @@ void Client::onDecided(Time now, const Message& m, Outbox& out) {
     out.note(Level::info, fmt::format("decided {} (from {})", m.value, m.from));
     return finish(now, 0, out);
   }
-  auto commands = wire::decodeBatch(m.value);
-  if (!commands) return;
-  for (const auto& c : *commands) {
+  wire::forEachCommand(m.value, [&](const wire::CommandView& c) {
     size_t index = c.request - 1;
-    if (c.client != self_ || c.request == 0 || index < firstOpen_ || index >= added() ||
+    if (c.client != self_ || c.request == 0 || index < firstOpen_ || index >= nextToSend_ ||
         at(index).slot)
-      continue;
+      return;
     Entry& entry = at(index);
     if (c.value != entry.value) {
       out.note(Level::error,
                fmt::format("slot {} holds request {} with another value", m.instance, c.request));
-      continue;
+      return;
     }
     entry.slot = m.instance;
     logEnd_ = std::max(logEnd_, m.instance + 1);
@@ -122,19 +120,18 @@ void Client::onDecided(Time now, const Message& m, Outbox& out) {
     // a value sent once tells how long answers take (Karn's rule): one that was resent may be
     // answered for either send, and after a fail-over it took seconds, which would stretch the
     // resend period just when resends are needed.
-    auto sent = open_.find(index);
-    bool resent = sent != open_.end() && sent->second != entry.firstSent;
-    if (sent != open_.end()) open_.erase(sent);
+    --open_;
     Duration took = now - entry.firstSent;
-    if (!resent) answerTime_ = answerTime_.count() == 0 ? took : (7 * answerTime_ + took) / 8;
+    if (entry.lastSent == entry.firstSent)
+      answerTime_ = answerTime_.count() == 0 ? took : (7 * answerTime_ + took) / 8;
     ++answered_;
     lastProgress_ = now;
     askedSince_ = now;
     out.output.push_back(
         latency_ ? fmt::format("decided {} {} {}", m.instance, c.value, took.count() / 1000)
                  : fmt::format("decided {} {}", m.instance, c.value));
-    if (out.tracing) out.event("deliver", m.instance, {}, c.value);
-  }
+    if (out.tracing) out.event("deliver", m.instance, {}, std::string(c.value));
+  });
   // Answered in order: forgotten, so that a long stream takes no memory.
   while (firstOpen_ < added() && at(firstOpen_).slot) ++firstOpen_;
   while (base_ < firstOpen_) {
@@ -154,7 +151,7 @@ void Client::add(Time now, std::vector<std::string> values, Outbox& out) {
   // The timeout counts time without progress while something is outstanding: an idle stream
   // that gets a value starts the count afresh.
   if (!outstanding()) lastProgress_ = now;
-  for (auto& value : values) values_.push_back({std::move(value), {}, {}});
+  for (auto& value : values) values_.push_back({std::move(value), {}, {}, {}});
   if (phase_ == Phase::requesting) sendNew(now, out);
   stamp(out, mark);
 }
@@ -175,14 +172,15 @@ void Client::sendNew(Time now, Outbox& out) {
   // (LogLearner), and a span bounds how far back a resent id can be.
   size_t window = cluster_.multi() ? size_t(timing_.window) : 1;
   if (nextToSend_ == added() || nextToSend_ >= firstOpen_ + window) return;
-  if (open_.empty()) {
+  if (open_ == 0) {
     oldestSent_ = now;
     // Nothing was open (a stream that had run dry): the proposer has not been failing us.
     askedSince_ = now;
   }
   std::vector<size_t> fresh;
   while (nextToSend_ < added() && nextToSend_ < firstOpen_ + window) {
-    open_[nextToSend_] = at(nextToSend_).firstSent = now;
+    at(nextToSend_).firstSent = at(nextToSend_).lastSent = now;
+    ++open_;
     // The trace's validity check needs every value a client proposed (docs/TRACE.md).
     if (cluster_.multi() && out.tracing)
       out.event("propose", std::nullopt, {}, at(nextToSend_).value);
@@ -199,13 +197,19 @@ void Client::send(const std::vector<size_t>& indices, Outbox& out) const {
     return;
   }
   // Multi mode: one REQUEST carries a batch of commands, so a datagram carries many values.
-  std::vector<wire::Command> commands;
-  for (size_t index : indices) commands.push_back({self_, index + 1, at(index).value});
-  wire::forEachBatch(std::move(commands), std::min(timing_.batchBytes, wire::kMaxValue),
-                     [&](std::vector<wire::Command>& batch) {
-                       out.send(proposer, wire::msg::request(self_, batch.front().request,
-                                                             wire::encodeBatch(batch)));
-                     });
+  size_t most = std::min(timing_.batchBytes, wire::kMaxValue);
+  std::string batch;
+  uint64_t first = 0;
+  for (size_t index : indices) {
+    const std::string& value = at(index).value;
+    if (!batch.empty() && batch.size() + wire::kCommandOverhead + value.size() > most) {
+      out.send(proposer, wire::msg::request(self_, first, std::move(batch)));
+      batch.clear();
+    }
+    if (batch.empty()) first = index + 1;
+    wire::appendCommand(batch, self_, index + 1, value);
+  }
+  if (!batch.empty()) out.send(proposer, wire::msg::request(self_, first, std::move(batch)));
 }
 
 void Client::resend(Time now, Outbox& out) {
@@ -219,12 +223,14 @@ void Client::resend(Time now, Outbox& out) {
   }
   std::vector<size_t> due;
   oldestSent_ = now;
-  for (auto& [index, sentAt] : open_) {
-    if (now - sentAt >= retryPeriod()) {
-      sentAt = now;
+  for (size_t index = firstOpen_; index < nextToSend_; ++index) {
+    Entry& entry = at(index);
+    if (entry.slot) continue;
+    if (now - entry.lastSent >= retryPeriod()) {
+      entry.lastSent = now;
       due.push_back(index);
     }
-    oldestSent_ = std::min(oldestSent_, sentAt);
+    oldestSent_ = std::min(oldestSent_, entry.lastSent);
   }
   send(due, out);
 }
@@ -234,7 +240,7 @@ Duration Client::retryPeriod() const {
 }
 
 Time Client::retryAt() const {
-  return open_.empty() ? Time::max() : oldestSent_ + retryPeriod();
+  return open_ == 0 ? Time::max() : oldestSent_ + retryPeriod();
 }
 
 void Client::finish(Time now, int exitCode, Outbox& out) {
@@ -278,7 +284,7 @@ std::optional<Time> Client::nextWake() const {
   std::optional<Time> wake;
   if (phase_ == Phase::waitingStart)
     wake = retryAt_;
-  else if (!open_.empty())
+  else if (open_ != 0)
     wake = retryAt();
   // A stream waiting for input with every value answered has no deadline.
   if (outstanding()) wake = earliest(wake, lastProgress_ + timing_.clientTimeout);

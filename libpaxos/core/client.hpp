@@ -63,6 +63,7 @@ class Client : public Actor {
   struct Entry {
     std::string value;
     Time firstSent{};              // for the answer time and reportLatency
+    Time lastSent{};               // sent (index < nextToSend_): for the resend
     std::optional<uint64_t> slot;  // once answered
   };
   Entry& at(size_t index) { return values_[index - base_]; }
@@ -99,7 +100,7 @@ class Client : public Actor {
   size_t nextToSend_ = 0;  // index of the first value never sent
   size_t firstOpen_ = 0;   // index of the first value not yet answered (>= base_)
   size_t answered_ = 0;
-  std::map<size_t, Time> open_;  // sent, not answered: index -> last sent
+  size_t open_ = 0;              // sent, not answered
   Time oldestSent_{};            // at or before every time in open_ (exact after a resend)
   bool latency_ = false;
   Duration answerTime_{};  // moving average of first send to answer

@@ -25,8 +25,11 @@ inline constexpr uint32_t kChangeBit = 0x80000000;
 inline uint32_t changeClient(uint32_t learner) {
   return learner | kChangeBit;
 }
+inline bool isChange(uint32_t client) {
+  return (client & kChangeBit) != 0;
+}
 inline bool isChange(const wire::Command& c) {
-  return (c.client & kChangeBit) != 0;
+  return isChange(c.client);
 }
 // Most UIDs a configuration lists, per role: a change fits one command.
 inline constexpr size_t kMaxMembers = 64;

@@ -73,12 +73,12 @@ void LogLearner::receive(Time now, const Message& m, Outbox& out) {
     }
     case Type::request:  // the leader's: resends of values it saw decided
       if (cluster_.roleOf(m.from) != wire::Role::proposer) return;
-      if (auto commands = wire::decodeBatch(m.value)) {
-        std::map<uint64_t, std::vector<wire::Command>> bySlot;  // one answer per slot
-        for (auto& c : *commands)
-          if (auto slot = requests_.slotOf(c.client, c.request))
-            bySlot[*slot].push_back(std::move(c));
-        for (const auto& [slot, mine] : bySlot) answer(mine, slot, out);
+      {
+        std::map<uint64_t, std::string> bySlot;  // one answer per slot
+        wire::forEachCommand(m.value, [&](const wire::CommandView& c) {
+          if (auto slot = requests_.slotOf(c.client, c.request)) bySlot[*slot].append(c.encoded);
+        });
+        for (auto& [slot, mine] : bySlot) answer(m.uid, std::move(mine), slot, out);
       }
       return;
     case Type::catchup:
@@ -165,42 +165,44 @@ void LogLearner::drain(Time now, Outbox& out) {
 }
 
 void LogLearner::deliver(Time now, uint64_t slot, const std::string& value, Outbox& out) {
-  auto commands = wire::decodeBatch(value);
-  if (!commands) {  // only a broken proposer could have proposed it; all learners skip it alike
+  std::vector<wire::Command> changes;  // configuration changes: few and rare
+  bool batch = wire::forEachCommand(value, [&](const wire::CommandView& c) {
+    if (isChange(c.client)) changes.push_back(c.copy());
+  });
+  if (!batch) {  // only a broken proposer could have proposed it; all learners skip it alike
     out.note(Level::error, fmt::format("slot {}: malformed batch skipped", slot));
     cluster_.membership().deliver(slot, {});
     return;
   }
-  if (auto config = cluster_.membership().deliver(slot, *commands))
+  if (auto config = cluster_.membership().deliver(slot, changes))
     out.note(Level::info, fmt::format("slot {}: configuration {} from slot {}", slot,
                                       describe(*config), slot + cluster_.membership().alpha()));
-  std::map<uint32_t, std::vector<wire::Command>> answers;  // client -> its commands in the slot
-  for (auto& c : *commands) {
+  std::map<uint32_t, std::string> answers;  // client -> its commands in the slot, encoded
+  wire::forEachCommand(value, [&](const wire::CommandView& c) {
     if (requests_.contains(c.client, c.request)) {
       // Proposed twice: delivered once, at its first slot, which the client is told again.
-      if (auto first = requests_.slotOf(c.client, c.request)) answer({c}, *first, out);
-      continue;
+      if (auto first = requests_.slotOf(c.client, c.request))
+        answer(c.client, std::string(c.encoded), *first, out);
+      return;
     }
     requests_.add(c.client, c.request, slot);
-    if (out.tracing) out.event("deliver", slot, {}, c.value);
+    if (out.tracing) out.event("deliver", slot, {}, std::string(c.value));
     if (submitter_) {
       if (c.client == self_ || c.client == changeClient(self_))
         submitter_->delivered(now, c.request, out);
-      out.delivered.emplace_back(slot, std::move(c));
-      continue;
+      out.delivered.emplace_back(slot, c.copy());
+      return;
     }
-    out.output.push_back(c.value);
-    answers[c.client].push_back(std::move(c));
-  }
+    out.output.emplace_back(c.value);
+    answers[c.client].append(c.encoded);
+  });
   out.debug([&] { return fmt::format("slot {} delivered: {}", slot, wire::describeBatch(value)); });
-  for (const auto& [client, mine] : answers) answer(mine, slot, out);
+  for (auto& [client, mine] : answers) answer(client, std::move(mine), slot, out);
 }
 
-void LogLearner::answer(const std::vector<wire::Command>& commands, uint64_t slot,
-                        Outbox& out) const {
-  uint32_t client = commands.front().client;
+void LogLearner::answer(uint32_t client, std::string batch, uint64_t slot, Outbox& out) const {
   if (!cluster_.isClient(client)) return;
-  out.send(client, wire::msg::decided(slot, wire::encodeBatch(commands)));
+  out.send(client, wire::msg::decided(slot, std::move(batch)));
 }
 
 void LogLearner::catchup(Time now, Outbox& out) {

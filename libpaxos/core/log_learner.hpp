@@ -88,8 +88,9 @@ class LogLearner : public Player {
   void learn(Time now, uint64_t slot, std::string value, Outbox& out);
   void drain(Time now, Outbox& out);  // delivers the ready slots that are next in order
   void deliver(Time now, uint64_t slot, const std::string& value, Outbox& out);
-  // Tells a client where these commands of its own (one client's, non-empty) were delivered.
-  void answer(const std::vector<wire::Command>& commands, uint64_t slot, Outbox& out) const;
+  // Tells a client where commands of its own were delivered: DECIDED to `client` (if it is one)
+  // with `batch`, its commands in `slot`.
+  void answer(uint32_t client, std::string batch, uint64_t slot, Outbox& out) const;
   void catchup(Time now, Outbox& out);
   void report(Outbox& out);
   void forget();  // drops the delivered slots every learner has reported

@@ -126,34 +126,37 @@ void LogProposer::onRequest(const Message& m, Outbox& out) {
     return;
   }
   // A client's REQUEST carries a batch of its own commands.
-  auto commands = wire::decodeBatch(m.value);
-  if (!commands) {
-    ++out.refused;
-    return;
-  }
-  std::vector<wire::Command> refer;
-  for (auto& c : *commands) {
-    bool change = isChange(c) && c.client == changeClient(m.uid) && cluster_.service();
+  std::string refer;
+  uint64_t firstReferred = 0;
+  bool batch = wire::forEachCommand(m.value, [&](const wire::CommandView& c) {
+    bool change = isChange(c.client) && c.client == changeClient(m.uid) && cluster_.service();
     if (c.client != m.uid && !change) {
       ++out.refused;  // a learner's configuration change is the only command of another client
-      continue;
+      return;
     }
     Key key{c.client, c.request};
-    if (queued_.contains(key)) continue;  // a resend of a value already on its way
+    if (queued_.contains(key)) return;  // a resend of a value already on its way
     if (decided_.contains(c.client, c.request) && referred_.insert(key).second) {
       // Decided already: its answer was lost. The learners know where they delivered it. If the
       // client asks again (a learner that restarted has forgotten it), it is proposed again: the
       // learners deliver only its first copy.
       if (referred_.size() > RequestLog::kRemembered) referred_.erase(referred_.begin());
-      refer.push_back(std::move(c));
-      continue;
+      if (refer.empty()) firstReferred = c.request;
+      refer.append(c.encoded);
+      return;
     }
     queued_.insert(key);
-    queue_.push_back(std::move(c));
-  }
+    enqueue(key, c.encoded);
+  });
+  if (!batch) ++out.refused;
   if (refer.empty()) return;
-  Message r = wire::msg::request(m.uid, refer.front().request, wire::encodeBatch(refer));
+  Message r = wire::msg::request(m.uid, firstReferred, std::move(refer));
   for (uint32_t learner : cluster_.learners()) out.send(learner, r);
+}
+
+void LogProposer::enqueue(Key key, std::string_view encoded) {
+  queue_.push_back({key, encoded.size()});
+  pending_.append(encoded);
 }
 
 // A learner that asked twice for slots it lacks and got nothing: no learner has them, and the
@@ -252,7 +255,10 @@ void LogProposer::onNack(Time now, const Message& m, Outbox& out) {
   // A higher ballot exists: another proposer believes it leads. Back off for a random time and
   // try again above it, unless by then we hear that it outranks us (then we follow it).
   for (auto& [slot, s] : inFlight_)
-    for (auto& c : s.commands) queue_.push_back(std::move(c));
+    if (!s.keys.empty())  // ours: every command of the slot's value
+      wire::forEachCommand(s.value, [&](const wire::CommandView& c) {
+        enqueue({c.client, c.request}, c.encoded);
+      });
   inFlight_.clear();
   nacks_ = std::min(nacks_ + 1, 16);
   auto wait = randomBackoff(timing_, nacks_, rng_, rtt_.srtt());
@@ -296,17 +302,24 @@ void LogProposer::fill(Time now, Outbox& out) {
     bool changing = membership.configs().rbegin()->first > next_;
     if ((queue_.empty() && !changing) || inFlight_.size() >= size_t(timing_.pipeline)) return;
     Slot& s = inFlight_[next_];
-    size_t bytes = 0;
-    while (!queue_.empty() && (s.commands.empty() ||
-                               bytes + wire::encodedSize(queue_.front()) <= timing_.batchBytes)) {
-      bytes += wire::encodedSize(queue_.front());
-      s.commands.push_back(std::move(queue_.front()));
-      queue_.pop_front();
+    // The queue's encodings are the batch: a slot's value is a slice of pending_.
+    size_t bytes = 0, taken = 0;
+    for (; taken < queue_.size() &&
+           (taken == 0 || bytes + queue_[taken].bytes <= size_t(timing_.batchBytes));
+         ++taken) {
+      bytes += queue_[taken].bytes;
+      s.keys.push_back(queue_[taken].key);
     }
-    s.value = wire::encodeBatch(s.commands);
+    queue_.erase(queue_.begin(), queue_.begin() + long(taken));
+    s.value.assign(pending_, pendingHead_, bytes);
+    pendingHead_ += bytes;
+    if (queue_.empty() || pendingHead_ > (size_t(1) << 20)) {
+      pending_.erase(0, pendingHead_);
+      pendingHead_ = 0;
+    }
     arm(s, now);
-    out.debug([&] { return fmt::format("slot {}: ACCEPT {} values", next_, s.commands.size()); });
-    if (out.tracing && s.commands.empty())
+    out.debug([&] { return fmt::format("slot {}: ACCEPT {} values", next_, s.keys.size()); });
+    if (out.tracing && s.keys.empty())
       out.event("noop", next_, ballot_, "a configuration change takes effect ahead");
     sendPhase(next_, s, out, /*thrifty=*/true);
     ++next_;
@@ -316,9 +329,9 @@ void LogProposer::fill(Time now, Outbox& out) {
 void LogProposer::decided(uint64_t slot, Outbox& out) {
   auto it = inFlight_.find(slot);
   if (out.tracing) out.event("commit", slot, ballot_, wire::describeBatch(it->second.value));
-  for (const auto& c : it->second.commands) {
-    queued_.erase({c.client, c.request});
-    decided_.add(c.client, c.request, slot);
+  for (const Key& key : it->second.keys) {
+    queued_.erase(key);
+    decided_.add(key.first, key.second, slot);
   }
   if (slot >= cluster_.membership().through()) values_[slot] = it->second.value;
   proposed_[slot] = std::move(it->second.value);
@@ -362,7 +375,7 @@ void LogProposer::decidedBelow(uint64_t slot) {
       ++it;
       continue;
     }
-    for (const auto& c : it->second.commands) queued_.erase({c.client, c.request});
+    for (const Key& key : it->second.keys) queued_.erase(key);
     if (!it->second.recovering) proposed_[it->first] = std::move(it->second.value);
     it = inFlight_.erase(it);
   }
@@ -375,6 +388,8 @@ void LogProposer::stepDown(Outbox& out, const std::string& why) {
   inFlight_.clear();
   proposed_.clear();
   queue_.clear();  // the clients resend to the new leader
+  pending_.clear();
+  pendingHead_ = 0;
   queued_.clear();
   above_.clear();
 }

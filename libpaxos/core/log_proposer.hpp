@@ -51,19 +51,18 @@ class LogProposer : public Player {
 
  private:
   enum class State { following, preparing, backingOff, leading };
+  using Key = std::pair<uint32_t, uint64_t>;  // (client, request)
   struct Slot {
     bool recovering = false;  // phase 1 for this slot: an earlier leader may have left a value
     bool again = false;       // decided already, run again for a learner (onCatchup)
     Promises promises;
     Quorum acceptedBy;
-    std::vector<wire::Command> commands;  // ours, to re-queue if this ballot fails
+    std::vector<Key> keys;  // ours (all of `value`'s commands): re-queued if the ballot fails
     std::string value;
     Time resendAt{};
     int resends = 0;
     Time sentAt{};  // this phase's first send, for round-trip samples
   };
-  using Key = std::pair<uint32_t, uint64_t>;  // (client, request)
-
   void follow(Time now, Outbox& out);  // leadership changes follow who is alive
   void prepare(Time now, Outbox& out);
   void sendPrepareAll(Time now, Outbox& out);  // to the acceptors that have not promised
@@ -75,6 +74,7 @@ class LogProposer : public Player {
   void arm(Slot& s, Time now);  // a phase of `s` was just sent: times its answers and resend
   void onNack(Time now, const wire::Message& m, Outbox& out);
   void onRequest(const wire::Message& m, Outbox& out);
+  void enqueue(Key key, std::string_view encoded);  // a command's encoding, to the queue's end
   void onCatchup(Time now, const wire::Message& m, Outbox& out);
   // Starts the slots from next_ on, below the membership's horizon: phase 1 for those a
   // promise reported accepted (below recoverEnd_), then phase 2 for queued commands, pipeline
@@ -125,7 +125,15 @@ class LogProposer : public Player {
   std::map<uint64_t, std::string> proposed_;
   // Values decided under this proposer's lead, from the membership's through() on.
   std::map<uint64_t, std::string> values_;
-  std::deque<wire::Command> queue_;
+  // Commands waiting for a slot: each one's key and encoding's size, the encodings back to back
+  // in pending_ from pendingHead_ on. A slot's value is a slice of it, not a re-encoding.
+  struct Queued {
+    Key key;
+    size_t bytes;
+  };
+  std::deque<Queued> queue_;
+  std::string pending_;
+  size_t pendingHead_ = 0;
   std::set<Key> queued_;    // in queue_ or in flight: a retried request is not proposed twice
   RequestLog decided_;      // decided under this proposer's lead: a resend goes to the learners
   std::set<Key> referred_;  // resends sent to the learners once

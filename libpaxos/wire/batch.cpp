@@ -8,31 +8,55 @@
 
 namespace paxos::wire {
 
+void appendCommand(std::string& batch, uint32_t client, uint64_t request, std::string_view value) {
+  char head[kCommandOverhead];
+  for (int i = 0; i < 4; ++i) head[i] = char(client >> (8 * i));
+  for (int i = 0; i < 8; ++i) head[4 + i] = char(request >> (8 * i));
+  for (int i = 0; i < 2; ++i) head[12 + i] = char(value.size() >> (8 * i));
+  batch.append(head, sizeof head).append(value);
+}
+
 std::string encodeBatch(const std::vector<Command>& commands) {
-  std::vector<uint8_t> bytes;
+  std::string batch;
   size_t size = 0;
   for (const Command& c : commands) size += encodedSize(c);
-  bytes.reserve(size);
-  Writer w(bytes);
-  for (const Command& c : commands) {
-    w.u32(c.client);
-    w.u64(c.request);
-    w.bytes(c.value);
-  }
-  return std::string(bytes.begin(), bytes.end());
+  batch.reserve(size);
+  for (const Command& c : commands) appendCommand(batch, c.client, c.request, c.value);
+  return batch;
+}
+
+namespace {
+
+// Reads the next command of `r`, which reads `bytes` (for the encoding's extent).
+CommandView next(Reader& r, std::string_view bytes) {
+  size_t start = bytes.size() - r.remaining();
+  CommandView c;
+  c.client = r.u32();
+  c.request = r.u64();
+  c.value = r.view();
+  c.encoded = bytes.substr(start, bytes.size() - r.remaining() - start);
+  return c;
+}
+
+Reader readerOf(std::string_view bytes) {
+  return Reader(std::span(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
+}
+
+}  // namespace
+
+bool forEachCommand(std::string_view bytes, const std::function<void(const CommandView&)>& each) {
+  Reader check = readerOf(bytes);
+  while (check.ok() && !check.atEnd()) next(check, bytes);
+  if (!check.ok()) return false;
+  Reader r = readerOf(bytes);
+  while (!r.atEnd()) each(next(r, bytes));
+  return true;
 }
 
 std::optional<std::vector<Command>> decodeBatch(std::string_view bytes) {
-  Reader r(std::span(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
   std::vector<Command> commands;
-  while (r.ok() && !r.atEnd()) {
-    Command c;
-    c.client = r.u32();
-    c.request = r.u64();
-    c.value = r.bytes();
-    commands.push_back(std::move(c));
-  }
-  if (!r.ok()) return std::nullopt;
+  if (!forEachCommand(bytes, [&](const CommandView& c) { commands.push_back(c.copy()); }))
+    return std::nullopt;
   return commands;
 }
 

@@ -26,7 +26,23 @@ inline size_t encodedSize(const Command& c) {
   return kCommandOverhead + c.value.size();
 }
 
+// A command read in place from a batch (forEachCommand): its fields, and its whole encoding.
+struct CommandView {
+  uint32_t client = 0;
+  uint64_t request = 0;
+  std::string_view value;
+  std::string_view encoded;  // what appendCommand wrote: copied as is into another batch
+  Command copy() const { return {client, request, std::string(value)}; }
+};
+
+// Appends one command's encoding to `batch`: a batch is its commands' encodings back to back.
+void appendCommand(std::string& batch, uint32_t client, uint64_t request, std::string_view value);
 std::string encodeBatch(const std::vector<Command>& commands);
+// Calls `each(const CommandView&)` for every command of `bytes`, in order, without copying any;
+// false, having called nothing, unless `bytes` is exactly a sequence of encoded commands.
+// The steps that touch every value (a leader's REQUEST, a learner's delivery, a client's answer)
+// read batches this way: a copy per value was most of their CPU (docs/BENCHMARKS.md).
+bool forEachCommand(std::string_view bytes, const std::function<void(const CommandView&)>& each);
 // Splits `commands` (in order) into batches of at most `maxBytes` encoded (one command alone may
 // exceed it) and calls `emit` with each: how a client fills as few REQUESTs as it can.
 void forEachBatch(std::vector<Command> commands, size_t maxBytes,

@@ -68,6 +68,12 @@ class Reader {
     if (n > kMaxBytes || !take(n)) return fail(), std::string();
     return std::string(reinterpret_cast<const char*>(in_.data() + pos_ - n), n);
   }
+  // As bytes(), without a copy: valid while the input is.
+  std::string_view view() {
+    size_t n = u16();
+    if (n > kMaxBytes || !take(n)) return fail(), std::string_view();
+    return {reinterpret_cast<const char*>(in_.data() + pos_ - n), n};
+  }
   void fail() { ok_ = false; }
   bool ok() const { return ok_; }
   bool atEnd() const { return pos_ == in_.size(); }

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "core/cluster.hpp"
+#include "core/id_table.hpp"
 #include "core/leadership.hpp"
 #include "core/outbox.hpp"
 #include "core/player.hpp"
@@ -134,7 +135,7 @@ class LogProposer : public Player {
   std::deque<Queued> queue_;
   std::string pending_;
   size_t pendingHead_ = 0;
-  std::set<Key> queued_;    // in queue_ or in flight: a retried request is not proposed twice
+  RequestSet queued_;       // in queue_ or in flight: a retried request is not proposed twice
   RequestLog decided_;      // decided under this proposer's lead: a resend goes to the learners
   std::set<Key> referred_;  // resends sent to the learners once
   Progress progress_;

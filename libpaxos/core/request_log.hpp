@@ -10,6 +10,7 @@
 #include <map>
 #include <optional>
 
+#include "core/id_table.hpp"
 #include "wire/bytes.hpp"
 
 namespace paxos::core {
@@ -22,9 +23,9 @@ class RequestLog {
   std::optional<uint64_t> slotOf(uint32_t client, uint64_t id) const {
     auto c = clients_.find(client);
     if (c == clients_.end()) return std::nullopt;
-    auto it = c->second.slots.find(id);
-    if (it == c->second.slots.end()) return std::nullopt;
-    return it->second;
+    const uint64_t* slot = c->second.slots.find(id);
+    if (!slot) return std::nullopt;
+    return *slot;
   }
   // Whether the request is in the log: remembered, or old enough to have been forgotten.
   bool contains(uint32_t client, uint64_t id) const {
@@ -33,10 +34,10 @@ class RequestLog {
   }
   void add(uint32_t client, uint64_t id, uint64_t slot) {
     Client& c = clients_[client];
-    c.slots.emplace(id, slot);
+    c.slots.insert(id, slot);
     if (c.slots.size() <= kRemembered) return;
-    c.forgottenUpTo = c.slots.begin()->first;
-    c.slots.erase(c.slots.begin());
+    c.forgottenUpTo = c.slots.front().first;
+    c.slots.popFront();
   }
 
   // For a replica's snapshot (docs/KV.md): the table as of the slot it was taken at.
@@ -63,7 +64,7 @@ class RequestLog {
       if (n > kRemembered) r.fail();
       for (uint32_t j = 0; j < n && r.ok(); ++j) {
         uint64_t id = r.u64();
-        c.slots[id] = r.u64();
+        c.slots.insert(id, r.u64());
       }
     }
     if (log.clients_.size() != clients) r.fail();
@@ -72,7 +73,7 @@ class RequestLog {
 
  private:
   struct Client {
-    std::map<uint64_t, uint64_t> slots;  // request id -> slot
+    IdTable<uint64_t> slots;  // request id -> slot
     uint64_t forgottenUpTo = 0;          // ids at or below are in the log, no longer listed
   };
   std::map<uint32_t, Client> clients_;

@@ -1,12 +1,14 @@
 // The limits, measured once per run when a figure first needs one, each reported as a row.
+#include "affinity.hpp"
 #include "figures.hpp"
 
 namespace paxos::bench {
 
 const UdpRoundTrip& Context::udpRing(std::optional<UdpRoundTrip>& cached, int hops,
-                                     const std::string& name, const std::string& how) {
+                                     const std::string& name, const std::string& how,
+                                     const std::vector<int>& cpus) {
   if (!cached) {
-    cached = measureUdpRing(hops, options.quick ? 3000 : 20000);
+    cached = measureUdpRing(hops, options.quick ? 3000 : 20000, 32, cpus);
     report.add({.figure = "limits",
                 .name = name + " p50",
                 .value = cached->p50Us,
@@ -24,6 +26,22 @@ const UdpRoundTrip& Context::udpRoundTrip() {
 
 const UdpRoundTrip& Context::udpRing4() {
   return udpRing(ring4_, 4, "UDP 4-hop ring", "3 relay threads");
+}
+
+const UdpRoundTrip& Context::udpRoundTripOneCore() {
+  return udpRing(rttOneCore_, 2, "UDP round trip, one core", "echo thread, both on CPU 0",
+                 {0, 0});
+}
+
+const UdpRoundTrip& Context::udpRoundTripTwoCores() {
+  if (usableCpus() < 2) return udpRoundTripOneCore();
+  return udpRing(rttTwoCores_, 2, "UDP round trip, two cores",
+                 "pinger on CPU 0, echo thread on CPU 1", {0, 1});
+}
+
+const UdpRoundTrip& Context::udpRing4OneCore() {
+  return udpRing(ring4OneCore_, 4, "UDP 4-hop ring, one core", "3 relay threads, all on CPU 0",
+                 {0, 0, 0, 0});
 }
 
 const UdpRate& Context::udpRate64() {

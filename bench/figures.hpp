@@ -21,6 +21,13 @@ struct SweepPoint {
   bool ok = false;
 };
 
+// One point of the open-loop sweep: the rate offered, what was delivered, latency from due.
+struct OpenPoint {
+  double offered = 0, achieved = 0;
+  double p50Ms = 0, p99Ms = 0;
+  bool ok = false;
+};
+
 struct Context {
   Options options;
   Report report;
@@ -32,6 +39,10 @@ struct Context {
   // The limits, each measured once when a figure first needs it (and reported as a row).
   const UdpRoundTrip& udpRoundTrip();
   const UdpRoundTrip& udpRing4();  // the floor of a value's four hops
+  // Pinned (bench/affinity.hpp): both ends on CPU 0, or on CPUs 0 and 1; the ring on CPU 0.
+  const UdpRoundTrip& udpRoundTripOneCore();
+  const UdpRoundTrip& udpRoundTripTwoCores();
+  const UdpRoundTrip& udpRing4OneCore();
   const UdpRate& udpRate64();
   const UdpRate& udpRate8k();
   double fsyncRate();
@@ -39,6 +50,7 @@ struct Context {
   long idleRssKiB();  // the driver binary's memory floor
 
   std::vector<SweepPoint> sweep;            // for the plot
+  std::vector<OpenPoint> openSweep;         // for the open-loop plot
   std::map<std::string, long> loadPeakRss;  // process kind -> largest peak RSS (KiB) under load
   void addLoadRss(const LoadResult& r);
 
@@ -46,10 +58,12 @@ struct Context {
   std::string clidriver() const { return binDir + "/clidriver"; }
 
  private:
-  std::optional<UdpRoundTrip> rtt_, ring4_;
-  // Measures a UDP ring of `hops` once, reporting it as `name` p50 and p99.
+  std::optional<UdpRoundTrip> rtt_, ring4_, rttOneCore_, rttTwoCores_, ring4OneCore_;
+  // Measures a UDP ring of `hops` once (threads pinned to `cpus` if given), reporting it as
+  // `name` p50 and p99.
   const UdpRoundTrip& udpRing(std::optional<UdpRoundTrip>& cached, int hops,
-                              const std::string& name, const std::string& how);
+                              const std::string& name, const std::string& how,
+                              const std::vector<int>& cpus = {});
   std::optional<UdpRate> rate64_, rate8k_;
   std::optional<double> fsync_;
   std::map<int, ProcessFloor> floors_;
@@ -62,8 +76,20 @@ void throughputFigure(Context& c);
 void scaleFigure(Context& c);
 void memoryFigure(Context& c);
 void kvFigure(Context& c);
+void openLoopFigure(Context& c);
 
-// The latency-against-load plot, drawn by hand as SVG.
-std::string plotSvg(const std::vector<SweepPoint>& points, const std::string& title);
+// A plot of p50 and p99 latency (ms, log) against a load (values/s, log), one labelled point
+// per run, joined in the given order; drawn by hand as SVG.
+struct PlotPoint {
+  double load = 0;
+  double p50Ms = 0, p99Ms = 0;
+  std::string label;
+};
+std::string plotSvg(const std::vector<PlotPoint>& points, const std::string& title,
+                    const std::string& loadAxis);
+// The closed-loop sweep (achieved values/s, points labelled clients x window, in order of values
+// in flight) and the open-loop sweep (offered values/s).
+std::string plotSweep(const std::vector<SweepPoint>& points);
+std::string plotOpenSweep(const std::vector<OpenPoint>& points);
 
 }  // namespace paxos::bench

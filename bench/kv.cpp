@@ -145,6 +145,22 @@ const KvPoint* find(const std::vector<KvPoint>& points, KvSystem system, KvOp op
   return nullptr;
 }
 
+// Issue 16, point 4: our PUT with one request in flight beside the bare HTTP round trip to the
+// same server over one connection, both from this run.
+void addOnePutRows(Context& c, const std::vector<KvPoint>& points) {
+  const KvPoint* put = find(points, KvSystem::ours, KvOp::put, 1);
+  const KvPoint* bare = find(points, KvSystem::ours, KvOp::http, 1);
+  if (!put || !bare || !put->result.clean() || !bare->result.clean()) return;
+  for (auto [what, field] : {std::pair{"p50", &WrkResult::p50Ms}, {"p99", &WrkResult::p99Ms}})
+    c.report.add({.figure = "kv",
+                  .name = std::string("ours PUT ") + what + ", 1 in flight",
+                  .value = put->result.*field * 1000,
+                  .unit = "us",
+                  .limit = bare->result.*field * 1000,
+                  .limitName = std::string("bare HTTP round trip ") + what + " (GET /v1/status)"});
+  c.report.printNew();
+}
+
 std::string cell(const KvPoint* p, double WrkResult::*field) {
   if (!p) return "";
   if (!p->result.clean()) return "FAILED";
@@ -261,6 +277,7 @@ void kvFigure(Context& c) {
       std::vector<KvPoint> etcdPoints = points;
       measure(c, KvSystem::ours, ours.urls().front(), wrk, scripts[KvSystem::ours], points,
               etcdPoints);
+      addOnePutRows(c, points);
     }
   } catch (const std::exception& e) {
     oursNote = std::string("FAILED: ") + e.what();

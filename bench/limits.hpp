@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace paxos::bench {
 
@@ -14,8 +15,10 @@ struct UdpRoundTrip {
 // A `bytes`-byte datagram sent round a ring of `hops` sockets with blocking receives: the pinger
 // and hops-1 relay threads, each on its own socket. hops = 2 is the echo pair (the UDP round
 // trip); hops = 4 is the shortest path of a multi-mode value (client, proposer, acceptor,
-// learner), with no protocol work at all.
-UdpRoundTrip measureUdpRing(int hops, int roundTrips, int bytes = 32);
+// learner), with no protocol work at all. `cpus`, if given, pins thread i (0: the pinger) to
+// cpus[i]: {0, 0} is a round trip on one core, {0, 1} one across two.
+UdpRoundTrip measureUdpRing(int hops, int roundTrips, int bytes = 32,
+                            const std::vector<int>& cpus = {});
 
 struct UdpRate {
   double datagramsPerSec = 0;

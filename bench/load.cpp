@@ -28,8 +28,8 @@ double since(Clock::time_point t0, Clock::time_point t) {
   return std::chrono::duration<double>(t - t0).count();
 }
 
-// The MICROS field of "decided SLOT VALUE MICROS" lines.
-void readLatencies(const std::string& text, std::vector<double>& out) {
+// The MICROS field of "decided SLOT VALUE MICROS" lines, after the first `skip` of them.
+void readLatencies(const std::string& text, size_t skip, std::vector<double>& out) {
   size_t at = 0;
   while (at < text.size()) {
     size_t end = text.find('\n', at);
@@ -38,7 +38,12 @@ void readLatencies(const std::string& text, std::vector<double>& out) {
     if (space != std::string::npos && space > at && text.compare(at, 8, "decided ") == 0) {
       char* stop = nullptr;
       double micros = std::strtod(text.c_str() + space + 1, &stop);
-      if (stop == text.c_str() + end) out.push_back(micros);
+      if (stop == text.c_str() + end) {
+        if (skip > 0)
+          --skip;
+        else
+          out.push_back(micros);
+      }
     }
     at = end + 1;
   }
@@ -77,6 +82,7 @@ LoadResult runLoad(const LoadSpec& spec, const std::string& inputDir, int runInd
   }
   s.clientArgs = {"--window", std::to_string(spec.window), "--timeout", "10000"};
   s.clientArgs.push_back("--latency");  // per-value micros on each output line
+  if (spec.rate > 0) s.clientArgs.insert(s.clientArgs.end(), {"--rate", std::to_string(spec.rate)});
   if (spec.durability != Durability::memory) s.dataDir = true;
   if (spec.durability == Durability::none) s.nodeArgs = {"--durability", "none"};
 
@@ -180,7 +186,7 @@ LoadResult runLoad(const LoadSpec& spec, const std::string& inputDir, int runInd
   result.delivered = size_t(count());
   for (int uid = kFirstClient; uid < cluster.size(); ++uid)
     readLatencies(test::readFile(cluster.dir() + "/" + std::to_string(uid) + ".out"),
-                  result.latencyUs);
+                  spec.skipLatencies, result.latencyUs);
   return result;
 }
 

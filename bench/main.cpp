@@ -69,8 +69,9 @@ int main(int argc, char** argv) {
     void (*run)(Context&);
   };
   const Figure figures[] = {{"scenario", scenarioFigure},     {"latency", latencyFigure},
-                            {"throughput", throughputFigure}, {"scale", scaleFigure},
-                            {"memory", memoryFigure},         {"kv", kvFigure}};
+                            {"throughput", throughputFigure}, {"openloop", openLoopFigure},
+                            {"scale", scaleFigure},           {"memory", memoryFigure},
+                            {"kv", kvFigure}};
   nlohmann::json seconds = nlohmann::json::object();
   for (const auto& f : figures) {
     if (!c.options.wants(f.name)) continue;
@@ -97,6 +98,14 @@ int main(int argc, char** argv) {
                      {"p99_ms", p.p99Ms},
                      {"ok", p.ok}});
   c.report.extra()["sweep"] = sweep;
+  nlohmann::json open = nlohmann::json::array();
+  for (const auto& p : c.openSweep)
+    open.push_back({{"offered", p.offered},
+                    {"values_per_sec", p.achieved},
+                    {"p50_ms", p.p50Ms},
+                    {"p99_ms", p.p99Ms},
+                    {"ok", p.ok}});
+  c.report.extra()["open_loop"] = open;
   c.report.extra()["figure_seconds"] = seconds;
   c.report.extra()["total_seconds"] = total;
   c.report.extra()["quick"] = c.options.quick;
@@ -109,15 +118,17 @@ int main(int argc, char** argv) {
       status = 1;
     }
   }
-  if (!c.options.svg.empty()) {
-    std::ofstream out(c.options.svg);
-    out << plotSvg(c.sweep,
-                   "paxos-cpp multi mode: latency against load (3 acceptors, 64 B values)");
+  auto writeSvg = [&](const std::string& file, const std::string& svg) {
+    if (file.empty()) return;
+    std::ofstream out(file);
+    out << svg;
     if (!out) {
-      std::cerr << "paxos-bench: cannot write " << c.options.svg << "\n";
+      std::cerr << "paxos-bench: cannot write " << file << "\n";
       status = 1;
     }
-  }
+  };
+  writeSvg(c.options.svg, plotSweep(c.sweep));
+  writeSvg(c.options.svgOpen, plotOpenSweep(c.openSweep));
   if (ownDir && !c.options.keep) {
     std::error_code ignored;
     fs::remove_all(c.workDir, ignored);

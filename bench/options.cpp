@@ -22,11 +22,14 @@ std::optional<int> parse(int argc, char** argv, Options& options) {
   std::vector<std::string> known = kFigures;
   known.insert(known.end(), kOptInFigures.begin(), kOptInFigures.end());
   app.add_option("FIGURE", figures,
-                 "scenario, latency, throughput, scale, memory (default: these five); kv (only "
+                 "scenario, latency, throughput, openloop, scale, memory (default: these six); "
+                 "kv (only "
                  "when named: needs etcd and wrk)")
       ->check(CLI::IsMember(known));
   app.add_option("--json", options.json, "write the results as JSON to FILE");
   app.add_option("--svg", options.svg, "write the plot of latency against load (SVG) to FILE");
+  app.add_option("--svg-open", options.svgOpen,
+                 "write the plot of latency against offered load, open loop (SVG) to FILE");
   app.add_flag("--quick", options.quick, "small counts: every figure in about 20 s");
   app.add_option("--runs", options.runs, "scenario: runs of each seed scenario (median, p90)")
       ->check(CLI::Range(1, 1000));

@@ -8,8 +8,8 @@
 namespace paxos::bench {
 
 // The figures in the order they run; each is also a FIGURE argument.
-inline const std::vector<std::string> kFigures = {"scenario", "latency", "throughput", "scale",
-                                                  "memory"};
+inline const std::vector<std::string> kFigures = {"scenario", "latency", "throughput",
+                                                  "openloop", "scale",   "memory"};
 // Figures run only when named: they need programs from outside the project (etcd, wrk).
 inline const std::vector<std::string> kOptInFigures = {"kv"};
 
@@ -17,6 +17,7 @@ struct Options {
   std::vector<std::string> figures;  // a subset of kFigures, in kFigures' order
   std::string json;                  // write machine-readable results here ("" = no)
   std::string svg;                   // write the latency-against-load plot here ("" = no)
+  std::string svgOpen;               // and the open-loop one (latency against offered load)
   bool quick = false;                // small counts: the whole suite in about 20 s (smoke test)
   int runs = 20;                     // scenario: runs of each seed scenario
   double seconds = 10;               // throughput: measured seconds of each saturating run

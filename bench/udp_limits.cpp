@@ -5,9 +5,11 @@
 
 #include <atomic>
 #include <chrono>
+#include <optional>
 #include <thread>
 #include <vector>
 
+#include "affinity.hpp"
 #include "limits.hpp"
 #include "process_group.hpp"
 #include "stats.hpp"
@@ -39,8 +41,11 @@ bool pair(int a, int b) {
 
 }  // namespace
 
-UdpRoundTrip measureUdpRing(int hops, int roundTrips, int bytes) {
+UdpRoundTrip measureUdpRing(int hops, int roundTrips, int bytes, const std::vector<int>& cpus) {
   UdpRoundTrip result;
+  auto cpuOf = [&](int thread) { return std::vector<int>{cpus.at(size_t(thread))}; };
+  std::optional<CpuPin> pinger;
+  if (!cpus.empty()) pinger.emplace(cpuOf(0));
   // Socket 0 is the pinger; socket i (1..hops-1) belongs to relay thread i, which sends what it
   // gets to socket i+1 (the last one back to 0). Two hops: an echo pair.
   std::vector<int> fds;
@@ -66,6 +71,8 @@ UdpRoundTrip measureUdpRing(int hops, int roundTrips, int bytes) {
   for (int i = 1; i < hops; ++i) {
     setTimeout(fds[size_t(i)], std::chrono::milliseconds(1000));  // ends if the pinger is gone
     relays.emplace_back([&, i] {
+      std::optional<CpuPin> pin;
+      if (!cpus.empty()) pin.emplace(cpuOf(i));
       char buffer[65536];
       for (;;) {
         ssize_t n = recv(fds[size_t(i)], buffer, sizeof buffer, 0);

@@ -62,7 +62,13 @@ int main(int argc, char** argv) {
   bool latency = false;
   app.add_flag("--latency", latency,
                "multi mode: add to each decided line the microseconds from the value's first "
-               "send to its answer");
+               "send to its answer (from when it was due, with --rate)");
+  double rate = 0;
+  app.add_option("--rate", rate,
+                 "multi mode, open loop: send values at this fixed rate (values per second) "
+                 "rather than as fast as the window allows; --latency then counts from when each "
+                 "was due")
+      ->check(CLI::Range(1.0, 1e8));
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
@@ -82,6 +88,8 @@ int main(int argc, char** argv) {
                            "multi in the hosts file)");
   if (latency && !multi)
     return net::usageError("clidriver", "--latency needs a multi-mode cluster (MODE multi)");
+  if (rate > 0 && !multi)
+    return net::usageError("clidriver", "--rate needs a multi-mode cluster (MODE multi)");
   if (!stream && value.size() > maxValue)
     return net::usageError("clidriver", fmt::format("VALUE is {} bytes; at most {} fit a message",
                                                     value.size(), maxValue));
@@ -98,6 +106,7 @@ int main(int argc, char** argv) {
     else
       client.emplace(cluster, timing, uid, value, desired);
     client->reportLatency(latency);
+    client->pace(rate);
     net::FaultInjector injector(hosts->hosts[uid].faults, std::random_device{}());
     std::optional<trace::TraceWriter> tracer;
     if (!traceFile.empty()) tracer.emplace(traceFile, uid);

@@ -70,6 +70,7 @@ void Client::receive(Time now, const Message& m, Outbox& out) {
       } else if (phase_ == Phase::waitingStart) {
         phase_ = Phase::requesting;
         askedSince_ = now;
+        paceStart_ = now;
         out.note(Level::info,
                  fmt::format("START from {} (leader {}); proposing {} value{}{} to proposer {}",
                              m.from, m.uid, added(), added() == 1 ? "" : "s",
@@ -124,6 +125,7 @@ void Client::onDecided(Time now, const Message& m, Outbox& out) {
     Duration took = now - entry.firstSent;
     if (entry.lastSent == entry.firstSent)
       answerTime_ = answerTime_.count() == 0 ? took : (7 * answerTime_ + took) / 8;
+    if (rate_ > 0) took = now - dueAt(index);
     ++answered_;
     lastProgress_ = now;
     askedSince_ = now;
@@ -171,14 +173,15 @@ void Client::sendNew(Time now, Outbox& out) {
   // The window is a span of request ids, not a count: learners remember recent ids per client
   // (LogLearner), and a span bounds how far back a resent id can be.
   size_t window = cluster_.multi() ? size_t(timing_.window) : 1;
-  if (nextToSend_ == added() || nextToSend_ >= firstOpen_ + window) return;
+  if (nextToSend_ == added() || nextToSend_ >= firstOpen_ + window || !due(nextToSend_, now))
+    return;
   if (open_ == 0) {
     oldestSent_ = now;
     // Nothing was open (a stream that had run dry): the proposer has not been failing us.
     askedSince_ = now;
   }
   std::vector<size_t> fresh;
-  while (nextToSend_ < added() && nextToSend_ < firstOpen_ + window) {
+  while (nextToSend_ < added() && nextToSend_ < firstOpen_ + window && due(nextToSend_, now)) {
     at(nextToSend_).firstSent = at(nextToSend_).lastSent = now;
     ++open_;
     // The trace's validity check needs every value a client proposed (docs/TRACE.md).
@@ -266,8 +269,9 @@ void Client::tick(Time now, Outbox& out) {
     for (int uid = 0; uid < cluster_.consensusCount(); ++uid)
       out.send(uid, wire::make(Type::startQuery));
     retryAt_ = now + timing_.retryMax;
-  } else if (phase_ == Phase::requesting && now >= retryAt()) {
-    resend(now, out);
+  } else if (phase_ == Phase::requesting) {
+    if (now >= retryAt()) resend(now, out);
+    sendNew(now, out);  // paced: the values that have come due
   } else if (phase_ == Phase::finishing) {
     dones_.tick(now, out);
     if (dones_.empty()) {
@@ -286,6 +290,10 @@ std::optional<Time> Client::nextWake() const {
     wake = retryAt_;
   else if (open_ != 0)
     wake = retryAt();
+  size_t window = cluster_.multi() ? size_t(timing_.window) : 1;
+  if (phase_ == Phase::requesting && rate_ > 0 && nextToSend_ < added() &&
+      nextToSend_ < firstOpen_ + window)
+    wake = earliest(wake, dueAt(nextToSend_));
   // A stream waiting for input with every value answered has no deadline.
   if (outstanding()) wake = earliest(wake, lastProgress_ + timing_.clientTimeout);
   return wake;

@@ -54,8 +54,13 @@ class Client : public Actor {
   // Basic mode: the decided value.
   const std::optional<std::string>& decided() const { return decided_; }
   // Multi mode: each output line also says how long the value took, in microseconds from its
-  // first send to its answer ("decided SLOT VALUE MICROS").
+  // first send to its answer ("decided SLOT VALUE MICROS"); when paced, from when it was due.
   void reportLatency(bool on) { latency_ = on; }
+  // Multi mode, open loop: value i is due `i / valuesPerSecond` after START and is not sent
+  // before (the window still caps what is open). Its latency counts from when it was due, not
+  // from its send: a value held back by a full window or a late wake-up shows that wait, where a
+  // closed loop would leave it out (coordinated omission). 0: unpaced, as fast as the window.
+  void pace(double valuesPerSecond) { rate_ = valuesPerSecond; }
 
  private:
   enum class Phase { waitingStart, requesting, finishing };
@@ -79,6 +84,10 @@ class Client : public Actor {
   void send(const std::vector<size_t>& indices, Outbox& out) const;
   void resend(Time now, Outbox& out);
   Time retryAt() const;  // when the oldest open request may be due again
+  Time dueAt(size_t index) const {  // paced: when the value at `index` is to be sent
+    return paceStart_ + Duration(int64_t(double(index) * 1e9 / rate_));
+  }
+  bool due(size_t index, Time now) const { return rate_ <= 0 || dueAt(index) <= now; }
   // requestRetry, or twice the recent answer time when that is longer (a loaded cluster).
   Duration retryPeriod() const;
   void finish(Time now, int exitCode, Outbox& out);
@@ -103,6 +112,8 @@ class Client : public Actor {
   size_t open_ = 0;              // sent, not answered
   Time oldestSent_{};            // at or before every time in open_ (exact after a resend)
   bool latency_ = false;
+  double rate_ = 0;     // values per second when paced (pace())
+  Time paceStart_{};    // START's arrival: value 0 is due then
   Duration answerTime_{};  // moving average of first send to answer
   uint64_t logEnd_ = 0;    // one past the highest slot that holds one of our values (for DONE)
   std::optional<std::string> decided_;

@@ -398,7 +398,7 @@ void LogProposer::sendPhase(uint64_t slot, const Slot& s, Outbox& out, bool thri
   const Configuration& config = cluster_.membership().at(slot);
   Message m =
       s.recovering ? wire::msg::prepare(slot, ballot_) : wire::msg::accept(slot, ballot_, s.value);
-  if (thrifty && !s.recovering) {
+  if (thrifty && !s.recovering && now_ >= thriftyFrom_) {
     std::vector<uint32_t> majority = leadership_.freshest(now_, config);
     if (!majority.empty()) {
       for (uint32_t acceptor : majority)
@@ -458,6 +458,9 @@ void LogProposer::tick(Time now, Outbox& out) {
     // Silent acceptors may be slow, partitioned or dead: resend each slot's phase to them.
     for (auto& [slot, s] : inFlight_) {
       if (now < s.resendAt) continue;
+      // A loss: a majority is one copy short, and every slot that loses one waits a resend
+      // timeout. Back to every acceptor for a while, where the third copy covers it.
+      thriftyFrom_ = now + timing_.leaderTimeout * 4;
       sendPhase(slot, s, out);
       // Backing off exponentially: a cut-off or dead acceptor is not flooded with every slot.
       s.resends = std::min(s.resends + 1, 3);

@@ -91,7 +91,8 @@ class LogProposer : public Player {
   void stepDown(Outbox& out, const std::string& why);
   // To every acceptor that has not answered; `thrifty` (a slot's first ACCEPT only): to just a
   // majority, those heard from most recently, or to all if fewer than a majority were heard
-  // within leaderTimeout. Safety does not depend on it; liveness relies on tick's resend to all.
+  // within leaderTimeout or a slot needed a resend lately (thriftyFrom_). Safety does not depend
+  // on it; liveness relies on tick's resend to all.
   void sendPhase(uint64_t slot, const Slot& s, Outbox& out, bool thrifty = false) const;
   void heartbeat(Outbox& out) const;
 
@@ -115,6 +116,7 @@ class LogProposer : public Player {
   uint64_t promisedEnd_ = 0;  // the highest end of an accepted log they reported
   uint64_t recoverEnd_ = 0;   // leading: slots from next_ below this need phase 1 of their own
   bool asking_ = false;       // leading: waits for a configuration's promises (fill)
+  Time thriftyFrom_{};        // a slot was resent (a loss): ACCEPT to every acceptor until then
 
   uint64_t commit_ = 0;       // every slot below is decided
   std::set<uint64_t> above_;  // decided slots above commit_

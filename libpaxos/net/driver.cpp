@@ -171,13 +171,6 @@ void Driver::apply(core::Outbox& out) {
     if (out.decided) hooks_.onDecided(*out.decided);
   }
   if (!out.delivered.empty() && hooks_.delivered) hooks_.delivered(out.delivered);
-  if (!out.output.empty()) {  // multi mode's delivered values: stdout, logs go to stderr
-    for (const auto& line : out.output) {
-      std::fwrite(line.data(), 1, line.size(), stdout);
-      std::fputc('\n', stdout);
-    }
-    std::fflush(stdout);
-  }
   if (hooks_.persist && out.mustPersist()) hooks_.persist(out);  // before any reply leaves
   for (auto& envelope : out.messages) {
     envelope.message.seq = ++sent_;
@@ -189,7 +182,17 @@ void Driver::apply(core::Outbox& out) {
     if (hooks_.key) hooks_.key->seal(datagram);
     if (!transport_.knows(envelope.to) && hooks_.addressOf)
       if (auto address = hooks_.addressOf(envelope.to)) transport_.learn(envelope.to, *address);
-    transport_.send(envelope.to, datagram);
+    transport_.send(envelope.to, std::move(datagram));
+  }
+  transport_.flush();
+  // Multi mode's delivered values: stdout (logs go to stderr). After the messages: the next
+  // value's REQUEST, or a client's answer, need not wait for a write to a pipe or a file.
+  if (!out.output.empty()) {
+    for (const auto& line : out.output) {
+      std::fwrite(line.data(), 1, line.size(), stdout);
+      std::fputc('\n', stdout);
+    }
+    std::fflush(stdout);
   }
   if (out.exitCode) {
     exitCode_ = out.exitCode;

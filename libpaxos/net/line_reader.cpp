@@ -150,6 +150,7 @@ LineReader::~LineReader() {
 
 LineReader::Taken LineReader::take(size_t most) {
   Taken taken;
+  bool room = false;
   {
     std::lock_guard lock(state_->mutex);
     auto& lines = state_->lines;
@@ -159,8 +160,11 @@ LineReader::Taken LineReader::take(size_t most) {
     }
     taken.ended = state_->ended && lines.empty();
     if (taken.ended) taken.error = state_->error;
+    // Only a queue below capacity lets the thread read on: waking it for less costs the taker
+    // a system call and the thread a wake-up for every line taken.
+    room = !taken.lines.empty() && lines.size() < state_->capacity;
   }
-  if (!taken.lines.empty()) state_->room.notify_one();
+  if (room) state_->room.notify_one();
   return taken;
 }
 

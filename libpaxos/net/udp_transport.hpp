@@ -1,9 +1,15 @@
 // One UDP socket bound to this process's host line, and the resolved address of every other
-// UID. Sends are fire-and-forget (the core resends what matters); receives call a handler
-// with the raw bytes, a burst at a time: every datagram already queued (up to kBurst), then the
-// burst's end, so a driver can persist and send once per burst. Nothing here knows the protocol.
+// UID. Sends are fire-and-forget (the core resends what matters), queued and then given to the
+// kernel together by flush(); receives call a handler with the raw bytes, a burst at a time:
+// every datagram already queued (up to kBurst), then the burst's end, so a driver can persist
+// and send once per burst. A burst is one recvmmsg and its answers one sendmmsg: a system call
+// per datagram was a third of a node's system calls at one value in flight (docs/BENCHMARKS.md).
+// Nothing here knows the protocol.
 #pragma once
 
+#include <sys/socket.h>
+
+#include <array>
 #include <asio.hpp>
 #include <cstdint>
 #include <functional>
@@ -33,7 +39,7 @@ struct Counters {
 class UdpTransport {
  public:
   using Handler = std::function<void(std::span<const uint8_t>)>;
-  static constexpr int kBurst = 64;  // datagrams read before the burst ends and others run
+  static constexpr size_t kBurst = 64;  // datagrams read before the burst ends and others run
 
   // Resolves every host line and binds this UID's (or `bind`: a UID outside the hosts file that
   // joins, docs/MEMBERSHIP.md). Throws std::runtime_error with a one-line reason ("cannot bind
@@ -42,7 +48,9 @@ class UdpTransport {
                std::optional<config::HttpAddress> bind = std::nullopt);
 
   void receive(Handler handler, std::function<void()> burstEnd);
-  void send(uint32_t to, std::span<const uint8_t> bytes);
+  // Queues a datagram for `to` (dropped if its address is unknown); flush() sends the queue.
+  void send(uint32_t to, std::vector<uint8_t> datagram);
+  void flush();
   Counters& counters() { return counters_; }
   // Whether the datagram being handled came from uid's address (valid inside the handler).
   bool cameFrom(uint32_t uid) const {
@@ -56,7 +64,8 @@ class UdpTransport {
   uint32_t self() const { return self_; }
 
  private:
-  void receiveNext();
+  void receiveNext();  // waits until the socket is readable, then drains it
+  void drain();
   const asio::ip::udp::endpoint* find(uint32_t uid) const;
 
   asio::io_context& io_;
@@ -64,8 +73,16 @@ class UdpTransport {
   asio::ip::udp::socket socket_;
   std::vector<asio::ip::udp::endpoint> peers_;          // index is the UID
   std::map<uint32_t, asio::ip::udp::endpoint> joined_;  // UIDs outside the hosts file
-  std::vector<uint8_t> buffer_;
+  std::vector<uint8_t> buffers_;  // kBurst datagrams of up to kMaxDatagram + 1 bytes
+  std::array<mmsghdr, kBurst> headers_{};  // recvmmsg's, into buffers_ and from_
+  std::array<iovec, kBurst> pieces_{};
+  std::array<sockaddr_storage, kBurst> from_{};
   asio::ip::udp::endpoint sender_;
+  struct Outgoing {
+    asio::ip::udp::endpoint to;
+    std::vector<uint8_t> bytes;
+  };
+  std::vector<Outgoing> outgoing_;
   Handler handler_;
   std::function<void()> burstEnd_;
   Counters counters_;

@@ -32,13 +32,22 @@ TEST_CASE("the simulator finds a violation in the broken build (" PAXOS_MUTANT_N
   auto run = [&](uint64_t seed) { return simulate(setup, f, seed); };
   uint64_t budget = 20000;
 #endif
+  // A broken leader may also stall a run (a liveness violation) before any seed shows it
+  // unsafe: those are passed over, the sweep wants the safety violation.
+  auto safety = [](const std::string& what) {
+    return what.find("agreement") == 0 || what.find("validity") == 0;
+  };
   std::optional<uint64_t> caught;
   std::string what;
+  int stalled = 0;
   for (uint64_t seed = 1; seed <= budget && !caught; ++seed) {
     Result r = run(seed);
-    if (r.violation) caught = seed, what = *r.violation;
+    if (r.violation && safety(*r.violation))
+      caught = seed, what = *r.violation;
+    else if (r.violation)
+      ++stalled;
   }
   REQUIRE(caught.has_value());
-  std::cout << PAXOS_MUTANT_NAME << ": caught at seed " << *caught << ": " << what << "\n";
-  CHECK((what.find("agreement") == 0 || what.find("validity") == 0));
+  std::cout << PAXOS_MUTANT_NAME << ": caught at seed " << *caught << " (" << stalled
+            << " runs stalled before): " << what << "\n";
 }

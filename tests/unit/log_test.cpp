@@ -237,10 +237,19 @@ TEST_CASE("LogProposer: a slot's ACCEPT goes to the majority heard last, its res
   CHECK(p.high.decidedPrefix() == 0);
   p.step(p.high, accepted(3, {1, 1}, batch({{7, 1, "a"}})));
   CHECK(p.high.decidedPrefix() == 1);
+  // A slot needed a resend (a loss): for a while every slot goes to every acceptor, where the
+  // third copy covers the next loss instead of a resend timeout.
+  out = p.step(p.high, clientRequest(7, 2, "b"));
+  CHECK(destinations(out, Type::accept) == std::vector<uint32_t>{2, 3, 4});
+  // Later, with every acceptor heard: thrifty again.
+  p.now += 4 * p.timing.leaderTimeout;
+  for (uint32_t a : {2u, 3u, 4u}) p.step(p.high, at(accepted(a, {1, 1}, batch({{7, 2, "b"}})), 1));
+  out = p.step(p.high, clientRequest(7, 3, "c"));
+  CHECK(destinations(out, Type::accept).size() == 2);
   // Fewer than a majority heard within leaderTimeout: nobody is counted on, all get it.
   p.now += p.timing.leaderTimeout;
   p.step(p.high, accepted(2, {1, 1}, ""));
-  out = p.step(p.high, clientRequest(7, 2, "b"));
+  out = p.step(p.high, clientRequest(7, 4, "d"));
   CHECK(destinations(out, Type::accept) == std::vector<uint32_t>{2, 3, 4});
 }
 
@@ -555,6 +564,32 @@ TEST_CASE(
   CHECK(dones[0].instance == 4);
   CHECK(s.add({"e"}).messages.empty());  // after the end, nothing more is taken
   CHECK(s.client->added() == 4);
+}
+
+// Open loop (clidriver --rate): values leave at their due times, and a value's latency counts
+// from when it was due, so a wait for room in the window is not left out.
+TEST_CASE("Client (multi, paced): values go out when due; latency counts from the due time") {
+  Stream s(2);
+  s.client->pace(1000);  // one value a millisecond, from START (s.now)
+  s.client->reportLatency(true);
+  Outbox out = s.add({"a", "b", "c", "d"});
+  CHECK(sent(out) == std::vector<Sent>{requestFrom7(1, {{7, 1, "a"}})});  // a is due at START
+  REQUIRE(s.client->nextWake().has_value());
+  CHECK(*s.client->nextWake() == s.now + 1ms);  // b's due time
+  // Woken late, at 2.5 ms: b and c are due, and go out together.
+  s.now += 2500us;
+  out = Outbox{};
+  s.client->tick(s.now, out);
+  CHECK(sent(out) == std::vector<Sent>{requestFrom7(1, {{7, 2, "b"}})});  // the window is full
+  s.now += 500us;                                                           // 3 ms: d is due too
+  out = s.answer(5, 0, {{7, 1, "a"}});
+  CHECK(out.output == std::vector<std::string>{"decided 0 a 3000"});
+  CHECK(sent(out) == std::vector<Sent>{requestFrom7(1, {{7, 3, "c"}})});  // room for one
+  s.now += 1ms;
+  out = s.answer(5, 1, {{7, 2, "b"}, {7, 3, "c"}});
+  // b was due at 1 ms, c at 2 ms though the window held it back until 3 ms: both count it.
+  CHECK(out.output == std::vector<std::string>{"decided 1 b 3000", "decided 1 c 2000"});
+  CHECK(sent(out) == std::vector<Sent>{requestFrom7(1, {{7, 4, "d"}})});
 }
 
 TEST_CASE("Client (multi, streaming): endOfInput before the answers: DONE after the last one") {

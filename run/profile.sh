@@ -87,7 +87,7 @@ echo "|---|---|---|---|---|"
 total_calls=0 total_wakes=0
 for uid in 0 1 2 3 4 5; do
   read -r calls wakes < <(awk -v v="$decided" '
-    $NF == "total" { total = $3 }
+    $NF == "total" { total = $4 }
     $NF == "epoll_wait" { w = $4 }
     END { printf "%.2f %.2f\n", total / v, w / v }' "$D/$uid.strace")
   kinds=$(awk -v v="$decided" 'NR > 2 && $NF != "total" && $4 ~ /^[0-9]+$/ && $4 / v >= 0.05 {
@@ -107,13 +107,13 @@ mkdir -p "$D"
 hosts "$D/hosts.txt" 4
 durability=(--durability none)
 [ "${FSYNC:-0}" != 0 ] && durability=()
+for c in 0 1 2 3; do values "$D/in$c" "$SAT" "c$c-"; done
 nodes=()
 for uid in 0 1 2 3 4; do
   /usr/bin/time -o "$D/$uid.time" -f "%U %S" "$BINDIR/condriver" $uid --hosts "$D/hosts.txt" \
     --data-dir "$D/data" "${durability[@]}" >"$D/$uid.out" 2>"$D/$uid.log" &
   nodes+=($!)
 done
-for c in 0 1 2 3; do values "$D/in$c" "$SAT" "c$c-"; done
 start=$(date +%s.%N)
 clients=()
 for c in 0 1 2 3; do
@@ -128,9 +128,8 @@ if [ -n "${PERF:-}" ]; then
 fi
 wait_exit 300 "${clients[@]}" || echo "profile.sh: the clients did not finish in 300 s" >&2
 end=$(date +%s.%N)
-kill -TERM "${nodes[@]}" 2>/dev/null
-wait_exit 10 "${nodes[@]}"
-wait
+# The clients' DONE shuts the nodes down: each exits by itself once idle (the learner last).
+wait_exit 30 "${nodes[@]}" || { echo "profile.sh: nodes still running 30 s after the clients" >&2; exit 1; }
 decided=$(($(stat -c %s "$D/4.out") / 65))
 echo
 echo "## Saturation: $decided values in $(awk -v a="$start" -v b="$end" 'BEGIN {printf "%.2f", b - a}') s" \

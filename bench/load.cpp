@@ -145,18 +145,21 @@ LoadResult runLoad(const LoadSpec& spec, const std::string& inputDir, int runInd
     long lastCount = c1;
     Clock::time_point lastChange = early ? first : t1;
     Clock::time_point doneAt{};
-    // CPU is measured over the first half of the window, when every process is sure to run
-    // still (clients that run out of values exit and take their CPU time with them).
-    auto cpuAt = t1 + (end - t1) / 2;
-    bool cpuTaken = false;
-    for (;;) {
+    // CPU is sampled every tenth tick while every process still runs (a client that runs out
+    // of values exits and takes its CPU time with it): the last such sample counts.
+    auto anyExited = [&] {
+      for (int uid = 0; uid < cluster.size(); ++uid)
+        if (cluster.exited(uid)) return true;
+      return false;
+    };
+    for (int ticks = 0;; ++ticks) {
       bool done = clientsDone();
       long c = count();
       auto now = Clock::now();
       if (c != lastCount) lastCount = c, lastChange = now;
-      if (!cpuTaken && now >= cpuAt && !done && !nodeDied() && c > c1) {
-        result.cpuSecondsPerMillion = (cpuNow() - cpu1) / double(c - c1) * 1e6;
-        cpuTaken = true;
+      if (ticks % 10 == 9 && c > c1) {
+        double cpu = cpuNow();
+        if (!anyExited()) result.cpuSecondsPerMillion = (cpu - cpu1) / double(c - c1) * 1e6;
       }
       if (done) {
         doneAt = now;

@@ -36,7 +36,8 @@ struct LoadResult {
   double clientsDoneMs = 0;       // launch to the last client exit (0 if killed first)
   std::vector<double> latencyUs;  // per value, from the clients' --latency field
   // User + system CPU seconds of every process (nodes and clients) per million values delivered
-  // over the first half of the measured time; 0 when unknown (the clients ran out first).
+  // from the start of the measured time to the last 100 ms tick before any process exited (or
+  // the end); 0 when unknown (the clients ran out within 100 ms).
   double cpuSecondsPerMillion = 0;
   std::map<int, long>
       peakRssKiB;  // uid -> peak RSS (VmHWM just before the kill) of those still running

@@ -19,6 +19,8 @@ class IdTable {
   using Item = std::pair<uint64_t, T>;
 
   const T* find(uint64_t id) const {
+    // A new request's id is past the newest: the usual look-up needs no search.
+    if (items_.empty() || id > items_.back().first || id < items_.front().first) return nullptr;
     auto it = lowerBound(id);
     return it != items_.end() && it->first == id ? &it->second : nullptr;
   }

@@ -14,8 +14,8 @@ void openLoopFigure(Context& c) {
   bool quick = c.options.quick;
   std::vector<double> rates =
       quick ? std::vector<double>{20000, 100000}
-            : std::vector<double>{10000,  25000,  50000,  100000, 200000,  300000, 400000,
-                                  500000, 600000, 700000, 800000, 1000000, 1200000};
+            : std::vector<double>{10000,  25000,  50000,  100000, 200000, 300000,  400000,
+                                  500000, 600000, 700000, 800000, 900000, 1000000, 1200000};
   // Enough windows that the clients hold what the cluster has in flight at its peak (about
   // 1M values/s at ~3 ms): fewer would make their windows the knee.
   constexpr int kClients = 4;

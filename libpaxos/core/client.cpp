@@ -181,6 +181,7 @@ void Client::sendNew(Time now, Outbox& out) {
     askedSince_ = now;
   }
   std::vector<size_t> fresh;
+  lastPaced_ = now;
   while (nextToSend_ < added() && nextToSend_ < firstOpen_ + window && due(nextToSend_, now)) {
     at(nextToSend_).firstSent = at(nextToSend_).lastSent = now;
     ++open_;
@@ -291,9 +292,12 @@ std::optional<Time> Client::nextWake() const {
   else if (open_ != 0)
     wake = retryAt();
   size_t window = cluster_.multi() ? size_t(timing_.window) : 1;
+  // Paced: woken when the next value is due, but not more often than every kPaceTick: at high
+  // rates a wake-up per value would cost the clients more CPU than the cluster spends on it.
+  // The values sent late by it count that delay (their latency starts when they were due).
   if (phase_ == Phase::requesting && rate_ > 0 && nextToSend_ < added() &&
       nextToSend_ < firstOpen_ + window)
-    wake = earliest(wake, dueAt(nextToSend_));
+    wake = earliest(wake, std::max(dueAt(nextToSend_), lastPaced_ + kPaceTick));
   // A stream waiting for input with every value answered has no deadline.
   if (outstanding()) wake = earliest(wake, lastProgress_ + timing_.clientTimeout);
   return wake;

@@ -112,8 +112,10 @@ class Client : public Actor {
   size_t open_ = 0;              // sent, not answered
   Time oldestSent_{};            // at or before every time in open_ (exact after a resend)
   bool latency_ = false;
+  static constexpr Duration kPaceTick = std::chrono::microseconds(200);
   double rate_ = 0;     // values per second when paced (pace())
   Time paceStart_{};    // START's arrival: value 0 is due then
+  Time lastPaced_{};    // the last time values went out (paced wake-ups are kPaceTick apart)
   Duration answerTime_{};  // moving average of first send to answer
   uint64_t logEnd_ = 0;    // one past the highest slot that holds one of our values (for DONE)
   std::optional<std::string> decided_;

@@ -29,8 +29,7 @@ const UdpRoundTrip& Context::udpRing4() {
 }
 
 const UdpRoundTrip& Context::udpRoundTripOneCore() {
-  return udpRing(rttOneCore_, 2, "UDP round trip, one core", "echo thread, both on CPU 0",
-                 {0, 0});
+  return udpRing(rttOneCore_, 2, "UDP round trip, one core", "echo thread, both on CPU 0", {0, 0});
 }
 
 const UdpRoundTrip& Context::udpRoundTripTwoCores() {

@@ -20,7 +20,7 @@ struct LoadSpec {
   int valueBytes = 64;
   Durability durability = Durability::memory;
   double rate = 0;  // values/s per client: open loop (clidriver --rate); 0: as the window allows
-  size_t skipLatencies = 0;  // each client's first answers left out of latencyUs (the warm-up)
+  size_t skipLatencies = 0;    // each client's first answers left out of latencyUs (the warm-up)
   double warmupSeconds = 0.5;  // after the first delivery, before measuring
   double seconds = 10;         // measured; less if the clients run out of values first
 };

@@ -68,9 +68,12 @@ int main(int argc, char** argv) {
     const char* name;
     void (*run)(Context&);
   };
-  const Figure figures[] = {{"scenario", scenarioFigure},     {"latency", latencyFigure},
-                            {"throughput", throughputFigure}, {"openloop", openLoopFigure},
-                            {"scale", scaleFigure},           {"memory", memoryFigure},
+  const Figure figures[] = {{"scenario", scenarioFigure},
+                            {"latency", latencyFigure},
+                            {"throughput", throughputFigure},
+                            {"openloop", openLoopFigure},
+                            {"scale", scaleFigure},
+                            {"memory", memoryFigure},
                             {"kv", kvFigure}};
   nlohmann::json seconds = nlohmann::json::object();
   for (const auto& f : figures) {

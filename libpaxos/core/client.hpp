@@ -83,7 +83,7 @@ class Client : public Actor {
   // REQUESTs for the values at indices: one in basic mode; in multi mode as few batches as fit.
   void send(const std::vector<size_t>& indices, Outbox& out) const;
   void resend(Time now, Outbox& out);
-  Time retryAt() const;  // when the oldest open request may be due again
+  Time retryAt() const;             // when the oldest open request may be due again
   Time dueAt(size_t index) const {  // paced: when the value at `index` is to be sent
     return paceStart_ + Duration(int64_t(double(index) * 1e9 / rate_));
   }
@@ -109,13 +109,13 @@ class Client : public Actor {
   size_t nextToSend_ = 0;  // index of the first value never sent
   size_t firstOpen_ = 0;   // index of the first value not yet answered (>= base_)
   size_t answered_ = 0;
-  size_t open_ = 0;              // sent, not answered
-  Time oldestSent_{};            // at or before every time in open_ (exact after a resend)
+  size_t open_ = 0;    // sent, not answered
+  Time oldestSent_{};  // at or before every time in open_ (exact after a resend)
   bool latency_ = false;
   static constexpr Duration kPaceTick = std::chrono::microseconds(200);
-  double rate_ = 0;     // values per second when paced (pace())
-  Time paceStart_{};    // START's arrival: value 0 is due then
-  Time lastPaced_{};    // the last time values went out (paced wake-ups are kPaceTick apart)
+  double rate_ = 0;        // values per second when paced (pace())
+  Time paceStart_{};       // START's arrival: value 0 is due then
+  Time lastPaced_{};       // the last time values went out (paced wake-ups are kPaceTick apart)
   Duration answerTime_{};  // moving average of first send to answer
   uint64_t logEnd_ = 0;    // one past the highest slot that holds one of our values (for DONE)
   std::optional<std::string> decided_;

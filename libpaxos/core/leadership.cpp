@@ -54,9 +54,10 @@ std::vector<uint32_t> Leadership::freshest(Time now, const Configuration& config
       fresh.emplace_back(it->second, acceptor);
   size_t n = config.quorum();
   if (fresh.size() < n) return {};
-  std::partial_sort(fresh.begin(), fresh.begin() + n, fresh.end(), [](const auto& a, const auto& b) {
-    return a.first != b.first ? a.first > b.first : a.second < b.second;
-  });
+  std::partial_sort(fresh.begin(), fresh.begin() + n, fresh.end(),
+                    [](const auto& a, const auto& b) {
+                      return a.first != b.first ? a.first > b.first : a.second < b.second;
+                    });
   std::vector<uint32_t> out;
   for (size_t i = 0; i < n; ++i) out.push_back(fresh[i].second);
   return out;

@@ -73,8 +73,8 @@ class RequestLog {
 
  private:
   struct Client {
-    IdTable<uint64_t> slots;  // request id -> slot
-    uint64_t forgottenUpTo = 0;          // ids at or below are in the log, no longer listed
+    IdTable<uint64_t> slots;     // request id -> slot
+    uint64_t forgottenUpTo = 0;  // ids at or below are in the log, no longer listed
   };
   std::map<uint32_t, Client> clients_;
 };

@@ -1,7 +1,6 @@
 #include "net/udp_transport.hpp"
 
 #include <fmt/format.h>
-
 #include <sys/socket.h>
 
 #include <array>

@@ -73,7 +73,7 @@ class UdpTransport {
   asio::ip::udp::socket socket_;
   std::vector<asio::ip::udp::endpoint> peers_;          // index is the UID
   std::map<uint32_t, asio::ip::udp::endpoint> joined_;  // UIDs outside the hosts file
-  std::vector<uint8_t> buffers_;  // kBurst datagrams of up to kMaxDatagram + 1 bytes
+  std::vector<uint8_t> buffers_;           // kBurst datagrams of up to kMaxDatagram + 1 bytes
   std::array<mmsghdr, kBurst> headers_{};  // recvmmsg's, into buffers_ and from_
   std::array<iovec, kBurst> pieces_{};
   std::array<sockaddr_storage, kBurst> from_{};

@@ -1,9 +1,10 @@
+#include "core/id_table.hpp"
+
 #include <doctest/doctest.h>
 
 #include <random>
 #include <set>
 
-#include "core/id_table.hpp"
 #include "core/request_log.hpp"
 
 namespace paxos {
@@ -12,7 +13,7 @@ TEST_CASE("IdTable: ids in any order stay sorted, once each, whatever the order 
   core::IdTable<int> t;
   CHECK(t.insert(5, 50));
   CHECK(t.insert(9, 90));
-  CHECK(t.insert(7, 70));       // out of order: in the middle
+  CHECK(t.insert(7, 70));        // out of order: in the middle
   CHECK_FALSE(t.insert(7, 71));  // once
   CHECK(t.insert(1, 10));
   REQUIRE(t.find(7));
@@ -50,7 +51,8 @@ TEST_CASE("RequestLog: remembers the newest ids per client, the older ones as a 
   for (uint64_t id = core::RequestLog::kRemembered + 10; id >= 1; --id) log.add(7, id, id * 2);
   CHECK(log.contains(7, 1));  // forgotten, but at or below the bound: in the log
   CHECK_FALSE(log.slotOf(7, 1));
-  CHECK(log.slotOf(7, core::RequestLog::kRemembered + 10) == 2 * (core::RequestLog::kRemembered + 10));
+  CHECK(log.slotOf(7, core::RequestLog::kRemembered + 10) ==
+        2 * (core::RequestLog::kRemembered + 10));
   CHECK_FALSE(log.contains(7, core::RequestLog::kRemembered + 11));
   CHECK_FALSE(log.contains(8, 1));
 }

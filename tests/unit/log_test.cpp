@@ -581,7 +581,7 @@ TEST_CASE("Client (multi, paced): values go out when due; latency counts from th
   out = Outbox{};
   s.client->tick(s.now, out);
   CHECK(sent(out) == std::vector<Sent>{requestFrom7(1, {{7, 2, "b"}})});  // the window is full
-  s.now += 500us;                                                           // 3 ms: d is due too
+  s.now += 500us;                                                         // 3 ms: d is due too
   out = s.answer(5, 0, {{7, 1, "a"}});
   CHECK(out.output == std::vector<std::string>{"decided 0 a 3000"});
   CHECK(sent(out) == std::vector<Sent>{requestFrom7(1, {{7, 3, "c"}})});  // room for one

@@ -7,7 +7,7 @@
 // process pinned to one core, held against a round trip on one core. On a VM whose idle virtual
 // CPUs halt, the two round trips differ ~20x, and an unpinned echo pair lands on either from
 // run to run: only pinned ones are a stable limit (docs/BENCHMARKS.md).
-#include <fmt/format.h>
+#include <sstream>
 
 #include "affinity.hpp"
 #include "figures.hpp"
@@ -35,7 +35,7 @@ void addRows(Context& c, const LoadResult& r, const std::string& where, const Ud
             .unit = "us",
             .limit = limit,
             .limitName = rttName + " " + q,
-            .target = fmt::format("<= {:g}x limit", times),
+            .target = "<= " + (std::ostringstream() << times).str() + "x limit",
             .note = note};
     row.met = value <= times * limit;
     c.report.add(row);

@@ -225,18 +225,18 @@ void Client::resend(Time now, Outbox& out) {
     out.note(Level::info, fmt::format("no answer: failing over to proposer {}",
                                       cluster_.proposers()[proposerIndex_]));
   }
-  std::vector<size_t> due;
+  std::vector<size_t> again;
   oldestSent_ = now;
   for (size_t index = firstOpen_; index < nextToSend_; ++index) {
     Entry& entry = at(index);
     if (entry.slot) continue;
     if (now - entry.lastSent >= retryPeriod()) {
       entry.lastSent = now;
-      due.push_back(index);
+      again.push_back(index);
     }
     oldestSent_ = std::min(oldestSent_, entry.lastSent);
   }
-  send(due, out);
+  send(again, out);
 }
 
 Duration Client::retryPeriod() const {

@@ -201,19 +201,12 @@ void Client::send(const std::vector<size_t>& indices, Outbox& out) const {
     return;
   }
   // Multi mode: one REQUEST carries a batch of commands, so a datagram carries many values.
-  size_t most = std::min(timing_.batchBytes, wire::kMaxValue);
-  std::string batch;
-  uint64_t first = 0;
-  for (size_t index : indices) {
-    const std::string& value = at(index).value;
-    if (!batch.empty() && batch.size() + wire::kCommandOverhead + value.size() > most) {
-      out.send(proposer, wire::msg::request(self_, first, std::move(batch)));
-      batch.clear();
-    }
-    if (batch.empty()) first = index + 1;
-    wire::appendCommand(batch, self_, index + 1, value);
-  }
-  if (!batch.empty()) out.send(proposer, wire::msg::request(self_, first, std::move(batch)));
+  wire::BatchWriter batches(
+      std::min(timing_.batchBytes, wire::kMaxValue), [&](uint64_t first, std::string batch) {
+        out.send(proposer, wire::msg::request(self_, first, std::move(batch)));
+      });
+  for (size_t index : indices) batches.add(self_, index + 1, at(index).value);
+  batches.finish();
 }
 
 void Client::resend(Time now, Outbox& out) {

@@ -25,10 +25,6 @@ uint64_t Submitter::submitChange(std::string value) {
   return nextId_++;
 }
 
-wire::Command Submitter::command(uint64_t id, const Open& open) const {
-  return {open.change ? changeClient(self_) : self_, id, open.value};
-}
-
 void Submitter::heardLeader(Time now, uint32_t proposer) {
   leader_ = proposer;
   leaderHeardAt_ = now;
@@ -46,13 +42,12 @@ uint32_t Submitter::target(Time now) {
 }
 
 void Submitter::send(const std::map<uint64_t, Open*>& batch, uint32_t to, Outbox& out) const {
-  std::vector<wire::Command> commands;
-  for (const auto& [id, open] : batch) commands.push_back(command(id, *open));
-  wire::forEachBatch(std::move(commands), std::min(timing_.batchBytes, wire::kMaxValue),
-                     [&](std::vector<wire::Command>& commands) {
-                       out.send(to, wire::msg::request(self_, commands.front().request,
-                                                       wire::encodeBatch(commands)));
-                     });
+  wire::BatchWriter batches(std::min(timing_.batchBytes, wire::kMaxValue),
+                            [&](uint64_t first, std::string commands) {
+                              out.send(to, wire::msg::request(self_, first, std::move(commands)));
+                            });
+  for (const auto& [id, open] : batch) batches.add(clientOf(open->change), id, open->value);
+  batches.finish();
 }
 
 void Submitter::flush(Time now, Outbox& out) {
@@ -76,12 +71,7 @@ void Submitter::delivered(Time now, uint64_t id, Outbox& out) {
 
 void Submitter::settle(Time now, const RequestLog& requests, Outbox& out) {
   size_t before = open_.size();
-  auto in = [&](uint64_t id, bool change) {
-    Open o;
-    o.change = change;
-    wire::Command c = command(id, o);
-    return requests.contains(c.client, c.request);
-  };
+  auto in = [&](uint64_t id, bool change) { return requests.contains(clientOf(change), id); };
   std::erase_if(open_, [&](const auto& o) { return in(o.first, o.second.change); });
   std::erase_if(queue_, [&](const Queued& q) { return in(q.id, q.change); });
   if (open_.size() < before) flush(now, out);

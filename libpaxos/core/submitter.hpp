@@ -59,7 +59,8 @@ class Submitter {
     std::string value;
     bool change;
   };
-  wire::Command command(uint64_t id, const Open& open) const;
+  // Its commands' client: its own UID, with kChangeBit for a configuration change.
+  uint32_t clientOf(bool change) const { return change ? changeClient(self_) : self_; }
   uint32_t target(Time now);  // the leader, or the next proposer in turn
   void send(const std::map<uint64_t, Open*>& batch, uint32_t to, Outbox& out) const;
 

@@ -73,20 +73,16 @@ std::string describeBatch(std::string_view bytes) {
   return commands->size() > kShown ? text + ", ..." : text;
 }
 
-void forEachBatch(std::vector<Command> commands, size_t maxBytes,
-                  const std::function<void(std::vector<Command>&)>& emit) {
-  std::vector<Command> batch;
-  size_t bytes = 0;
-  for (auto& c : commands) {
-    if (!batch.empty() && bytes + encodedSize(c) > maxBytes) {
-      emit(batch);
-      batch.clear();
-      bytes = 0;
-    }
-    bytes += encodedSize(c);
-    batch.push_back(std::move(c));
-  }
-  if (!batch.empty()) emit(batch);
+void BatchWriter::add(uint32_t client, uint64_t request, std::string_view value) {
+  if (!batch_.empty() && batch_.size() + kCommandOverhead + value.size() > maxBytes_) finish();
+  if (batch_.empty()) first_ = request;
+  appendCommand(batch_, client, request, value);
+}
+
+void BatchWriter::finish() {
+  if (batch_.empty()) return;
+  emit_(first_, std::move(batch_));
+  batch_.clear();
 }
 
 }  // namespace paxos::wire

@@ -43,10 +43,22 @@ std::string encodeBatch(const std::vector<Command>& commands);
 // The steps that touch every value (a leader's REQUEST, a learner's delivery, a client's answer)
 // read batches this way: a copy per value was most of their CPU (docs/BENCHMARKS.md).
 bool forEachCommand(std::string_view bytes, const std::function<void(const CommandView&)>& each);
-// Splits `commands` (in order) into batches of at most `maxBytes` encoded (one command alone may
-// exceed it) and calls `emit` with each: how a client fills as few REQUESTs as it can.
-void forEachBatch(std::vector<Command> commands, size_t maxBytes,
-                  const std::function<void(std::vector<Command>&)>& emit);
+// Packs commands, in the order added, into batches of at most `maxBytes` (one command alone may
+// exceed it) and hands each to `emit` with its first command's request id: how a client fills as
+// few REQUESTs as it can. finish() hands over the last one.
+class BatchWriter {
+ public:
+  using Emit = std::function<void(uint64_t firstRequest, std::string batch)>;
+  BatchWriter(size_t maxBytes, Emit emit) : maxBytes_(maxBytes), emit_(std::move(emit)) {}
+  void add(uint32_t client, uint64_t request, std::string_view value);
+  void finish();
+
+ private:
+  size_t maxBytes_;
+  Emit emit_;
+  std::string batch_;
+  uint64_t first_ = 0;
+};
 // nullopt unless `bytes` is exactly a sequence of encoded commands.
 std::optional<std::vector<Command>> decodeBatch(std::string_view bytes);
 // For logs and traces: "no-op", or "3 values: c7#1 'a', c7#2 'b', c8#1 'c'" (the first few).

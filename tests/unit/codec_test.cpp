@@ -7,6 +7,7 @@
 #include <random>
 
 #include "messages.hpp"
+#include "wire/batch.hpp"
 
 using namespace paxos;
 using namespace paxos::wire;
@@ -290,4 +291,39 @@ TEST_CASE("Codec: multi-mode ranges that cannot be are refused") {
   catchup.instance = 10;
   catchup.end = 10;  // an empty range asks for nothing
   CHECK_FALSE(decodes(encode(catchup)));
+}
+
+TEST_CASE("Batch: BatchWriter fills batches up to maxBytes in order; a command alone may pass") {
+  std::vector<std::pair<uint64_t, std::string>> emitted;
+  BatchWriter writer(2 * (kCommandOverhead + 3), [&](uint64_t first, std::string batch) {
+    emitted.emplace_back(first, std::move(batch));
+  });
+  writer.add(7, 1, "aaa");
+  writer.add(7, 2, "bbb");
+  writer.add(7, 3, "a value longer than the limit");
+  writer.add(7, 4, "ddd");
+  writer.finish();
+  writer.finish();  // nothing left: nothing more
+  REQUIRE(emitted.size() == 3);
+  CHECK(emitted[0] ==
+        std::pair<uint64_t, std::string>{1, encodeBatch({{7, 1, "aaa"}, {7, 2, "bbb"}})});
+  CHECK(emitted[1].first == 3);
+  CHECK(decodeBatch(emitted[1].second) ==
+        std::vector<Command>{{7, 3, "a value longer than the limit"}});
+  CHECK(emitted[2] == std::pair<uint64_t, std::string>{4, encodeBatch({{7, 4, "ddd"}})});
+}
+
+TEST_CASE("Batch: forEachCommand sees each command in place, or none of a malformed batch") {
+  std::string batch = encodeBatch({{7, 1, "x"}, {8, 2, "yz"}});
+  std::vector<Command> seen;
+  std::string again;
+  CHECK(forEachCommand(batch, [&](const CommandView& c) {
+    seen.push_back(c.copy());
+    again.append(c.encoded);
+  }));
+  CHECK(seen == std::vector<Command>{{7, 1, "x"}, {8, 2, "yz"}});
+  CHECK(again == batch);
+  int calls = 0;
+  CHECK_FALSE(forEachCommand(batch + "\x01", [&](const CommandView&) { ++calls; }));
+  CHECK(calls == 0);
 }

@@ -265,7 +265,7 @@ void Client::tick(Time now, Outbox& out) {
     retryAt_ = now + timing_.retryMax;
   } else if (phase_ == Phase::requesting) {
     if (now >= retryAt()) resend(now, out);
-    sendNew(now, out);  // paced: the values that have come due
+    if (rate_ > 0) sendNew(now, out);  // paced: the values that have come due
   } else if (phase_ == Phase::finishing) {
     dones_.tick(now, out);
     if (dones_.empty()) {

@@ -7,6 +7,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "core/configuration.hpp"
+
 namespace paxos::net {
 
 void setupLogging(bool debug) {
@@ -69,8 +71,8 @@ std::optional<config::Hosts> loadHostsToJoin(const std::string& program, const s
   else if (uid < uint32_t(hosts.size()))
     why = fmt::format("UID {} is in {} (UIDs 0..{}): a joining node takes a new UID", uid, path,
                       hosts.size() - 1);
-  else if (uid >= 0x80000000u)
-    why = fmt::format("UID {} is too large (at most {})", uid, 0x7FFFFFFF);
+  else if (core::isChange(uid))  // the bit marks a learner's configuration changes
+    why = fmt::format("UID {} is too large (at most {})", uid, core::kChangeBit - 1);
   if (why.empty()) return loaded;
   usageError(program, why);
   return std::nullopt;

@@ -21,11 +21,11 @@ struct SweepPoint {
   bool ok = false;
 };
 
-// One point of the open-loop sweep: the rate offered, what was delivered, latency from due.
+// One measured point of the open-loop sweep: the rate offered, what was delivered, latency
+// from when each value was due.
 struct OpenPoint {
   double offered = 0, achieved = 0;
   double p50Ms = 0, p99Ms = 0;
-  bool ok = false;
 };
 
 struct Context {

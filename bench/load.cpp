@@ -101,11 +101,12 @@ LoadResult runLoad(const LoadSpec& spec, const std::string& inputDir, int runInd
       if (!cluster.exited(uid)) return false;
     return true;
   };
-  auto nodeDied = [&] {
-    for (int uid = 0; uid < kFirstClient; ++uid)
+  auto exitedBelow = [&](int end) {  // some process with a UID below `end` exited
+    for (int uid = 0; uid < end; ++uid)
       if (cluster.exited(uid)) return true;
     return false;
   };
+  auto nodeDied = [&] { return exitedBelow(kFirstClient); };
 
   cluster.startAll();
   auto t0 = cluster.started();
@@ -146,12 +147,8 @@ LoadResult runLoad(const LoadSpec& spec, const std::string& inputDir, int runInd
     Clock::time_point lastChange = early ? first : t1;
     Clock::time_point doneAt{};
     // CPU is sampled every tenth tick while every process still runs (a client that runs out
-    // of values exits and takes its CPU time with it): the last such sample counts.
-    auto anyExited = [&] {
-      for (int uid = 0; uid < cluster.size(); ++uid)
-        if (cluster.exited(uid)) return true;
-      return false;
-    };
+    // of values exits and takes its CPU time with it): the last such sample counts. Exits are
+    // checked after the read, so every process counted was alive during it.
     for (int ticks = 0;; ++ticks) {
       bool done = clientsDone();
       long c = count();
@@ -159,7 +156,8 @@ LoadResult runLoad(const LoadSpec& spec, const std::string& inputDir, int runInd
       if (c != lastCount) lastCount = c, lastChange = now;
       if (ticks % 10 == 9 && c > c1) {
         double cpu = cpuNow();
-        if (!anyExited()) result.cpuSecondsPerMillion = (cpu - cpu1) / double(c - c1) * 1e6;
+        if (!exitedBelow(cluster.size()))
+          result.cpuSecondsPerMillion = (cpu - cpu1) / double(c - c1) * 1e6;
       }
       if (done) {
         doneAt = now;

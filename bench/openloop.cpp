@@ -32,7 +32,7 @@ void openLoopFigure(Context& c) {
     spec.skipLatencies = size_t(spec.rate * spec.warmupSeconds);  // while the leader settles
     LoadResult r = runLoad(spec, c.workDir + "/inputs", c.nextRun++);
     std::string name = "offered " + formatNumber(rate) + " values/s";
-    OpenPoint point{.offered = rate, .achieved = r.valuesPerSec, .ok = r.ok};
+    OpenPoint point{.offered = rate, .achieved = r.valuesPerSec};
     if (!r.ok || r.latencyUs.empty()) {
       c.report.fail("openloop", name, r.ok ? "no latencies in the clients' output" : r.error);
       c.report.printNew();

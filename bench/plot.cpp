@@ -55,8 +55,7 @@ std::string plotSweep(const std::vector<SweepPoint>& points) {
 
 std::string plotOpenSweep(const std::vector<OpenPoint>& points) {
   std::vector<PlotPoint> shown;
-  for (const auto& p : points)
-    if (p.ok) shown.push_back({p.offered, p.p50Ms, p.p99Ms, label(p.offered)});
+  for (const auto& p : points) shown.push_back({p.offered, p.p50Ms, p.p99Ms, label(p.offered)});
   return plotSvg(shown,
                  "paxos-cpp multi mode, open loop: latency from each value's due time against "
                  "offered load",

@@ -7,34 +7,24 @@
 #   2. saturation (4 clients x window 1024, SATURATED_VALUES values each, --durability none,
 #      or fsync with FSYNC=1): decided values/s and each process's user + system CPU seconds per
 #      million values; PERF=FILE also records 2 s of `perf record -a -g` there.
-# The cluster is 1 proposer, 3 acceptors, 1 learner on free loopback ports; every process is
-# started here and stopped here. Needs strace (and perf for PERF).
+# The cluster is 1 proposer, 3 acceptors, 1 learner on localhost ports from PORTBASE; every
+# process is started here and stopped here. Needs strace (and perf for PERF).
 # usage: ./run/profile.sh [BINDIR]    env: WINDOW1_VALUES=2000 SATURATED_VALUES=1000000
+#   PORTBASE=10400
 set -u
 source "$(dirname "$0")/common.sh"
 ensure_packages strace time
 BINDIR=${1:-$BIN}
 [ -x "$BINDIR/condriver" ] || { [ $# -eq 0 ] && build_drivers; }
 [ -x "$BINDIR/condriver" ] || { echo "profile.sh: no condriver in $BINDIR" >&2; exit 2; }
+BINDIR=$(cd "$BINDIR" && pwd)  # the runs below work in folders of their own
 W1=${WINDOW1_VALUES:-2000}
+PORTBASE=${PORTBASE:-10400}
 SAT=${SATURATED_VALUES:-1000000}
 DIR=$(mktemp -d "${TMPDIR:-/tmp}/paxos-profile.XXXXXX")
 trap 'rm -rf "$DIR"' EXIT
 ROLES=(proposer acceptor acceptor acceptor learner client client client client)
 
-# hosts FILE CLIENTS: a multi-mode hosts file on free ports.
-hosts() {
-  python3 - "$1" "$2" <<'PY'
-import socket, sys
-path, clients = sys.argv[1], int(sys.argv[2])
-held = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(5 + clients)]
-for s in held: s.bind(("127.0.0.1", 0))
-with open(path, "w") as f:
-    f.write("PROPOSERS 1\nACCEPTORS 3\nLEARNERS 1\nMODE multi\n")
-    for i, s in enumerate(held):
-        f.write("127.0.0.1 %d %s\n" % (s.getsockname()[1], "con" if i < 5 else "cli"))
-PY
-}
 # values FILE COUNT PREFIX: COUNT distinct 64-byte lines.
 values() {
   python3 -c "
@@ -58,8 +48,8 @@ echo "profile.sh: drivers in $BINDIR; $(nproc) CPUs"
 
 # 1. One value in flight, under strace.
 D=$DIR/w1
-mkdir -p "$D"
-hosts "$D/hosts.txt" 1
+mkdir -p "$D" && cd "$D" || exit 2
+write_hosts 1 3 1 1 "$PORTBASE" multi
 values "$D/in" "$W1" w
 nodes=()
 for uid in 0 1 2 3 4; do
@@ -103,8 +93,8 @@ echo "| all | $total_calls | $total_wakes | | |"
 
 # 2. Saturation, timed.
 D=$DIR/sat
-mkdir -p "$D"
-hosts "$D/hosts.txt" 4
+mkdir -p "$D" && cd "$D" || exit 2
+write_hosts 1 3 1 4 "$PORTBASE" multi
 durability=(--durability none)
 [ "${FSYNC:-0}" != 0 ] && durability=()
 for c in 0 1 2 3; do values "$D/in$c" "$SAT" "c$c-"; done
